@@ -1,0 +1,19 @@
+// The CAF configuration of a rad process: the middleman, rad's protocol, and
+// the scheduler and cluster-link settings of the node's config.
+#pragma once
+
+#include <caf/actor_system_config.hpp>
+
+#include "rad/v1/config.pb.h"
+
+namespace rad {
+
+class SystemConfig : public caf::actor_system_config {
+ public:
+  // Settings for a node.
+  explicit SystemConfig(const v1::NodeConfig& node);
+  // Settings for a client of a node (radctl, tests): middleman and protocol.
+  SystemConfig();
+};
+
+}  // namespace rad

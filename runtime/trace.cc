@@ -1,0 +1,71 @@
+#include "runtime/trace.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <random>
+
+namespace rad {
+namespace {
+
+std::mt19937_64& rng() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return engine;
+}
+
+void append_hex(std::string& out, uint64_t value) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(value));
+  out.append(buf, 16);
+}
+
+uint64_t nonzero_random() {
+  uint64_t v = 0;
+  while (v == 0) v = rng()();
+  return v;
+}
+
+bool all_hex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+bool all_zero(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
+
+std::string make(std::string_view trace_id) {
+  std::string out = "00-";
+  out.append(trace_id);
+  out += '-';
+  append_hex(out, nonzero_random());
+  out += "-01";
+  return out;
+}
+
+}  // namespace
+
+std::string new_traceparent() {
+  std::string trace_id;
+  append_hex(trace_id, nonzero_random());
+  append_hex(trace_id, rng()());
+  return make(trace_id);
+}
+
+std::string child_traceparent(std::string_view parent) {
+  if (!valid_traceparent(parent)) return new_traceparent();
+  return make(parent.substr(3, 32));
+}
+
+bool valid_traceparent(std::string_view t) {
+  // 2 version + 1 + 32 trace id + 1 + 16 span id + 1 + 2 flags.
+  if (t.size() != 55 || t.substr(0, 3) != "00-" || t[35] != '-' || t[52] != '-') return false;
+  auto trace_id = t.substr(3, 32), span_id = t.substr(36, 16), flags = t.substr(53, 2);
+  return all_hex(trace_id) && all_hex(span_id) && all_hex(flags) && !all_zero(trace_id) &&
+         !all_zero(span_id);
+}
+
+std::string trace_id_of(std::string_view traceparent) {
+  if (!valid_traceparent(traceparent)) return {};
+  return std::string{traceparent.substr(3, 32)};
+}
+
+}  // namespace rad

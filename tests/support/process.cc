@@ -1,0 +1,192 @@
+#include "tests/support/process.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace rad::test {
+
+std::string binary(const std::string& name) { return std::string{RAD_BIN_DIR} + "/" + name; }
+
+std::unique_ptr<Process> Process::start(const ProcessOptions& options) {
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe2 failed");
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : options.env) env[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, argv;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = options.argv;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::dup2(out_pipe[1], STDOUT_FILENO);
+    ::dup2(err_pipe[1], STDERR_FILENO);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, STDIN_FILENO);
+    // Signals blocked by the test runner must not leak into the child.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(126);
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  std::unique_ptr<Process> p{new Process};
+  p->pid_ = pid;
+  p->pid_fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  p->out_fd_ = out_pipe[0];
+  p->err_fd_ = err_pipe[0];
+  return p;
+}
+
+Process::~Process() {
+  if (!status_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status;
+    ::waitpid(pid_, &status, 0);
+  }
+  if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
+  if (pid_fd_ >= 0) ::close(pid_fd_);
+}
+
+void Process::reap() {
+  int status;
+  if (!status_ && ::waitpid(pid_, &status, WNOHANG) == pid_)
+    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool Process::pump(std::chrono::milliseconds timeout) {
+  pollfd fds[3];
+  int n = 0;
+  if (out_fd_ >= 0) fds[n++] = {out_fd_, POLLIN, 0};
+  if (err_fd_ >= 0) fds[n++] = {err_fd_, POLLIN, 0};
+  int pipes = n;
+  if (pid_fd_ >= 0 && !status_) fds[n++] = {pid_fd_, POLLIN, 0};
+  if (n == 0) return false;
+  if (::poll(fds, n, static_cast<int>(timeout.count())) > 0) {
+    for (int i = 0; i < pipes; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[65536];
+      auto got = ::read(fds[i].fd, buf, sizeof buf);
+      bool is_out = fds[i].fd == out_fd_;
+      if (got > 0) {
+        (is_out ? out_ : err_).append(buf, static_cast<size_t>(got));
+      } else {
+        ::close(fds[i].fd);
+        (is_out ? out_fd_ : err_fd_) = -1;
+      }
+    }
+    if (n > pipes && fds[pipes].revents) reap();
+  }
+  return out_fd_ >= 0 || err_fd_ >= 0;
+}
+
+std::optional<std::string> Process::wait_for_line(const std::regex& pattern,
+                                                  std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    for (auto nl = out_.find('\n', scanned_); nl != std::string::npos; nl = out_.find('\n', scanned_)) {
+      std::string line = out_.substr(scanned_, nl - scanned_);
+      scanned_ = nl + 1;
+      if (std::regex_search(line, pattern)) return line;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || out_fd_ < 0) return std::nullopt;
+    pump(left);
+  }
+}
+
+void Process::signal(int signo) {
+  if (!status_) ::kill(pid_, signo);
+}
+
+std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
+  };
+  for (reap(); !status_; reap()) {
+    if (left().count() <= 0) return std::nullopt;
+    bool open = pump(left());
+    if (!open && pid_fd_ < 0) {
+      int status;
+      ::waitpid(pid_, &status, 0);
+      status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+  }
+  // Collect the last output; bounded in case a grandchild holds the pipes.
+  while (left().count() > 0 && pump(left())) {
+  }
+  return status_;
+}
+
+RunResult run(const ProcessOptions& options, std::chrono::milliseconds timeout) {
+  auto p = Process::start(options);
+  RunResult r;
+  auto code = p->wait_exit(timeout);
+  r.exit_code = code.value_or(-1);
+  r.out = p->out();
+  r.err = p->err();
+  return r;
+}
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/rad-test-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::file(const std::string& name, const std::string& content) const {
+  std::string path = path_ + "/" + name;
+  std::ofstream{path} << content;
+  return path;
+}
+
+}  // namespace rad::test

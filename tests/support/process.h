@@ -1,0 +1,91 @@
+// Real processes for integration tests: start a binary, await a line it
+// prints, signal it, await its exit. Every wait is on an event (a line, an
+// exit) with a deadline, never a sleep.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace rad::test {
+
+using namespace std::chrono_literals;
+
+// build/bin/NAME
+std::string binary(const std::string& name);
+
+struct ProcessOptions {
+  std::vector<std::string> argv;
+  // Added to (or replacing) the test's own environment.
+  std::map<std::string, std::string> env = {};
+  std::string cwd = {};
+};
+
+class Process {
+ public:
+  static std::unique_ptr<Process> start(const ProcessOptions& options);
+  ~Process();  // kill -9 and reap if still running
+
+  pid_t pid() const { return pid_; }
+
+  // The first stdout line (since the last match) matching `pattern`, or
+  // nullopt at the deadline or when stdout closes first.
+  std::optional<std::string> wait_for_line(const std::regex& pattern,
+                                           std::chrono::milliseconds timeout = 10s);
+
+  void signal(int signo);
+
+  // Exit code, or 128 + signal when killed; nullopt at the deadline.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout = 10s);
+
+  const std::string& out() const { return out_; }
+  const std::string& err() const { return err_; }
+
+ private:
+  Process() = default;
+  // Reads what is available on stdout and stderr, waiting at most `timeout`
+  // for output or the exit. False when both pipes have closed.
+  bool pump(std::chrono::milliseconds timeout);
+  // Records the exit status if the process has exited.
+  void reap();
+
+  pid_t pid_ = -1;
+  int out_fd_ = -1, err_fd_ = -1;
+  // Readable when the process exits: the exit is an event to poll, like output.
+  int pid_fd_ = -1;
+  std::string out_, err_;
+  size_t scanned_ = 0;
+  std::optional<int> status_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs to completion (killed at the deadline, which fails the test's asserts
+// through exit_code -1).
+RunResult run(const ProcessOptions& options, std::chrono::milliseconds timeout = 30s);
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+uint16_t free_port();
+
+// A fresh directory under /tmp, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+}  // namespace rad::test

@@ -1,0 +1,77 @@
+// rad-node: one node of a rad cluster. With no arguments, a complete
+// single-node cluster (coordinator and worker in one process, data in
+// ./rad-data) that stops cleanly on SIGINT or SIGTERM.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "actors/node.h"
+#include "runtime/config.h"
+#include "runtime/config_flags.h"
+#include "runtime/error.h"
+#include "runtime/logging.h"
+#include "runtime/shutdown_signals.h"
+#include "runtime/version.h"
+
+namespace {
+
+int fail(const caf::error& err) {
+  std::cerr << "rad-node: " << rad::error_message(err) << "\n";
+  return rad::exit_code_for(err);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // First, so that every thread started later leaves SIGINT and SIGTERM to wait().
+  rad::ShutdownSignals signals;
+
+  CLI::App app{"rad-node: a node of a rad cluster. Settings come from defaults, --config FILE,\n"
+               "RAD_* environment variables and flags, later ones winning; see docs/CONFIG.md."};
+  app.set_version_flag("--version", std::string{"rad-node "} + rad::kVersion + " (CAF " +
+                                        rad::kCafVersion + ")");
+  std::string config_file;
+  app.add_option("--config", config_file, "JSON or YAML config file [env RAD_CONFIG]");
+  bool print_reference = false;
+  app.add_flag("--config-reference", print_reference,
+               "Print the reference of every setting as Markdown and exit");
+  rad::ConfigFlagValues flag_values;
+  rad::add_config_flags(app, flag_values);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "rad-node: " << e.what() << "; see rad-node --help\n";
+    return 2;
+  }
+  if (print_reference) {
+    std::cout << rad::config_reference_markdown();
+    return 0;
+  }
+
+  auto flags = rad::config_from_flags(flag_values);
+  if (!flags) return fail(flags.error());
+  auto config = rad::load_config({config_file, rad::process_environment(), *flags});
+  if (!config) return fail(config.error());
+
+  rad::init_logging({config->node_name(), config->log_level(), config->log_format(), false});
+  auto log = rad::logger("node");
+  log->info("rad-node {} starting, config {}", rad::kVersion, rad::redacted_json(*config));
+
+  auto node = rad::Node::start(*config);
+  if (!node) {
+    log->error("cannot start: {}", rad::error_message(node.error()));
+    return fail(node.error());
+  }
+  log->info("ready: node {} ({}) on {}", (*node)->info().name(), config->role(),
+            (*node)->info().address());
+
+  int signo = signals.wait();
+  log->info("{} received, stopping", rad::signal_name(signo));
+  (*node)->stop();
+  log->info("stopped");
+  return 0;
+}

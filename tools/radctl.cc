@@ -1,0 +1,129 @@
+// radctl: the command line of a rad cluster.
+#include <CLI/CLI.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <google/protobuf/util/json_util.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include "rad/v1/cluster.pb.h"
+#include "rad/v1/plan.pb.h"
+#include "runtime/error.h"
+#include "runtime/proto_bridge.h"
+#include "runtime/proto_file.h"
+#include "runtime/system_config.h"
+#include "runtime/trace.h"
+#include "runtime/version.h"
+
+namespace {
+
+// Plans larger than this are refused before parsing.
+constexpr size_t kMaxPlanFileBytes = 64u << 20;
+
+int fail(const caf::error& err) {
+  std::cerr << "radctl: " << rad::error_message(err) << "\n";
+  return rad::exit_code_for(err);
+}
+
+int validate(const std::string& path) {
+  rad::v1::Plan plan;
+  if (auto err = rad::load_proto_file(path, kMaxPlanFileBytes, plan)) return fail(err);
+  int stories = 0;
+  for (const auto& wave : plan.waves()) stories += wave.stories_size();
+  std::cout << "plan '" << plan.name() << "' parsed: " << plan.waves_size() << " waves, " << stories
+            << " stories\n";
+  return 0;
+}
+
+caf::expected<std::pair<std::string, uint16_t>> split_host_port(const std::string& target) {
+  auto colon = target.rfind(':');
+  char* end = nullptr;
+  unsigned long port = colon == std::string::npos ? 0 : std::strtoul(target.c_str() + colon + 1, &end, 10);
+  if (colon == std::string::npos || colon == 0 || port == 0 || port > 65535 || *end != '\0')
+    return rad::make_error(rad::Errc::invalid_input, "'" + target + "' is not HOST:PORT");
+  return std::make_pair(target.substr(0, colon), static_cast<uint16_t>(port));
+}
+
+int ping(const std::string& target, int count, bool json, std::chrono::milliseconds timeout) {
+  auto address = split_host_port(target);
+  if (!address) return fail(address.error());
+  rad::SystemConfig cfg;
+  caf::actor_system sys{cfg};
+  auto node = sys.middleman().remote_actor(address->first, address->second);
+  if (!node)
+    return fail(rad::make_error(rad::Errc::unreachable, "cannot reach node at " + target + ": " +
+                                                            sys.render(node.error()) +
+                                                            "; is rad-node running there?"));
+  caf::scoped_actor self{sys};
+  int failures = 0;
+  for (int seq = 1; seq <= count; ++seq) {
+    rad::v1::Ping ping;
+    ping.set_seq(static_cast<uint64_t>(seq));
+    ping.mutable_trace()->set_traceparent(rad::new_traceparent());
+    auto sent = std::chrono::steady_clock::now();
+    self->request(*node, timeout, rad::proto(ping))
+        .receive(
+            [&](const rad::Proto<rad::v1::Pong>& pong) {
+              auto rtt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent);
+              if (json) {
+                std::string out;
+                (void)google::protobuf::util::MessageToJsonString(pong.value, &out);
+                std::cout << out << "\n";
+              } else {
+                const auto& n = pong.value.node();
+                std::cout << "pong " << pong.value.seq() << " from " << n.name() << " ("
+                          << rad::v1::Role_Name(n.role()) << ", " << n.address() << ", protocol "
+                          << n.protocol_version() << ", version " << n.version()
+                          << "): " << rtt.count() << " ms\n";
+              }
+            },
+            [&](const caf::error& err) {
+              ++failures;
+              std::cerr << "radctl: ping " << seq << " to " << target << " failed: " << sys.render(err) << "\n";
+            });
+  }
+  return failures == 0 ? 0 : 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"radctl: the command line of a rad cluster"};
+  app.set_version_flag("--version", std::string{"radctl "} + rad::kVersion);
+  app.require_subcommand(1);
+  std::string api = std::getenv("RAD_API") ? std::getenv("RAD_API") : "http://127.0.0.1:3000";
+  app.add_option("--api", api, "Coordinator API URL [env RAD_API]");
+
+  auto* validate_cmd = app.add_subcommand("validate", "Parse a plan file (JSON or YAML) and report problems");
+  std::string plan_path;
+  validate_cmd->add_option("PLAN", plan_path, "Plan file")->required();
+
+  auto* ping_cmd = app.add_subcommand("ping", "Ping a node's cluster port through CAF's middleman");
+  std::string target;
+  int count = 1;
+  bool json = false;
+  int timeout_ms = 2000;
+  ping_cmd->add_option("NODE", target, "HOST:PORT of the node's cluster link")->required();
+  ping_cmd->add_option("-c,--count", count, "Pings to send")->check(CLI::Range(1, 1000000));
+  ping_cmd->add_option("--timeout-ms", timeout_ms, "Per ping")->check(CLI::Range(1, 600000));
+  ping_cmd->add_flag("--json", json, "Print each Pong as JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "radctl: " << e.what() << "; see radctl --help\n";
+    return 2;
+  }
+  if (*validate_cmd) return validate(plan_path);
+  if (*ping_cmd) return ping(target, count, json, std::chrono::milliseconds{timeout_ms});
+  return 2;
+}
