@@ -1,5 +1,6 @@
 # The two commands of the README: `make demo` and `make test`. Both install
 # what is missing (scripts/install-deps.sh), configure, build, then run.
+MAKEFLAGS += --no-print-directory
 BUILD_DIR ?= build
 JOBS ?= 2
 CTEST_ARGS ?=

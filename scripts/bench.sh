@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark of load/, with the numbers docs/BENCHMARKS.md records.
+set -euo pipefail
+bin=$(cd "${1:-build/bin}" && pwd)
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+"$bin/rad-bench-bridge" --benchmark_min_time=1
