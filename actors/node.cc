@@ -1,11 +1,11 @@
 #include "actors/node.h"
 
-#include <caf/io/middleman.hpp>
-#include <caf/node_id.hpp>
-#include <caf/send.hpp>
 #include <google/protobuf/util/time_util.h>
 #include <unistd.h>
 
+#include <caf/io/middleman.hpp>
+#include <caf/node_id.hpp>
+#include <caf/send.hpp>
 #include <chrono>
 #include <thread>
 
@@ -67,13 +67,15 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->info_ = describe(config, *node->system_);
   node->agent_ = node->system_->spawn(node_agent, node->info_);
 
-  auto published = node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
+  auto published =
+      node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
   if (!published) {
     std::string why = node->system_->render(published.error());
     node->stop();
-    return make_error(Errc::in_use, "cannot listen on " + config.bind() + ":" +
-                                        std::to_string(port) + " (cluster port): " + why +
-                                        "; stop the process using it or pick another --cluster-port");
+    return make_error(Errc::in_use,
+                      "cannot listen on " + config.bind() + ":" + std::to_string(port) +
+                          " (cluster port): " + why +
+                          "; stop the process using it or pick another --cluster-port");
   }
   log->info("node {} ({}) listening on {}, data dir {}", node->info_.name(), config.role(),
             node->info_.address(), config.data_dir());

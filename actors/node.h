@@ -9,7 +9,6 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
-
 #include <memory>
 
 #include "persistence/data_dir_lock.h"

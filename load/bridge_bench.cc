@@ -6,6 +6,7 @@
 // Report the ratio of each BM_Caf* to its BM_Raw* twin: absolute times on a
 // shared 2-core machine are noise.
 #include <benchmark/benchmark.h>
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/binary_deserializer.hpp>

@@ -36,8 +36,8 @@ caf::expected<std::unique_ptr<DataDirLock>> DataDirLock::acquire(const std::stri
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
-    return make_error(Errc::invalid_input,
-                      "cannot create data dir " + dir + ": " + ec.message() + "; pick another with --data-dir");
+    return make_error(Errc::invalid_input, "cannot create data dir " + dir + ": " + ec.message() +
+                                               "; pick another with --data-dir");
   std::string path = dir + "/LOCK";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)

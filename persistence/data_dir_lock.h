@@ -6,7 +6,6 @@
 #pragma once
 
 #include <caf/expected.hpp>
-
 #include <memory>
 #include <string>
 

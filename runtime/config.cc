@@ -155,11 +155,16 @@ caf::error set_scalar(Message& parent, const ConfigLeaf& leaf, std::string_view 
 std::optional<long double> integer_value(const Message& parent, const FieldDescriptor* f) {
   const Reflection* r = parent.GetReflection();
   switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_UINT32: return r->GetUInt32(parent, f);
-    case FieldDescriptor::CPPTYPE_UINT64: return r->GetUInt64(parent, f);
-    case FieldDescriptor::CPPTYPE_INT32: return r->GetInt32(parent, f);
-    case FieldDescriptor::CPPTYPE_INT64: return r->GetInt64(parent, f);
-    default: return std::nullopt;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return r->GetUInt32(parent, f);
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return r->GetUInt64(parent, f);
+    case FieldDescriptor::CPPTYPE_INT32:
+      return r->GetInt32(parent, f);
+    case FieldDescriptor::CPPTYPE_INT64:
+      return r->GetInt64(parent, f);
+    default:
+      return std::nullopt;
   }
 }
 
@@ -224,10 +229,14 @@ const std::vector<ConfigLeaf>& config_leaves() {
 
 std::string ConfigSource::describe(const ConfigLeaf& leaf) const {
   switch (kind) {
-    case defaults: return "default of '" + leaf.path + "'";
-    case file: return "config file " + file_path + ": key '" + leaf.path + "'";
-    case environment: return "environment variable " + leaf.env;
-    case flags: return "flag --" + leaf.options.flag();
+    case defaults:
+      return "default of '" + leaf.path + "'";
+    case file:
+      return "config file " + file_path + ": key '" + leaf.path + "'";
+    case environment:
+      return "environment variable " + leaf.env;
+    case flags:
+      return "flag --" + leaf.options.flag();
   }
   return leaf.path;
 }

@@ -7,10 +7,10 @@
 // messages/rad/v1/config.proto; this file reads those declarations.
 #pragma once
 
-#include <caf/error.hpp>
-#include <caf/expected.hpp>
 #include <google/protobuf/descriptor.h>
 
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -27,9 +27,9 @@ inline constexpr size_t kMaxConfigFileBytes = 1 << 20;
 
 // One setting: a scalar or repeated field at the end of a path of messages.
 struct ConfigLeaf {
-  std::string path;  // "agents.max_agents"
+  std::string path;                                             // "agents.max_agents"
   std::vector<const google::protobuf::FieldDescriptor*> chain;  // root to leaf
-  const google::protobuf::FieldDescriptor* field = nullptr;    // == chain.back()
+  const google::protobuf::FieldDescriptor* field = nullptr;     // == chain.back()
   v1::ConfigField options;
   std::string env;  // resolved: options.env or RAD_<PATH>
 };

@@ -3,7 +3,6 @@
 
 #include <CLI/CLI.hpp>
 #include <caf/expected.hpp>
-
 #include <map>
 #include <string>
 #include <vector>

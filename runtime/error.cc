@@ -35,12 +35,18 @@ int exit_code_for(const caf::error& err) {
 
 const char* to_string(Errc code) {
   switch (code) {
-    case Errc::invalid_input: return "invalid_input";
-    case Errc::in_use: return "in_use";
-    case Errc::io_error: return "io_error";
-    case Errc::unreachable: return "unreachable";
-    case Errc::protocol_error: return "protocol_error";
-    case Errc::internal: return "internal";
+    case Errc::invalid_input:
+      return "invalid_input";
+    case Errc::in_use:
+      return "in_use";
+    case Errc::io_error:
+      return "io_error";
+    case Errc::unreachable:
+      return "unreachable";
+    case Errc::protocol_error:
+      return "protocol_error";
+    case Errc::internal:
+      return "internal";
   }
   return "unknown";
 }

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <caf/error.hpp>
-
 #include <cstdint>
 #include <string>
 

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <caf/error.hpp>
-
 #include <cstdint>
 #include <string>
 

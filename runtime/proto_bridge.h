@@ -10,15 +10,15 @@
 // (runtime/protocol.h), under its protobuf full name.
 #pragma once
 
+#include <google/protobuf/message.h>
+#include <google/protobuf/util/message_differencer.h>
+
 #include <caf/deserializer.hpp>
 #include <caf/detail/stringification_inspector.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/sec.hpp>
-#include <google/protobuf/message.h>
-#include <google/protobuf/util/message_differencer.h>
-
 #include <string>
 #include <type_traits>
 #include <utility>

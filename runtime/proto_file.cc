@@ -42,13 +42,18 @@ caf::error check_json_syntax(std::string_view text, std::string_view source) {
   auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
     if (depth > kMaxDepth) throw std::length_error("nesting deeper than 64 levels");
     switch (event) {
-      case json::parse_event_t::object_start: keys.emplace_back(); break;
-      case json::parse_event_t::object_end: keys.pop_back(); break;
+      case json::parse_event_t::object_start:
+        keys.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        keys.pop_back();
+        break;
       case json::parse_event_t::key:
         if (!keys.back().insert(parsed.get<std::string>()).second && duplicate.empty())
           duplicate = parsed.get<std::string>();
         break;
-      default: break;
+      default:
+        break;
     }
     return true;
   };
@@ -107,8 +112,10 @@ json yaml_to_json(const YAML::Node& node, int depth) {
       for (const auto& item : node) out.push_back(yaml_to_json(item, depth + 1));
       return out;
     }
-    case YAML::NodeType::Scalar: return yaml_scalar(node);
-    default: return nullptr;
+    case YAML::NodeType::Scalar:
+      return yaml_scalar(node);
+    default:
+      return nullptr;
   }
 }
 
@@ -134,8 +141,7 @@ std::string explain_protobuf_error(const std::string& message) {
   static const std::regex unknown{R"(^(?:\(([^)]*)\) )?(.+): Cannot find field\.$)"};
   static const std::regex wrong_type{R"(^\(([^)]*)\): invalid value (.*) for type (\w+)$)"};
   std::smatch m;
-  if (std::regex_match(message, m, unknown))
-    return "unknown key '" + join_path(m[1], m[2]) + "'";
+  if (std::regex_match(message, m, unknown)) return "unknown key '" + join_path(m[1], m[2]) + "'";
   if (std::regex_match(message, m, wrong_type))
     return "key '" + m[1].str() + "' expects " + expected_type(m[3]) + ", got " + m[2].str();
   return one_line(message);

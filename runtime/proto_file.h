@@ -3,9 +3,9 @@
 // same fields. Every problem is one line naming the source and the key.
 #pragma once
 
-#include <caf/error.hpp>
 #include <google/protobuf/message.h>
 
+#include <caf/error.hpp>
 #include <cstddef>
 #include <string>
 #include <string_view>

@@ -30,7 +30,7 @@ using WireMessages = TypeList<
     v1::SpawnDecision, v1::SpawnReply, v1::CancelRequest, v1::ResultBatch, v1::Ping, v1::Pong,
     // chaos.proto
     v1::ChaosTarget, v1::KillAgent, v1::KillNode, v1::LinkFault, v1::Partition,
-    v1::ResourcePressure, v1::CheckpointFailure, v1::ChaosCommand,
+    v1::ResourcePressure, v1::CheckpointFailure, v1::ChaosCommand, v1::ChaosScenario,
     // audit.proto, trace.proto
     v1::AuditRecord, v1::TraceContext>;
 

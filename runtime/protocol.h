@@ -2,7 +2,6 @@
 #pragma once
 
 #include <caf/actor_system_config.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -49,9 +49,12 @@ std::optional<int> ShutdownSignals::wait_for(std::chrono::milliseconds timeout) 
 
 const char* signal_name(int signo) {
   switch (signo) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    default: return "signal";
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    default:
+      return "signal";
   }
 }
 

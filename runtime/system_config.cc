@@ -3,7 +3,6 @@
 #include <caf/atom.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/timespan.hpp>
-
 #include <chrono>
 
 #include "runtime/protocol.h"

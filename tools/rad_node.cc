@@ -2,7 +2,6 @@
 // single-node cluster (coordinator and worker in one process, data in
 // ./rad-data) that stops cleanly on SIGINT or SIGTERM.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "actors/node.h"
@@ -26,10 +25,11 @@ int main(int argc, char** argv) {
   // First, so that every thread started later leaves SIGINT and SIGTERM to wait().
   rad::ShutdownSignals signals;
 
-  CLI::App app{"rad-node: a node of a rad cluster. Settings come from defaults, --config FILE,\n"
-               "RAD_* environment variables and flags, later ones winning; see docs/CONFIG.md."};
-  app.set_version_flag("--version", std::string{"rad-node "} + rad::kVersion + " (CAF " +
-                                        rad::kCafVersion + ")");
+  CLI::App app{
+      "rad-node: a node of a rad cluster. Settings come from defaults, --config FILE,\n"
+      "RAD_* environment variables and flags, later ones winning; see docs/CONFIG.md."};
+  app.set_version_flag(
+      "--version", std::string{"rad-node "} + rad::kVersion + " (CAF " + rad::kCafVersion + ")");
   std::string config_file;
   app.add_option("--config", config_file, "JSON or YAML config file [env RAD_CONFIG]");
   bool print_reference = false;

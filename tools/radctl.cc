@@ -1,10 +1,10 @@
 // radctl: the command line of a rad cluster.
+#include <google/protobuf/util/json_util.h>
+
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
-#include <google/protobuf/util/json_util.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -41,7 +41,8 @@ int validate(const std::string& path) {
 caf::expected<std::pair<std::string, uint16_t>> split_host_port(const std::string& target) {
   auto colon = target.rfind(':');
   char* end = nullptr;
-  unsigned long port = colon == std::string::npos ? 0 : std::strtoul(target.c_str() + colon + 1, &end, 10);
+  unsigned long port =
+      colon == std::string::npos ? 0 : std::strtoul(target.c_str() + colon + 1, &end, 10);
   if (colon == std::string::npos || colon == 0 || port == 0 || port > 65535 || *end != '\0')
     return rad::make_error(rad::Errc::invalid_input, "'" + target + "' is not HOST:PORT");
   return std::make_pair(target.substr(0, colon), static_cast<uint16_t>(port));
@@ -67,7 +68,8 @@ int ping(const std::string& target, int count, bool json, std::chrono::milliseco
     self->request(*node, timeout, rad::proto(ping))
         .receive(
             [&](const rad::Proto<rad::v1::Pong>& pong) {
-              auto rtt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent);
+              auto rtt = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - sent);
               if (json) {
                 std::string out;
                 (void)google::protobuf::util::MessageToJsonString(pong.value, &out);
@@ -82,7 +84,8 @@ int ping(const std::string& target, int count, bool json, std::chrono::milliseco
             },
             [&](const caf::error& err) {
               ++failures;
-              std::cerr << "radctl: ping " << seq << " to " << target << " failed: " << sys.render(err) << "\n";
+              std::cerr << "radctl: ping " << seq << " to " << target
+                        << " failed: " << sys.render(err) << "\n";
             });
   }
   return failures == 0 ? 0 : 3;
@@ -97,7 +100,8 @@ int main(int argc, char** argv) {
   std::string api = std::getenv("RAD_API") ? std::getenv("RAD_API") : "http://127.0.0.1:3000";
   app.add_option("--api", api, "Coordinator API URL [env RAD_API]");
 
-  auto* validate_cmd = app.add_subcommand("validate", "Parse a plan file (JSON or YAML) and report problems");
+  auto* validate_cmd =
+      app.add_subcommand("validate", "Parse a plan file (JSON or YAML) and report problems");
   std::string plan_path;
   validate_cmd->add_option("PLAN", plan_path, "Plan file")->required();
 

@@ -1,11 +1,11 @@
 // Protobuf messages between two real processes through CAF's middleman: a
 // rad-node, and this test process (or radctl) as its peer.
-#include <caf/actor_system.hpp>
-#include <caf/io/middleman.hpp>
-#include <caf/scoped_actor.hpp>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
 #include "rad/v1/cluster.pb.h"
@@ -91,7 +91,8 @@ TEST_F(ClusterLink, LargeMessageCrossesIntact) {
 }
 
 TEST_F(ClusterLink, RadctlPingsTheNode) {
-  auto r = run({{binary("radctl"), "ping", "127.0.0.1:" + std::to_string(port_), "--count", "2", "--json"}});
+  auto r = run(
+      {{binary("radctl"), "ping", "127.0.0.1:" + std::to_string(port_), "--count", "2", "--json"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::istringstream out{r.out};
   int pongs = 0;

@@ -22,13 +22,16 @@ ProcessOptions node(const TempDir& dir, std::vector<std::string> args = {},
   return o;
 }
 
-size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t lines(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 TEST(RadNode, HelpAndVersionExitZero) {
   auto help = run({{binary("rad-node"), "--help"}});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* flag : {"--role", "--node-name", "--bind", "--cluster-port", "--join", "--http-port",
-                           "--metrics-port", "--data-dir", "--config", "--log-format"})
+  for (const char* flag :
+       {"--role", "--node-name", "--bind", "--cluster-port", "--join", "--http-port",
+        "--metrics-port", "--data-dir", "--config", "--log-format"})
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
   auto version = run({{binary("rad-node"), "--version"}});
   EXPECT_EQ(version.exit_code, 0);
@@ -105,7 +108,8 @@ TEST(RadNode, LogsAreJsonLinesWhenStdoutIsNotATerminal) {
   for (std::string line; std::getline(out, line); ++records) {
     auto record = nlohmann::json::parse(line);  // throws, failing the test, if not JSON
     EXPECT_EQ(record["node"], "json-node");
-    for (const char* key : {"ts", "level", "component", "msg"}) EXPECT_TRUE(record.contains(key)) << line;
+    for (const char* key : {"ts", "level", "component", "msg"})
+      EXPECT_TRUE(record.contains(key)) << line;
   }
   EXPECT_GE(records, 4);
 }
@@ -118,8 +122,9 @@ TEST(RadNode, TextLogsWhenAsked) {
 
 TEST(RadNode, SecretsNeverReachTheLogs) {
   TempDir dir;
-  auto p = Process::start(node(dir, {"--log-level", "trace"},
-                               {{"RAD_API_KEY", "sk-ant-very-secret"}, {"RAD_CLUSTER_SECRET", "hunter2"}}));
+  auto p = Process::start(
+      node(dir, {"--log-level", "trace"},
+           {{"RAD_API_KEY", "sk-ant-very-secret"}, {"RAD_CLUSTER_SECRET", "hunter2"}}));
   ASSERT_TRUE(p->wait_for_line(kReady)) << p->err();
   p->signal(SIGTERM);
   ASSERT_EQ(p->wait_exit(), 0);
@@ -159,8 +164,9 @@ TEST(RadNode, ClusterPortInUseExitsTwo) {
   ASSERT_TRUE(first->wait_for_line(kReady)) << first->err();
   auto second = run(at_port("b"));
   EXPECT_EQ(second.exit_code, 2);
-  EXPECT_EQ(second.err, "rad-node: cluster port 127.0.0.1:" + port +
-                            " is in use; stop the process using it or pick another --cluster-port\n");
+  EXPECT_EQ(second.err,
+            "rad-node: cluster port 127.0.0.1:" + port +
+                " is in use; stop the process using it or pick another --cluster-port\n");
 }
 
 TEST(RadNode, BindAddressNotOfThisHostExitsTwo) {

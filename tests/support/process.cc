@@ -113,12 +113,14 @@ std::optional<std::string> Process::wait_for_line(const std::regex& pattern,
                                                   std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    for (auto nl = out_.find('\n', scanned_); nl != std::string::npos; nl = out_.find('\n', scanned_)) {
+    for (auto nl = out_.find('\n', scanned_); nl != std::string::npos;
+         nl = out_.find('\n', scanned_)) {
       std::string line = out_.substr(scanned_, nl - scanned_);
       scanned_ = nl + 1;
       if (std::regex_search(line, pattern)) return line;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || out_fd_ < 0) return std::nullopt;
     pump(left);
   }

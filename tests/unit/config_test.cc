@@ -1,10 +1,11 @@
+#include "runtime/config.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include "runtime/config.h"
 #include "runtime/config_flags.h"
 #include "runtime/error.h"
 #include "tests/support/process.h"
@@ -54,7 +55,8 @@ TEST(Config, FileThenEnvironmentThenFlags) {
                                      "agents": {"maxAgents": 5}})");
   v1::NodeConfig flags;
   flags.set_cluster_port(9001);
-  auto config = load_config(inputs(file, {{"RAD_CLUSTER_PORT", "7001"}, {"RAD_HTTP_PORT", "7002"}}, flags));
+  auto config =
+      load_config(inputs(file, {{"RAD_CLUSTER_PORT", "7001"}, {"RAD_HTTP_PORT", "7002"}}, flags));
   ASSERT_TRUE(config) << error_message(config.error());
   EXPECT_EQ(config->cluster_port(), 9001u);  // flag beats env and file
   EXPECT_EQ(config->http_port(), 7002u);     // env beats file
@@ -108,7 +110,8 @@ TEST(Config, WrongTypeInFileAndEnvironment) {
   test::TempDir dir;
   auto file = dir.file("t.json", R"({"clusterPort": "seven"})");
   EXPECT_EQ(load_error(inputs(file, {})),
-            "config file " + file + ": key 'cluster_port' expects an unsigned 32-bit integer, got \"seven\"");
+            "config file " + file +
+                ": key 'cluster_port' expects an unsigned 32-bit integer, got \"seven\"");
   EXPECT_EQ(load_error(inputs("", {{"RAD_MAX_AGENTS", "many"}})),
             "environment variable RAD_MAX_AGENTS: expected an unsigned 32-bit integer, got 'many'");
   EXPECT_EQ(load_error(inputs("", {{"RAD_USE_REAL_AGENTS", "perhaps"}})),
@@ -144,8 +147,8 @@ TEST(Config, FlagsAreParsedAndValidated) {
   CLI::App app;
   ConfigFlagValues values;
   add_config_flags(app, values);
-  std::vector<std::string> args = {"--cluster-port", "7100", "--join", "a:1", "--join", "b:2,c:3",
-                                   "--role", "worker"};
+  std::vector<std::string> args = {"--cluster-port", "7100",    "--join", "a:1",
+                                   "--join",         "b:2,c:3", "--role", "worker"};
   std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
   app.parse(args);
   auto flags = config_from_flags(values);
@@ -160,7 +163,8 @@ TEST(Config, FlagsAreParsedAndValidated) {
 }
 
 TEST(Config, SecretsAreRedacted) {
-  auto config = load_config(inputs("", {{"RAD_API_KEY", "sk-live-123"}, {"RAD_CLUSTER_SECRET", "hunter2"}}));
+  auto config =
+      load_config(inputs("", {{"RAD_API_KEY", "sk-live-123"}, {"RAD_CLUSTER_SECRET", "hunter2"}}));
   ASSERT_TRUE(config);
   auto json = redacted_json(*config);
   EXPECT_EQ(json.find("sk-live-123"), std::string::npos) << json;

@@ -1,9 +1,10 @@
+#include "persistence/data_dir_lock.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "persistence/data_dir_lock.h"
 #include "runtime/error.h"
 #include "tests/support/process.h"
 
@@ -23,9 +24,9 @@ TEST(DataDirLock, CreatesTheDirAndRefusesASecondHolder) {
   EXPECT_TRUE(is(second.error(), Errc::in_use));
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  EXPECT_EQ(error_message(second.error()),
-            "data dir " + dir + " is in use by pid " + std::to_string(::getpid()) + " on host " +
-                host + "; stop that process or pick another --data-dir");
+  EXPECT_EQ(error_message(second.error()), "data dir " + dir + " is in use by pid " +
+                                               std::to_string(::getpid()) + " on host " + host +
+                                               "; stop that process or pick another --data-dir");
 }
 
 TEST(DataDirLock, ReleasedOnDestructionAndStaleFileIgnored) {

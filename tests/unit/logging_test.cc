@@ -1,9 +1,10 @@
+#include "runtime/logging.h"
+
 #include <gtest/gtest.h>
 #include <spdlog/details/log_msg.h>
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/logging.h"
 #include "runtime/trace.h"
 
 namespace rad {

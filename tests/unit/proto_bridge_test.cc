@@ -1,14 +1,16 @@
 // Protobuf messages through CAF's own serializer, as the middleman carries them.
+#include "runtime/proto_bridge.h"
+
+#include <gtest/gtest.h>
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
 #include <caf/make_message.hpp>
-#include <gtest/gtest.h>
 
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/plan.pb.h"
-#include "runtime/proto_bridge.h"
 #include "runtime/protocol.h"
 
 namespace rad {

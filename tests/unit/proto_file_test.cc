@@ -1,10 +1,11 @@
+#include "runtime/proto_file.h"
+
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include "rad/v1/config.pb.h"
 #include "rad/v1/plan.pb.h"
 #include "runtime/error.h"
-#include "runtime/proto_file.h"
 #include "tests/support/process.h"
 
 namespace rad {
@@ -38,7 +39,8 @@ TEST(ProtoFile, YamlPlanEqualsJsonPlan) {
   auto err = load_proto_file(fixture("plan.yaml"), 1 << 20, from_yaml);
   ASSERT_FALSE(err) << error_message(err);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(from_json, from_yaml))
-      << from_json.ShortDebugString() << "\n" << from_yaml.ShortDebugString();
+      << from_json.ShortDebugString() << "\n"
+      << from_yaml.ShortDebugString();
 }
 
 TEST(ProtoFile, UnknownKeyIsNamedWithItsPath) {
@@ -48,8 +50,9 @@ TEST(ProtoFile, UnknownKeyIsNamedWithItsPath) {
 }
 
 TEST(ProtoFile, WrongTypeNamesKeyAndExpectation) {
-  EXPECT_EQ(parse_error(R"({"waves":[{"maxConcurrent":"lots"}]})"),
-            "p.json: key 'waves[0].max_concurrent' expects an unsigned 32-bit integer, got \"lots\"");
+  EXPECT_EQ(
+      parse_error(R"({"waves":[{"maxConcurrent":"lots"}]})"),
+      "p.json: key 'waves[0].max_concurrent' expects an unsigned 32-bit integer, got \"lots\"");
   EXPECT_NE(parse_error(R"({"waves":[{"maxConcurrent":-1}]})").find("unsigned"), std::string::npos);
 }
 
@@ -69,7 +72,8 @@ TEST(ProtoFile, DuplicateKeyIsRejected) {
 TEST(ProtoFile, EmptyAndNonObjectInputsAreRejected) {
   EXPECT_EQ(parse_error("  \n"), "p.json: is empty");
   EXPECT_EQ(parse_error("[1,2]"), "p.json: expected a JSON object at the top level");
-  EXPECT_EQ(parse_error("- a\n- b\n", FileFormat::yaml), "p.json: expected a mapping at the top level");
+  EXPECT_EQ(parse_error("- a\n- b\n", FileFormat::yaml),
+            "p.json: expected a mapping at the top level");
 }
 
 TEST(ProtoFile, HostileNestingIsBounded) {
@@ -83,9 +87,11 @@ TEST(ProtoFile, FileLimitsAndMissingFiles) {
   auto big = dir.file("big.json", "{\"name\":\"" + std::string(2000, 'x') + "\"}");
   v1::Plan plan;
   auto err = load_proto_file(big, 1000, plan);
-  EXPECT_NE(error_message(err).find("over the limit of 1000"), std::string::npos) << error_message(err);
+  EXPECT_NE(error_message(err).find("over the limit of 1000"), std::string::npos)
+      << error_message(err);
   err = load_proto_file(dir.path() + "/missing.json", 1000, plan);
-  EXPECT_EQ(error_message(err), dir.path() + "/missing.json: cannot open: No such file or directory");
+  EXPECT_EQ(error_message(err),
+            dir.path() + "/missing.json: cannot open: No such file or directory");
   err = load_proto_file(dir.path(), 1000, plan);
   EXPECT_EQ(error_message(err), dir.path() + ": is not a regular file");
 }

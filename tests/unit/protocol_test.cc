@@ -1,10 +1,11 @@
+#include "runtime/protocol.h"
+
 #include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "rad/v1/config.pb.h"
-#include "runtime/protocol.h"
 
 namespace rad {
 namespace {

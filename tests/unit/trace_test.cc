@@ -1,8 +1,8 @@
+#include "runtime/trace.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
-
-#include "runtime/trace.h"
 
 namespace rad {
 namespace {

@@ -1,0 +1,54 @@
+#include "chaos/scenario.h"
+
+#include <gtest/gtest.h>
+
+#include "runtime/error.h"
+#include "tests/support/process.h"
+
+namespace rad {
+namespace {
+
+TEST(Scenario, ValidScenarioLoadsFromJsonAndYaml) {
+  test::TempDir dir;
+  auto json = dir.file("s.json", R"({"name":"worker-kill-9","seed":42,"durationMs":30000,
+    "faults":[{"id":"k","atMs":5000,"target":{"role":"worker","count":1},"killNode":{"restartAfterMs":2000}},
+              {"link":{"dropProbability":0.1,"delayMs":20}}]})");
+  auto scenario = load_scenario(json);
+  ASSERT_TRUE(scenario) << error_message(scenario.error());
+  EXPECT_EQ(scenario->seed(), 42u);
+  EXPECT_EQ(scenario->faults(0).kill_node().restart_after_ms(), 2000u);
+  auto yaml = dir.file("s.yaml", "name: x\nfaults:\n  - killAgent: {fraction: 0.5}\n");
+  auto from_yaml = load_scenario(yaml);
+  ASSERT_TRUE(from_yaml) << error_message(from_yaml.error());
+  EXPECT_DOUBLE_EQ(from_yaml->faults(0).kill_agent().fraction(), 0.5);
+}
+
+TEST(Scenario, EveryProblemIsListedWithItsPath) {
+  test::TempDir dir;
+  auto path = dir.file("bad.json", R"({"name":"x","durationMs":1000,"faults":[
+    {"id":"a","probability":1.5,"killAgent":{"fraction":2}},
+    {"id":"a","atMs":1000},
+    {"link":{"dropProbability":-0.1}}]})");
+  auto scenario = load_scenario(path);
+  ASSERT_FALSE(scenario);
+  EXPECT_EQ(exit_code_for(scenario.error()), 2);
+  EXPECT_EQ(error_message(scenario.error()),
+            path +
+                ": 6 problems: faults[0].probability: 1.5 is not in [0, 1]; "
+                "faults[0].kill_agent.fraction: 2 is not in [0, 1]; "
+                "faults[1].id: 'a' is used twice; "
+                "faults[1].at_ms: 1000 is not before duration_ms 1000; "
+                "faults[1]: no fault; set one of kill_agent, kill_node, restart_coordinator, link, "
+                "partition, pressure, checkpoint_failure; "
+                "faults[2].link.drop_probability: -0.1 is not in [0, 1]");
+}
+
+TEST(Scenario, EmptyScenarioIsRefused) {
+  v1::ChaosScenario empty;
+  auto problems = scenario_problems(empty);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0], "name: missing");
+}
+
+}  // namespace
+}  // namespace rad
