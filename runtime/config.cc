@@ -102,6 +102,16 @@ caf::error wrong_type(const ConfigLeaf& leaf, const ConfigSource& source, std::s
                                              ", got '" + std::string{text} + "'");
 }
 
+template <class Int>
+caf::error set_integer(Message& parent, const ConfigLeaf& leaf, std::string_view text,
+                       const ConfigSource& source, const char* expected,
+                       void (Reflection::*setter)(Message*, const FieldDescriptor*, Int) const) {
+  Int value;
+  if (!parse_int(text, value)) return wrong_type(leaf, source, text, expected);
+  (parent.GetReflection()->*setter)(&parent, leaf.field, value);
+  return caf::none;
+}
+
 caf::error set_scalar(Message& parent, const ConfigLeaf& leaf, std::string_view text,
                       const ConfigSource& source) {
   const Reflection* r = parent.GetReflection();
@@ -122,30 +132,18 @@ caf::error set_scalar(Message& parent, const ConfigLeaf& leaf, std::string_view 
       r->SetBool(&parent, f, v);
       return caf::none;
     }
-    case FieldDescriptor::CPPTYPE_UINT32: {
-      uint32_t v;
-      if (!parse_int(text, v)) return wrong_type(leaf, source, text, "an unsigned 32-bit integer");
-      r->SetUInt32(&parent, f, v);
-      return caf::none;
-    }
-    case FieldDescriptor::CPPTYPE_UINT64: {
-      uint64_t v;
-      if (!parse_int(text, v)) return wrong_type(leaf, source, text, "an unsigned 64-bit integer");
-      r->SetUInt64(&parent, f, v);
-      return caf::none;
-    }
-    case FieldDescriptor::CPPTYPE_INT32: {
-      int32_t v;
-      if (!parse_int(text, v)) return wrong_type(leaf, source, text, "a 32-bit integer");
-      r->SetInt32(&parent, f, v);
-      return caf::none;
-    }
-    case FieldDescriptor::CPPTYPE_INT64: {
-      int64_t v;
-      if (!parse_int(text, v)) return wrong_type(leaf, source, text, "a 64-bit integer");
-      r->SetInt64(&parent, f, v);
-      return caf::none;
-    }
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return set_integer<uint32_t>(parent, leaf, text, source, "an unsigned 32-bit integer",
+                                   &Reflection::SetUInt32);
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return set_integer<uint64_t>(parent, leaf, text, source, "an unsigned 64-bit integer",
+                                   &Reflection::SetUInt64);
+    case FieldDescriptor::CPPTYPE_INT32:
+      return set_integer<int32_t>(parent, leaf, text, source, "a 32-bit integer",
+                                  &Reflection::SetInt32);
+    case FieldDescriptor::CPPTYPE_INT64:
+      return set_integer<int64_t>(parent, leaf, text, source, "a 64-bit integer",
+                                  &Reflection::SetInt64);
     default:
       throw std::logic_error("config field " + leaf.path + " has a type config.cc cannot set");
   }

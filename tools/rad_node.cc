@@ -5,21 +5,13 @@
 #include <iostream>
 
 #include "actors/node.h"
+#include "runtime/cli.h"
 #include "runtime/config.h"
 #include "runtime/config_flags.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
 #include "runtime/shutdown_signals.h"
 #include "runtime/version.h"
-
-namespace {
-
-int fail(const caf::error& err) {
-  std::cerr << "rad-node: " << rad::error_message(err) << "\n";
-  return rad::exit_code_for(err);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   // First, so that every thread started later leaves SIGINT and SIGTERM to wait().
@@ -37,25 +29,16 @@ int main(int argc, char** argv) {
                "Print the reference of every setting as Markdown and exit");
   rad::ConfigFlagValues flag_values;
   rad::add_config_flags(app, flag_values);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "rad-node: " << e.what() << "; see rad-node --help\n";
-    return 2;
-  }
+  if (auto exit_code = rad::parse_command_line(app, argc, argv, "rad-node")) return *exit_code;
   if (print_reference) {
     std::cout << rad::config_reference_markdown();
     return 0;
   }
 
   auto flags = rad::config_from_flags(flag_values);
-  if (!flags) return fail(flags.error());
+  if (!flags) return rad::report_failure("rad-node", flags.error());
   auto config = rad::load_config({config_file, rad::process_environment(), *flags});
-  if (!config) return fail(config.error());
+  if (!config) return rad::report_failure("rad-node", config.error());
 
   rad::init_logging({config->node_name(), config->log_level(), config->log_format(), false});
   auto log = rad::logger("node");
@@ -64,7 +47,7 @@ int main(int argc, char** argv) {
   auto node = rad::Node::start(*config);
   if (!node) {
     log->error("cannot start: {}", rad::error_message(node.error()));
-    return fail(node.error());
+    return rad::report_failure("rad-node", node.error());
   }
   log->info("ready: node {} ({}) on {}", (*node)->info().name(), config->role(),
             (*node)->info().address());

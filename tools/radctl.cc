@@ -11,6 +11,7 @@
 
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/plan.pb.h"
+#include "runtime/cli.h"
 #include "runtime/error.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/proto_file.h"
@@ -23,10 +24,7 @@ namespace {
 // Plans larger than this are refused before parsing.
 constexpr size_t kMaxPlanFileBytes = 64u << 20;
 
-int fail(const caf::error& err) {
-  std::cerr << "radctl: " << rad::error_message(err) << "\n";
-  return rad::exit_code_for(err);
-}
+int fail(const caf::error& err) { return rad::report_failure("radctl", err); }
 
 int validate(const std::string& path) {
   rad::v1::Plan plan;
@@ -115,18 +113,7 @@ int main(int argc, char** argv) {
   ping_cmd->add_option("--timeout-ms", timeout_ms, "Per ping")->check(CLI::Range(1, 600000));
   ping_cmd->add_flag("--json", json, "Print each Pong as JSON");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "radctl: " << e.what() << "; see radctl --help\n";
-    return 2;
-  }
+  if (auto exit_code = rad::parse_command_line(app, argc, argv, "radctl")) return *exit_code;
   if (*validate_cmd) return validate(plan_path);
   if (*ping_cmd) return ping(target, count, json, std::chrono::milliseconds{timeout_ms});
   return 2;

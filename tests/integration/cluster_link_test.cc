@@ -34,60 +34,58 @@ class ClusterLink : public ::testing::Test {
     EXPECT_EQ(node_->wait_exit(), 0) << node_->err();
   }
 
+  // The node's Pong to `ping`, sent from this process through the middleman.
+  std::optional<v1::Pong> exchange(const v1::Ping& ping) {
+    auto peer = sys_.middleman().remote_actor("127.0.0.1", port_);
+    if (!peer) {
+      ADD_FAILURE() << sys_.render(peer.error());
+      return std::nullopt;
+    }
+    std::optional<v1::Pong> answer;
+    caf::scoped_actor self{sys_};
+    self->request(*peer, std::chrono::seconds{5}, proto(ping))
+        .receive([&](const Proto<v1::Pong>& pong) { answer = pong.value; },
+                 [&](const caf::error& err) { ADD_FAILURE() << sys_.render(err); });
+    return answer;
+  }
+
   TempDir dir_;
   uint16_t port_ = 0;
   std::unique_ptr<Process> node_;
+  SystemConfig cfg_;
+  caf::actor_system sys_{cfg_};
 };
 
 TEST_F(ClusterLink, PingPongBetweenTwoProcesses) {
-  SystemConfig cfg;
-  caf::actor_system sys{cfg};
-  auto peer = sys.middleman().remote_actor("127.0.0.1", port_);
-  ASSERT_TRUE(peer) << sys.render(peer.error());
-  caf::scoped_actor self{sys};
   for (uint64_t seq = 1; seq <= 3; ++seq) {
     v1::Ping ping;
     ping.set_seq(seq);
     auto traceparent = new_traceparent();
     ping.mutable_trace()->set_traceparent(traceparent);
-    bool answered = false;
-    self->request(*peer, std::chrono::seconds{5}, proto(ping))
-        .receive(
-            [&](const Proto<v1::Pong>& pong) {
-              answered = true;
-              EXPECT_EQ(pong.value.seq(), seq);
-              EXPECT_EQ(pong.value.node().name(), "peer-1");
-              EXPECT_EQ(pong.value.node().role(), v1::ROLE_ALL);
-              EXPECT_EQ(pong.value.node().protocol_version(), kProtocolVersion);
-              EXPECT_EQ(pong.value.node().capacity().max_agents(), 17u);
-              EXPECT_EQ(pong.value.node().address(), "127.0.0.1:" + std::to_string(port_));
-              // The node continues our trace with its own span.
-              EXPECT_EQ(trace_id_of(pong.value.trace().traceparent()), trace_id_of(traceparent));
-              EXPECT_NE(pong.value.trace().traceparent(), traceparent);
-            },
-            [&](const caf::error& err) { ADD_FAILURE() << sys.render(err); });
-    EXPECT_TRUE(answered);
+    auto pong = exchange(ping);
+    ASSERT_TRUE(pong);
+    EXPECT_EQ(pong->seq(), seq);
+    EXPECT_EQ(pong->node().name(), "peer-1");
+    EXPECT_EQ(pong->node().role(), v1::ROLE_ALL);
+    EXPECT_EQ(pong->node().protocol_version(), kProtocolVersion);
+    EXPECT_EQ(pong->node().capacity().max_agents(), 17u);
+    EXPECT_EQ(pong->node().address(), "127.0.0.1:" + std::to_string(port_));
+    // The node continues our trace with its own span.
+    EXPECT_EQ(trace_id_of(pong->trace().traceparent()), trace_id_of(traceparent));
+    EXPECT_NE(pong->trace().traceparent(), traceparent);
   }
 }
 
 TEST_F(ClusterLink, LargeMessageCrossesIntact) {
-  SystemConfig cfg;
-  caf::actor_system sys{cfg};
-  auto peer = sys.middleman().remote_actor("127.0.0.1", port_);
-  ASSERT_TRUE(peer) << sys.render(peer.error());
-  caf::scoped_actor self{sys};
   // A 1 MiB traceparent is nonsense the node must survive and answer with a
   // fresh trace rather than echo.
   v1::Ping ping;
   ping.set_seq(99);
   ping.mutable_trace()->set_traceparent(std::string(1 << 20, 'z'));
-  self->request(*peer, std::chrono::seconds{5}, proto(ping))
-      .receive(
-          [&](const Proto<v1::Pong>& pong) {
-            EXPECT_EQ(pong.value.seq(), 99u);
-            EXPECT_TRUE(valid_traceparent(pong.value.trace().traceparent()));
-          },
-          [&](const caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  auto pong = exchange(ping);
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->seq(), 99u);
+  EXPECT_TRUE(valid_traceparent(pong->trace().traceparent()));
 }
 
 TEST_F(ClusterLink, RadctlPingsTheNode) {
