@@ -5,10 +5,13 @@
 
 #include <caf/io/middleman.hpp>
 #include <caf/node_id.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
+#include <signal.h>
 #include <chrono>
 #include <thread>
 
+#include "actors/cluster_api.h"
 #include "actors/node_agent.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
@@ -50,10 +53,21 @@ v1::NodeInfo describe(const v1::NodeConfig& config, caf::actor_system& system) {
   return info;
 }
 
+caf::error check_roles(const v1::NodeConfig& config) {
+  if (config.role() == "worker" && config.join_size() == 0)
+    return make_error(Errc::invalid_input,
+                      "a worker needs --join HOST:PORT, the cluster port of the coordinator");
+  if (config.role() != "worker" && config.join_size() > 0)
+    return make_error(Errc::invalid_input, "--join is for workers; a " + config.role() +
+                                               " node is the seed that workers join");
+  return caf::none;
+}
+
 }  // namespace
 
 caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   auto log = logger("node");
+  if (auto err = check_roles(config)) return err;
   std::unique_ptr<Node> node{new Node};
   node->config_ = config;
   auto port = static_cast<uint16_t>(config.cluster_port());
@@ -65,37 +79,68 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->caf_config_ = std::make_unique<SystemConfig>(config);
   node->system_ = std::make_unique<caf::actor_system>(*node->caf_config_);
   node->info_ = describe(config, *node->system_);
-  node->agent_ = node->system_->spawn(node_agent, node->info_);
+  NodeAgentOptions options{node->info_, config, [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
+  node->agent_ = node->system_->spawn<caf::detached>(node_agent, std::move(options));
 
-  auto published =
-      node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
+  auto published = node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
   if (!published) {
     std::string why = node->system_->render(published.error());
     node->stop();
-    return make_error(Errc::in_use,
-                      "cannot listen on " + config.bind() + ":" + std::to_string(port) +
-                          " (cluster port): " + why +
-                          "; stop the process using it or pick another --cluster-port");
+    return make_error(Errc::in_use, "cannot listen on " + config.bind() + ":" +
+                                        std::to_string(port) + " (cluster port): " + why +
+                                        "; stop the process using it or pick another --cluster-port");
   }
-  log->info("node {} ({}) listening on {}, data dir {}", node->info_.name(), config.role(),
-            node->info_.address(), config.data_dir());
+  node->http_ = std::make_unique<HttpServer>(
+      HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
+  add_cluster_routes(*node->http_, *node->system_, node->agent_);
+  if (auto err = node->http_->start()) {
+    node->stop();
+    return err;
+  }
+  log->info("node {} ({}) listening on {}, http on {}:{}, data dir {}", node->info_.name(),
+            config.role(), node->info_.address(), config.bind(), config.http_port(),
+            config.data_dir());
   return node;
 }
 
 Node::~Node() { stop(); }
 
+caf::error Node::fatal_error() const {
+  std::lock_guard<std::mutex> guard{fatal_mutex_};
+  return fatal_;
+}
+
+void Node::set_fatal(const caf::error& err) {
+  {
+    std::lock_guard<std::mutex> guard{fatal_mutex_};
+    if (fatal_) return;
+    fatal_ = err;
+  }
+  ::kill(::getpid(), SIGUSR1);
+}
+
 void Node::stop() {
   if (stopped_) return;
   stopped_ = true;
-  if (system_) {
-    if (agent_) {
-      system_->middleman().unpublish(agent_, static_cast<uint16_t>(config_.cluster_port()));
-      caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
-      agent_ = nullptr;
+  // The routes hold the agent's handle: the server goes first, or the detached
+  // agent's thread waits forever for its last reference to go.
+  http_.reset();
+  if (system_ && agent_) {
+    if (config_.role() == "worker" && !fatal_error()) {
+      caf::scoped_actor self{*system_};
+      self->request(agent_, std::chrono::seconds{5}, leave_atom::value)
+          .receive([](bool) {}, [](const caf::error&) {});
     }
-    // Joins every actor and the middleman's threads.
-    system_.reset();
+    system_->middleman().unpublish(agent_, static_cast<uint16_t>(config_.cluster_port()));
+    caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
+    // CAF's registry keeps every actor whose handle went to another node and
+    // is only cleared after the system awaits its detached actors: without
+    // this, a detached agent that ever talked to a peer would hang shutdown.
+    system_->registry().erase(agent_.id());
+    agent_ = nullptr;
   }
+  // Joins every actor and the middleman's threads.
+  system_.reset();
   lock_.reset();
 }
 

@@ -1,24 +1,415 @@
 #include "actors/node_agent.h"
 
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/logger.h>
+
+#include <algorithm>
+
+#include "runtime/error.h"
 #include "runtime/logging.h"
 #include "runtime/proto_bridge.h"
+#include "runtime/protocol.h"
 #include "runtime/trace.h"
 
 namespace rad {
+namespace {
 
-caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, v1::NodeInfo info) {
-  self->state.info = std::move(info);
+using Self = caf::stateful_actor<NodeAgentState>*;
+using Clock = NodeAgentState::Clock;
+using std::chrono::milliseconds;
+
+constexpr auto kConnectTimeout = std::chrono::seconds{2};
+constexpr auto kJoinReplyTimeout = std::chrono::seconds{5};
+constexpr auto kLeaveTimeout = std::chrono::seconds{3};
+constexpr milliseconds kFirstRetry{100}, kMaxRetry{1000};
+
+uint64_t now_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+std::string state_name(v1::MemberState s) {
+  switch (s) {
+    case v1::MEMBER_STATE_UP: return "up";
+    case v1::MEMBER_STATE_SUSPECT: return "suspect";
+    case v1::MEMBER_STATE_DOWN: return "down";
+    case v1::MEMBER_STATE_LEFT: return "left";
+    default: return "unknown";
+  }
+}
+
+std::string summary(const v1::MembershipView& view) {
+  std::map<std::string, int> counts;
+  for (const auto& m : view.members()) ++counts[state_name(m.state())];
+  std::string out = "v" + std::to_string(view.version()) + ": " +
+                    std::to_string(view.members_size()) + " members (";
+  bool first = true;
+  for (const auto& [state, n] : counts) {
+    out += (first ? "" : ", ") + std::to_string(n) + " " + state;
+    first = false;
+  }
+  return out + ")";
+}
+
+// One line per member whose state or incarnation differs between two views.
+void log_changes(spdlog::logger& log, const v1::MembershipView& before,
+                 const v1::MembershipView& after) {
+  for (const auto& m : after.members()) {
+    auto old = std::find_if(before.members().begin(), before.members().end(),
+                            [&](const v1::Member& o) { return o.node().name() == m.node().name(); });
+    bool same = old != before.members().end() && old->state() == m.state() &&
+                old->node().incarnation() == m.node().incarnation();
+    if (same) continue;
+    log.info("member {} is now {} (incarnation {}, {}){}", m.node().name(), state_name(m.state()),
+             m.node().incarnation(), m.node().address(),
+             m.reason().empty() ? "" : ": " + m.reason());
+  }
+}
+
+// (coordinator incarnation, version) orders views across coordinator restarts.
+bool newer(const v1::MembershipView& a, const v1::MembershipView& b) {
+  return std::make_pair(a.coordinator_incarnation(), a.version()) >
+         std::make_pair(b.coordinator_incarnation(), b.version());
+}
+
+v1::Heartbeat make_heartbeat(Self self) {
+  v1::Heartbeat hb;
+  hb.set_node_id(self->state.options.info.node_id());
+  hb.set_incarnation(self->state.options.info.incarnation());
+  hb.set_seq(++self->state.heartbeat_seq);
+  *hb.mutable_sent_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  return hb;
+}
+
+// -- coordinator --------------------------------------------------------------
+
+void announce(Self self) {
+  auto& st = self->state;
+  const auto& view = st.table->view();
+  if (view.version() == st.announced.version()) return;
+  log_changes(*st.log, st.announced, view);
+  st.log->info("view {}", summary(view));
+  st.announced = view;
+  for (const auto& m : view.members()) {
+    auto it = st.member_agents.find(m.node().node_id());
+    if (it != st.member_agents.end() &&
+        (m.state() == v1::MEMBER_STATE_UP || m.state() == v1::MEMBER_STATE_SUSPECT))
+      self->send(it->second, proto(view));
+  }
+}
+
+void forget_agent(Self self, const std::string& node_id) {
+  auto it = self->state.member_agents.find(node_id);
+  if (it == self->state.member_agents.end()) return;
+  self->demonitor(it->second);
+  self->state.member_agents.erase(it);
+}
+
+v1::JoinReply admit(Self self, const v1::JoinRequest& request) {
+  auto& st = self->state;
+  auto decision = st.table->join(request, Clock::now());
+  v1::JoinReply reply;
+  reply.set_accepted(decision.accepted);
+  reply.set_fenced(decision.fenced);
+  reply.set_refusal(decision.refusal);
+  const auto& node = request.node();
+  if (!decision.accepted) {
+    st.log->warn("refused node {} at {}: {}", node.name(), node.address(), decision.refusal);
+    return reply;
+  }
+  if (!decision.replaced.empty()) {
+    st.log->info("node {} rejoined as incarnation {}, replacing {}", node.name(),
+                 node.incarnation(), decision.replaced);
+    forget_agent(self, decision.replaced);
+  }
+  auto agent = caf::actor_cast<caf::actor>(self->current_sender());
+  forget_agent(self, node.node_id());
+  self->monitor(agent);
+  st.member_agents[node.node_id()] = agent;
+  *reply.mutable_view() = st.table->view();
+  announce(self);
+  return reply;
+}
+
+void coordinator_tick(Self self) {
+  auto& st = self->state;
+  st.table->check(Clock::now());
+  announce(self);
+  auto hb = proto(make_heartbeat(self));
+  hb.value.set_view_version(st.table->view().version());
+  for (const auto& [id, agent] : st.member_agents) {
+    auto* m = st.table->find(id);
+    if (m && (m->state() == v1::MEMBER_STATE_UP || m->state() == v1::MEMBER_STATE_SUSPECT))
+      self->send(agent, hb);
+  }
+}
+
+void member_heartbeat(Self self, const v1::Heartbeat& hb) {
+  auto& st = self->state;
+  switch (st.table->heartbeat(hb, Clock::now())) {
+    case MembershipTable::Heard::current: announce(self); break;
+    case MembershipTable::Heard::declared_down: {
+      // It was cut off long enough to be declared down: it must come back as
+      // a new incarnation, so that nothing it did before counts twice.
+      v1::JoinReply fence;
+      fence.set_fenced(true);
+      fence.set_refusal("declared down: " + st.table->find(hb.node_id())->reason());
+      self->send(caf::actor_cast<caf::actor>(self->current_sender()), proto(fence));
+      break;
+    }
+    case MembershipTable::Heard::unknown:
+    case MembershipTable::Heard::stale_incarnation:
+      st.log->debug("dropped heartbeat of {} incarnation {}", hb.node_id(), hb.incarnation());
+      break;
+  }
+}
+
+// -- worker -------------------------------------------------------------------
+
+void try_join(Self self);
+
+void fatal(Self self, caf::error err) {
+  self->state.log->error("{}", error_message(err));
+  if (self->state.options.on_fatal) self->state.options.on_fatal(err);
+}
+
+void join_failed(Self self, const std::string& seed, const std::string& why) {
+  auto& st = self->state;
+  st.joining = false;
+  auto waited = std::chrono::duration_cast<milliseconds>(Clock::now() - st.join_started);
+  auto limit = milliseconds{st.options.config.cluster().join_timeout_ms()};
+  if (!st.ever_joined && waited >= limit) {
+    fatal(self, make_error(Errc::unreachable,
+                           "cannot join the cluster: no seed answered within " +
+                               std::to_string(limit.count()) + " ms (last, " + seed + ": " + why +
+                               "); check --join and that the coordinator runs"));
+    return;
+  }
+  auto delay = std::min(kMaxRetry, kFirstRetry * (1u << std::min(st.attempt, 4u)));
+  ++st.attempt;
+  (st.attempt % 10 == 1 ? st.log->warn("cannot join through {}: {}; retrying", seed, why)
+                        : st.log->debug("cannot join through {}: {}; retrying", seed, why));
+  self->delayed_send(self, delay, join_atom::value);
+}
+
+void reincarnate(Self self, const std::string& why) {
+  auto& info = self->state.options.info;
+  auto old = info.incarnation();
+  info.set_incarnation(std::max(now_ms(), old + 1));
+  self->state.log->warn("{}; rejoining as incarnation {} (was {})", why, info.incarnation(), old);
+}
+
+void coordinator_lost(Self self, const std::string& why) {
+  auto& st = self->state;
+  if (!st.coordinator) return;
+  self->demonitor(st.coordinator);
+  st.coordinator = nullptr;
+  for (auto& m : *st.view.mutable_members()) {
+    if (m.node().node_id() == st.view.coordinator_id()) {
+      m.set_state(v1::MEMBER_STATE_DOWN);
+      m.set_reason(why);
+    }
+  }
+  st.log->warn("coordinator lost: {}; reconnecting", why);
+  st.attempt = 0;
+  try_join(self);
+}
+
+void accept_view(Self self, const v1::MembershipView& view) {
+  auto& st = self->state;
+  if (!newer(view, st.view)) return;
+  log_changes(*st.log, st.view, view);
+  st.log->info("view {}", summary(view));
+  st.view = view;
+}
+
+void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply, const std::string& seed) {
+  auto& st = self->state;
+  st.coordinator = std::move(coordinator);
+  self->monitor(st.coordinator);
+  st.coordinator_heard = Clock::now();
+  st.ever_joined = true;
+  st.attempt = 0;
+  st.log->info("joined cluster '{}' through {} as incarnation {}",
+               st.options.config.cluster().name(), seed, st.options.info.incarnation());
+  accept_view(self, reply.view());
+}
+
+void send_join(Self self, caf::actor coordinator, const std::string& seed) {
+  auto& st = self->state;
+  v1::JoinRequest request;
+  *request.mutable_node() = st.options.info;
+  request.set_cluster_name(st.options.config.cluster().name());
+  request.set_secret_proof(
+      MembershipTable::secret_proof(st.options.config.cluster().secret(), st.options.info.node_id()));
+  request.set_protocol_version(kProtocolVersion);
+  self->request(coordinator, kJoinReplyTimeout, proto(request))
+      .then(
+          [=](const Proto<v1::JoinReply>& reply) {
+            self->state.joining = false;
+            if (reply.value.accepted()) {
+              joined(self, coordinator, reply.value, seed);
+            } else if (reply.value.fenced()) {
+              reincarnate(self, "the coordinator fenced this node (" + reply.value.refusal() + ")");
+              self->delayed_send(self, kFirstRetry, join_atom::value);
+            } else {
+              fatal(self, make_error(Errc::invalid_input, "refused by the coordinator at " + seed +
+                                                              ": " + reply.value.refusal()));
+            }
+          },
+          [=](caf::error& err) { join_failed(self, seed, self->system().render(err)); });
+}
+
+void try_join(Self self) {
+  auto& st = self->state;
+  if (st.joining || st.coordinator) return;
+  const auto& seeds = st.options.config.join();
+  if (seeds.empty()) return;
+  st.joining = true;
+  std::string seed = seeds[static_cast<int>(st.next_seed++ % seeds.size())];
+  auto colon = seed.rfind(':');
+  auto host = seed.substr(0, colon);
+  auto port = static_cast<uint16_t>(std::stoul(seed.substr(colon + 1)));
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, kConnectTimeout, caf::connect_atom::value, host, port)
+      .then(
+          [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+            if (!ptr) {
+              join_failed(self, seed, "nothing is published there");
+              return;
+            }
+            send_join(self, caf::actor_cast<caf::actor>(std::move(ptr)), seed);
+          },
+          [=](caf::error& err) { join_failed(self, seed, self->system().render(err)); });
+}
+
+void worker_tick(Self self) {
+  auto& st = self->state;
+  if (!st.coordinator) return;
+  auto silent = std::chrono::duration_cast<milliseconds>(Clock::now() - st.coordinator_heard);
+  if (silent >= st.down_after) {
+    coordinator_lost(self, "no heartbeat for " + std::to_string(silent.count()) + " ms");
+    return;
+  }
+  self->send(st.coordinator, proto(make_heartbeat(self)));
+}
+
+}  // namespace
+
+caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOptions options) {
+  auto& st = self->state;
+  st.options = std::move(options);
+  st.log = logger("membership");
+  const auto& cluster = st.options.config.cluster();
+  st.interval = milliseconds{cluster.heartbeat_interval_ms()};
+  st.down_after = milliseconds{cluster.heartbeat_timeout_ms()};
+  st.suspect_after = std::max(st.interval * 2, st.down_after / 2);
+  bool is_coordinator = st.options.info.role() != v1::ROLE_WORKER;
+  if (is_coordinator) {
+    MembershipOptions mo{cluster.name(), cluster.secret(), st.suspect_after, st.down_after};
+    st.table = std::make_unique<MembershipTable>(st.options.info, mo, Clock::now());
+    announce(self);
+  } else {
+    st.join_started = Clock::now();
+    self->send(self, join_atom::value);
+  }
+  self->send(self, tick_atom::value);
+
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.coordinator && dm.source == st.coordinator.address()) {
+      coordinator_lost(self, "connection lost");
+      return;
+    }
+    for (const auto& [id, agent] : st.member_agents) {
+      if (agent.address() != dm.source) continue;
+      std::string node_id = id;
+      st.member_agents.erase(node_id);
+      if (st.table->mark_down(node_id, "connection lost")) announce(self);
+      return;
+    }
+  });
+
   return {
       [=](const Proto<v1::Ping>& ping) {
         TraceScope scope{ping.value.trace().traceparent()};
-        ++self->state.pings;
-        static auto log = logger("node_agent");
-        log->debug("ping {} answered", ping.value.seq());
+        self->state.log->debug("ping {} answered", ping.value.seq());
         v1::Pong pong;
         pong.set_seq(ping.value.seq());
-        *pong.mutable_node() = self->state.info;
+        *pong.mutable_node() = self->state.options.info;
         pong.mutable_trace()->set_traceparent(child_traceparent(ping.value.trace().traceparent()));
         return proto(std::move(pong));
+      },
+      [=](view_atom) {
+        auto& st = self->state;
+        return proto(st.table ? st.table->view() : st.view);
+      },
+      [=](tick_atom) {
+        if (self->state.table)
+          coordinator_tick(self);
+        else
+          worker_tick(self);
+        self->delayed_send(self, self->state.interval, tick_atom::value);
+      },
+      [=](join_atom) { try_join(self); },
+      [=](const Proto<v1::JoinRequest>& request) {
+        if (!self->state.table) {
+          v1::JoinReply reply;
+          reply.set_refusal("node " + self->state.options.info.name() +
+                            " is a worker; --join the coordinator's cluster port");
+          return proto(reply);
+        }
+        return proto(admit(self, request.value));
+      },
+      [=](const Proto<v1::Heartbeat>& hb) {
+        auto& st = self->state;
+        if (st.table) {
+          member_heartbeat(self, hb.value);
+        } else if (st.coordinator && hb.value.node_id() == st.view.coordinator_id()) {
+          st.coordinator_heard = Clock::now();
+        }
+      },
+      [=](const Proto<v1::MembershipView>& view) {
+        // Views pushed by a coordinator we lost are stale; the next JoinReply has a fresh one.
+        if (!self->state.table && self->state.coordinator) accept_view(self, view.value);
+      },
+      [=](const Proto<v1::JoinReply>& notice) {
+        // Unsolicited: the coordinator fenced us after declaring us down.
+        auto& st = self->state;
+        if (st.table || !notice.value.fenced() || !st.coordinator) return;
+        self->demonitor(st.coordinator);
+        st.coordinator = nullptr;
+        reincarnate(self, "the coordinator declared this node down (" + notice.value.refusal() + ")");
+        self->delayed_send(self, kFirstRetry, join_atom::value);
+      },
+      [=](const Proto<v1::LeaveNotice>& notice) {
+        auto& st = self->state;
+        if (st.table && st.table->leave(notice.value.node_id(), notice.value.incarnation(),
+                                        notice.value.reason())) {
+          forget_agent(self, notice.value.node_id());
+          announce(self);
+        }
+        return true;
+      },
+      [=](leave_atom) -> caf::result<bool> {
+        auto& st = self->state;
+        if (st.table || !st.coordinator) return true;
+        v1::LeaveNotice notice;
+        notice.set_node_id(st.options.info.node_id());
+        notice.set_incarnation(st.options.info.incarnation());
+        notice.set_reason("left gracefully");
+        auto rp = self->make_response_promise<bool>();
+        self->request(st.coordinator, kLeaveTimeout, proto(notice))
+            .then([=](bool) mutable { rp.deliver(true); },
+                  [=](caf::error& err) mutable {
+                    self->state.log->warn("leave not acknowledged: {}", self->system().render(err));
+                    rp.deliver(false);
+                  });
+        return rp;
       },
   };
 }

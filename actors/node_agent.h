@@ -1,21 +1,77 @@
-// NodeAgent: the actor a node publishes on its cluster port; the entry point
-// of every peer and client. Today it answers Ping with the node's NodeInfo;
-// membership, heartbeats and the AgentHost (issue [2]) join it here.
+// NodeAgent: the actor every node publishes on its cluster port, and the
+// node's membership in the cluster.
+//
+// On the coordinator (role coordinator or all) it keeps the MembershipTable:
+// it admits joining nodes, hears their heartbeats, declares silent or
+// disconnected ones suspect and down, and pushes every new view to every live
+// member. On a worker it joins through its seeds, heartbeats the coordinator,
+// notices the coordinator's loss and reconnects, and keeps the latest view.
+//
+// It runs detached (its own thread), so heartbeats keep their rhythm while
+// the scheduler is saturated by agents: a busy node is not a dead one.
 #pragma once
 
+#include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "actors/membership_table.h"
 #include "rad/v1/cluster.pb.h"
+#include "rad/v1/config.pb.h"
+
+namespace spdlog {
+class logger;
+}
 
 namespace rad {
 
-struct NodeAgentState {
+// Local requests to a NodeAgent.
+using view_atom = caf::atom_constant<caf::atom("view")>;    // -> Proto<MembershipView>
+using leave_atom = caf::atom_constant<caf::atom("leave")>;  // -> bool, after a graceful leave
+// Its own timers.
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+
+struct NodeAgentOptions {
   v1::NodeInfo info;
-  uint64_t pings = 0;
+  v1::NodeConfig config;
+  // Called (from the agent's thread) when the node cannot go on, e.g. refused
+  // by the coordinator or no seed reachable within cluster.join_timeout_ms.
+  std::function<void(const caf::error&)> on_fatal;
+};
+
+struct NodeAgentState {
+  using Clock = std::chrono::steady_clock;
+
+  NodeAgentOptions options;
+  std::shared_ptr<spdlog::logger> log;
+  std::chrono::milliseconds interval{100}, suspect_after{300}, down_after{600};
+
+  // Coordinator.
+  std::unique_ptr<MembershipTable> table;
+  std::map<std::string, caf::actor> member_agents;  // by node id
+  v1::MembershipView announced;                     // the view last pushed
+
+  // Worker.
+  caf::actor coordinator;
+  v1::MembershipView view;
+  Clock::time_point coordinator_heard;
+  Clock::time_point join_started;
+  bool joining = false, ever_joined = false;
+  size_t next_seed = 0;
+  unsigned attempt = 0;
+
+  uint64_t heartbeat_seq = 0;
+
   static inline const char* name = "rad.node_agent";
 };
 
-caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, v1::NodeInfo info);
+caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOptions options);
 
 }  // namespace rad

@@ -1,4 +1,5 @@
-// SIGINT and SIGTERM as events to wait for, rather than handlers.
+// SIGINT and SIGTERM (and SIGUSR1, which the process raises itself to stop
+// on a fatal error) as events to wait for, rather than handlers.
 //
 // Construct before starting any thread: the signals are blocked in the calling
 // thread, so every thread started afterwards inherits the mask and the signals
@@ -17,7 +18,7 @@ class ShutdownSignals {
   ShutdownSignals(const ShutdownSignals&) = delete;
   ShutdownSignals& operator=(const ShutdownSignals&) = delete;
 
-  // Blocks until SIGINT or SIGTERM arrives; returns the signal number.
+  // Blocks until one of the signals arrives; returns its number.
   int wait();
 
   // As wait(), giving up after `timeout`.

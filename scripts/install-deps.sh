@@ -10,7 +10,7 @@ PACKAGES=(
   libcaf-dev libssl-dev
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # used by the integration tests to manage real processes

@@ -53,6 +53,10 @@ int main(int argc, char** argv) {
             (*node)->info().address());
 
   int signo = signals.wait();
+  if (auto err = (*node)->fatal_error()) {
+    (*node)->stop();
+    return rad::report_failure("rad-node", err);
+  }
   log->info("{} received, stopping", rad::signal_name(signo));
   (*node)->stop();
   log->info("stopped");

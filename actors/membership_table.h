@@ -1,0 +1,74 @@
+// The coordinator's membership view and the rules that change it: who may
+// join, when a silent member becomes suspect and then down, how a restarted
+// node replaces its old incarnation. Pure logic: time is passed in, nothing
+// is sent; NodeAgent does the messaging.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "rad/v1/cluster.pb.h"
+
+namespace rad {
+
+struct MembershipOptions {
+  std::string cluster_name = "rad";
+  // Empty: joiners must present no proof either.
+  std::string secret;
+  // Silence after which an up member is suspect (no new work goes there)...
+  std::chrono::milliseconds suspect_after{300};
+  // ...and after which it is down.
+  std::chrono::milliseconds down_after{600};
+};
+
+struct JoinDecision {
+  bool accepted = false;
+  // The joiner's incarnation was declared down: it must rejoin as a new one.
+  bool fenced = false;
+  std::string refusal;
+  // Node id of an old incarnation this join replaced, if any.
+  std::string replaced;
+};
+
+class MembershipTable {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `self` is the coordinator, a member from the start.
+  MembershipTable(v1::NodeInfo self, MembershipOptions options, Clock::time_point now);
+
+  JoinDecision join(const v1::JoinRequest& request, Clock::time_point now);
+
+  enum class Heard { current, unknown, stale_incarnation, declared_down };
+  // Records a heartbeat. A suspect member that is heard again is up.
+  Heard heartbeat(const v1::Heartbeat& heartbeat, Clock::time_point now);
+
+  // Graceful leave. False when the sender is unknown or of another incarnation.
+  bool leave(const std::string& node_id, uint64_t incarnation, const std::string& reason);
+
+  // Connection lost (CAF's down_msg). False when nothing changed.
+  bool mark_down(const std::string& node_id, const std::string& reason);
+
+  // Applies the silence rules; true when the view changed.
+  bool check(Clock::time_point now);
+
+  // The view, with last-heartbeat times as of the last call.
+  const v1::MembershipView& view() const { return view_; }
+  const v1::Member* find(const std::string& node_id) const;
+
+  // HMAC-SHA256 of `node_id` under `secret`; empty when the secret is.
+  static std::string secret_proof(const std::string& secret, const std::string& node_id);
+
+ private:
+  v1::Member* find_mutable(const std::string& node_id);
+  void set_state(v1::Member& m, v1::MemberState state, const std::string& reason);
+  void changed() { view_.set_version(view_.version() + 1); }
+
+  MembershipOptions options_;
+  v1::MembershipView view_;
+  std::map<std::string, Clock::time_point> last_heard_;  // by node id
+};
+
+}  // namespace rad

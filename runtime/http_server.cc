@@ -1,0 +1,52 @@
+#include "runtime/http_server.h"
+
+#include <httplib.h>
+
+#include "runtime/error.h"
+#include "runtime/port_check.h"
+
+namespace rad {
+
+HttpServer::HttpServer(HttpServerOptions options)
+    : options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->set_read_timeout(5, 0);
+  server_->set_write_timeout(5, 0);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::route(const std::string& method, const std::string& pattern, HttpRoute handler) {
+  auto adapter = [method, handler = std::move(handler)](const httplib::Request& req,
+                                                        httplib::Response& res) {
+    HttpRequest request{method, req.path, req.body, {}};
+    for (size_t i = 1; i < req.matches.size(); ++i) request.params.push_back(req.matches[i]);
+    auto response = handler(request);
+    res.status = response.status;
+    res.set_content(response.body, response.content_type.c_str());
+  };
+  if (method == "GET")
+    server_->Get(pattern, adapter);
+  else if (method == "POST")
+    server_->Post(pattern, adapter);
+  else if (method == "DELETE")
+    server_->Delete(pattern, adapter);
+}
+
+caf::error HttpServer::start() {
+  if (auto err = check_port_free(options_.bind, options_.port, "http port", "http-port")) return err;
+  if (!server_->bind_to_port(options_.bind.c_str(), options_.port))
+    return make_error(Errc::in_use, "http port " + options_.bind + ":" +
+                                        std::to_string(options_.port) +
+                                        " is in use; stop the process using it or pick another --http-port");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return caf::none;
+}
+
+void HttpServer::stop() {
+  if (!thread_.joinable()) return;
+  server_->stop();
+  thread_.join();
+}
+
+}  // namespace rad
