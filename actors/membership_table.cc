@@ -1,18 +1,17 @@
 #include "actors/membership_table.h"
 
-#include <google/protobuf/util/time_util.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <algorithm>
 
+#include "runtime/clock.h"
 #include "runtime/protocol.h"
 
 namespace rad {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 
 bool live(const v1::Member& m) {
   return m.state() == v1::MEMBER_STATE_UP || m.state() == v1::MEMBER_STATE_SUSPECT;
@@ -39,7 +38,7 @@ MembershipTable::MembershipTable(v1::NodeInfo self, MembershipOptions options,
   last_heard_[self.node_id()] = now;
   auto* m = view_.add_members();
   *m->mutable_node() = std::move(self);
-  *m->mutable_last_heartbeat() = TimeUtil::GetCurrentTime();
+  *m->mutable_last_heartbeat() = now_timestamp();
   set_state(*m, v1::MEMBER_STATE_UP, "");
   changed();
 }
@@ -108,7 +107,7 @@ JoinDecision MembershipTable::join(const v1::JoinRequest& request, Clock::time_p
   last_heard_[node.node_id()] = now;
   auto* m = view_.add_members();
   *m->mutable_node() = node;
-  *m->mutable_last_heartbeat() = TimeUtil::GetCurrentTime();
+  *m->mutable_last_heartbeat() = now_timestamp();
   set_state(*m, v1::MEMBER_STATE_UP, "");
   changed();
   decision.accepted = true;
@@ -121,7 +120,7 @@ MembershipTable::Heard MembershipTable::heartbeat(const v1::Heartbeat& hb, Clock
   if (hb.incarnation() != m->node().incarnation()) return Heard::stale_incarnation;
   if (!live(*m)) return Heard::declared_down;
   last_heard_[hb.node_id()] = now;
-  *m->mutable_last_heartbeat() = TimeUtil::GetCurrentTime();
+  *m->mutable_last_heartbeat() = now_timestamp();
   if (hb.has_stats()) *m->mutable_stats() = hb.stats();
   if (m->state() == v1::MEMBER_STATE_SUSPECT) {
     set_state(*m, v1::MEMBER_STATE_UP, "");
@@ -152,7 +151,7 @@ bool MembershipTable::check(Clock::time_point now) {
   for (auto& m : *view_.mutable_members()) {
     const auto& id = m.node().node_id();
     if (id == view_.coordinator_id()) {
-      *m.mutable_last_heartbeat() = TimeUtil::GetCurrentTime();
+      *m.mutable_last_heartbeat() = now_timestamp();
       last_heard_[id] = now;
       continue;
     }
@@ -186,7 +185,7 @@ v1::Member* MembershipTable::find_mutable(const std::string& node_id) {
 void MembershipTable::set_state(v1::Member& m, v1::MemberState state, const std::string& reason) {
   m.set_state(state);
   m.set_reason(reason);
-  *m.mutable_state_since() = TimeUtil::GetCurrentTime();
+  *m.mutable_state_since() = now_timestamp();
 }
 
 }  // namespace rad

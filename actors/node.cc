@@ -1,6 +1,5 @@
 #include "actors/node.h"
 
-#include <google/protobuf/util/time_util.h>
 #include <unistd.h>
 
 #include <caf/io/middleman.hpp>
@@ -13,6 +12,7 @@
 
 #include "actors/cluster_api.h"
 #include "actors/node_agent.h"
+#include "runtime/clock.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
 #include "runtime/port_check.h"
@@ -34,7 +34,6 @@ uint64_t physical_memory_bytes() {
 }
 
 v1::NodeInfo describe(const v1::NodeConfig& config, caf::actor_system& system) {
-  using google::protobuf::util::TimeUtil;
   v1::NodeInfo info;
   info.set_node_id(caf::to_string(system.node()));
   info.set_name(config.node_name());
@@ -49,7 +48,7 @@ v1::NodeInfo describe(const v1::NodeConfig& config, caf::actor_system& system) {
   info.mutable_capacity()->set_memory_bytes(physical_memory_bytes());
   info.set_version(kVersion);
   info.set_protocol_version(kProtocolVersion);
-  *info.mutable_started_at() = TimeUtil::GetCurrentTime();
+  *info.mutable_started_at() = now_timestamp();
   return info;
 }
 
@@ -80,7 +79,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->system_ = std::make_unique<caf::actor_system>(*node->caf_config_);
   node->info_ = describe(config, *node->system_);
   NodeAgentOptions options{node->info_, config, [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
-  node->agent_ = node->system_->spawn<caf::detached>(node_agent, std::move(options));
+  node->agent_ = node->system_->spawn(node_agent, std::move(options));
 
   auto published = node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
   if (!published) {
@@ -122,8 +121,8 @@ void Node::set_fatal(const caf::error& err) {
 void Node::stop() {
   if (stopped_) return;
   stopped_ = true;
-  // The routes hold the agent's handle: the server goes first, or the detached
-  // agent's thread waits forever for its last reference to go.
+  // The routes hold the agent's handle: drop them before the actor system
+  // waits for its actors to finish.
   http_.reset();
   if (system_ && agent_) {
     if (config_.role() == "worker" && !fatal_error()) {
@@ -133,10 +132,6 @@ void Node::stop() {
     }
     system_->middleman().unpublish(agent_, static_cast<uint16_t>(config_.cluster_port()));
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
-    // CAF's registry keeps every actor whose handle went to another node and
-    // is only cleared after the system awaits its detached actors: without
-    // this, a detached agent that ever talked to a peer would hang shutdown.
-    system_->registry().erase(agent_.id());
     agent_ = nullptr;
   }
   // Joins every actor and the middleman's threads.

@@ -3,11 +3,11 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
-#include <google/protobuf/util/time_util.h>
 #include <spdlog/logger.h>
 
 #include <algorithm>
 
+#include "runtime/clock.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
 #include "runtime/proto_bridge.h"
@@ -81,7 +81,7 @@ v1::Heartbeat make_heartbeat(Self self) {
   hb.set_node_id(self->state.options.info.node_id());
   hb.set_incarnation(self->state.options.info.incarnation());
   hb.set_seq(++self->state.heartbeat_seq);
-  *hb.mutable_sent_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  *hb.mutable_sent_at() = now_timestamp();
   return hb;
 }
 

@@ -7,8 +7,9 @@
 // member. On a worker it joins through its seeds, heartbeats the coordinator,
 // notices the coordinator's loss and reconnects, and keeps the latest view.
 //
-// It runs detached (its own thread), so heartbeats keep their rhythm while
-// the scheduler is saturated by agents: a busy node is not a dead one.
+// It runs on CAF's scheduler, not detached: CAF 0.17 keeps actors whose
+// handles went to a peer in its registry until after it has awaited detached
+// actors, so a detached NodeAgent hangs shutdown.
 #pragma once
 
 #include <caf/atom.hpp>

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <chrono>
+
 #include "runtime/error.h"
 #include "runtime/port_check.h"
 
@@ -12,6 +14,12 @@ HttpServer::HttpServer(HttpServerOptions options)
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_read_timeout(5, 0);
   server_->set_write_timeout(5, 0);
+  // httplib's default is SO_REUSEPORT, which lets a second process listen on
+  // the same port unnoticed; SO_REUSEADDR only lets us restart over TIME_WAIT.
+  server_->set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
 }
 
 HttpServer::~HttpServer() { stop(); }
@@ -40,6 +48,12 @@ caf::error HttpServer::start() {
                                         std::to_string(options_.port) +
                                         " is in use; stop the process using it or pick another --http-port");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs: return only once it does,
+  // or a stop right after start leaves the loop running and join() hangs.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  if (!server_->is_running()) return make_error(Errc::internal, "the http server did not start");
   return caf::none;
 }
 

@@ -1,23 +1,28 @@
 // radctl: the command line of a rad cluster.
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/plan.pb.h"
 #include "runtime/cli.h"
+#include "runtime/clock.h"
 #include "runtime/error.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/proto_file.h"
 #include "runtime/system_config.h"
 #include "runtime/trace.h"
 #include "runtime/version.h"
+#include "tools/api_client.h"
 
 namespace {
 
@@ -89,6 +94,46 @@ int ping(const std::string& target, int count, bool json, std::chrono::milliseco
   return failures == 0 ? 0 : 3;
 }
 
+std::string member_state(rad::v1::MemberState s) {
+  std::string name = rad::v1::MemberState_Name(s);
+  name = name.substr(name.rfind('_') + 1);
+  for (auto& c : name) c = static_cast<char>(std::tolower(c));
+  return name;
+}
+
+std::string role_name(rad::v1::Role r) {
+  std::string name = rad::v1::Role_Name(r);
+  name = name.substr(name.rfind('_') + 1);
+  for (auto& c : name) c = static_cast<char>(std::tolower(c));
+  return name;
+}
+
+int nodes(const std::string& api, bool json) {
+  rad::v1::MembershipView view;
+  if (auto err = rad::api_get(api, "/v1/nodes", view)) return fail(err);
+  if (json) {
+    std::string out;
+    google::protobuf::util::JsonPrintOptions options;
+    options.always_print_primitive_fields = true;
+    (void)google::protobuf::util::MessageToJsonString(view, &out, options);
+    std::cout << out << "\n";
+    return 0;
+  }
+  using google::protobuf::util::TimeUtil;
+  auto now = rad::now_timestamp();
+  std::printf("%-16s %-12s %-8s %-22s %-14s %7s %9s  %s\n", "NAME", "ROLE", "STATE", "ADDRESS",
+              "INCARNATION", "AGENTS", "HEARD", "REASON");
+  for (const auto& m : view.members()) {
+    auto age = TimeUtil::DurationToMilliseconds(now - m.last_heartbeat());
+    std::printf("%-16s %-12s %-8s %-22s %-14llu %7u %7.1fs  %s\n", m.node().name().c_str(),
+                role_name(m.node().role()).c_str(), member_state(m.state()).c_str(),
+                m.node().address().c_str(), static_cast<unsigned long long>(m.node().incarnation()),
+                m.node().capacity().max_agents(), static_cast<double>(age) / 1000.0,
+                m.reason().c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,6 +148,10 @@ int main(int argc, char** argv) {
   std::string plan_path;
   validate_cmd->add_option("PLAN", plan_path, "Plan file")->required();
 
+  auto* nodes_cmd = app.add_subcommand("nodes", "The cluster's members as the node at --api sees them");
+  bool nodes_json = false;
+  nodes_cmd->add_flag("--json", nodes_json, "Print the view as JSON (rad.v1.MembershipView)");
+
   auto* ping_cmd = app.add_subcommand("ping", "Ping a node's cluster port through CAF's middleman");
   std::string target;
   int count = 1;
@@ -115,6 +164,7 @@ int main(int argc, char** argv) {
 
   if (auto exit_code = rad::parse_command_line(app, argc, argv, "radctl")) return *exit_code;
   if (*validate_cmd) return validate(plan_path);
+  if (*nodes_cmd) return nodes(api, nodes_json);
   if (*ping_cmd) return ping(target, count, json, std::chrono::milliseconds{timeout_ms});
   return 2;
 }

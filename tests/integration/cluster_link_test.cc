@@ -22,10 +22,11 @@ class ClusterLink : public ::testing::Test {
  protected:
   void SetUp() override {
     port_ = free_port();
-    node_ = Process::start({{binary("rad-node"), "--node-name", "peer-1", "--cluster-port",
-                             std::to_string(port_), "--max-agents", "17"},
-                            {},
-                            dir_.path()});
+    node_ = Process::start(
+        {{binary("rad-node"), "--node-name", "peer-1", "--cluster-port", std::to_string(port_),
+          "--max-agents", "17", "--http-port", std::to_string(free_port())},
+         {},
+         dir_.path()});
     ASSERT_TRUE(node_->wait_for_line(std::regex{"ready: node"})) << node_->err();
   }
 

@@ -1,0 +1,217 @@
+// Clusters of real rad-node processes on loopback: forming, failing, leaving,
+// refusing. Every wait is for a log record or an exit, with a deadline.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+
+#include "rad/v1/cluster.pb.h"
+#include "tests/support/process.h"
+
+namespace rad::test {
+namespace {
+
+struct NodeSpec {
+  std::string name;
+  std::string role = "worker";
+  std::map<std::string, std::string> env = {};
+};
+
+class Cluster : public ::testing::Test {
+ protected:
+  struct Ports {
+    uint16_t cluster, http;
+  };
+
+  // Starts (or restarts, on the same ports and data dir) a node. Workers join the coordinator.
+  Process& start(const NodeSpec& spec) {
+    auto& ports = ports_.try_emplace(spec.name, Ports{free_port(), free_port()}).first->second;
+    ProcessOptions o;
+    o.argv = {binary("rad-node"),
+              "--role",
+              spec.role,
+              "--node-name",
+              spec.name,
+              "--data-dir",
+              spec.name,
+              "--cluster-port",
+              std::to_string(ports.cluster),
+              "--http-port",
+              std::to_string(ports.http)};
+    if (spec.role == "worker") {
+      o.argv.push_back("--join");
+      o.argv.push_back("127.0.0.1:" + std::to_string(ports_.at("coord").cluster));
+    }
+    o.env = spec.env;
+    o.cwd = dir_.path();
+    auto& slot = nodes_[spec.name];
+    slot = Process::start(o);
+    return *slot;
+  }
+
+  Process& coordinator() { return start({"coord", "coordinator"}); }
+
+  Process& node(const std::string& name) { return *nodes_.at(name); }
+
+  // Waits until `name` logs a record whose message matches `pattern`.
+  void expect_log(const std::string& name, const std::string& pattern,
+                  std::chrono::milliseconds timeout = 10s) {
+    auto line = node(name).wait_for_line(std::regex{pattern}, timeout);
+    ASSERT_TRUE(line) << name << " never logged /" << pattern << "/\nstdout:\n"
+                      << node(name).out() << "\nstderr:\n"
+                      << node(name).err();
+  }
+
+  v1::MembershipView view_of(const std::string& name) {
+    auto r = run({{binary("radctl"), "--api",
+                   "http://127.0.0.1:" + std::to_string(ports_.at(name).http), "nodes", "--json"}});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    v1::MembershipView view;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &view).ok()) << r.out;
+    return view;
+  }
+
+  static const v1::Member& member(const v1::MembershipView& view, const std::string& name) {
+    for (const auto& m : view.members())
+      if (m.node().name() == name) return m;
+    static v1::Member none;
+    ADD_FAILURE() << "no member " << name << " in " << view.ShortDebugString();
+    return none;
+  }
+
+  TempDir dir_;
+  std::map<std::string, Ports> ports_;
+  std::map<std::string, std::unique_ptr<Process>> nodes_;
+};
+
+const char* kThreeUp = R"(view v\d+: 3 members \(3 up\))";
+
+TEST_F(Cluster, ThreeNodesFormAndAgreeOnTheView) {
+  coordinator();
+  start({"w1"});
+  start({"w2"});
+  for (const char* n : {"coord", "w1", "w2"}) expect_log(n, kThreeUp);
+  auto reference = view_of("coord");
+  ASSERT_EQ(reference.members_size(), 3);
+  for (const char* n : {"coord", "w1", "w2"}) {
+    auto view = view_of(n);
+    EXPECT_EQ(view.version(), reference.version()) << n;
+    EXPECT_EQ(view.coordinator_id(), reference.coordinator_id()) << n;
+    for (const char* m : {"coord", "w1", "w2"}) {
+      EXPECT_EQ(member(view, m).state(), v1::MEMBER_STATE_UP) << n << " sees " << m;
+      EXPECT_EQ(member(view, m).node().incarnation(), member(reference, m).node().incarnation());
+    }
+  }
+  EXPECT_EQ(member(reference, "coord").node().role(), v1::ROLE_COORDINATOR);
+  EXPECT_EQ(member(reference, "w1").node().role(), v1::ROLE_WORKER);
+  auto table = run({{binary("radctl"), "--api",
+                     "http://127.0.0.1:" + std::to_string(ports_.at("coord").http), "nodes"}});
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find("NAME"), std::string::npos);
+  EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 4) << table.out;
+}
+
+TEST_F(Cluster, KilledWorkerIsDownEverywhereAndRejoinsAsANewIncarnation) {
+  coordinator();
+  start({"w1"});
+  start({"w2"});
+  for (const char* n : {"coord", "w1", "w2"}) expect_log(n, kThreeUp);
+  auto before = member(view_of("coord"), "w2").node().incarnation();
+  node("w2").signal(SIGKILL);
+  ASSERT_EQ(node("w2").wait_exit(), 128 + SIGKILL);
+  expect_log("coord", "member w2 is now down");
+  expect_log("w1", "member w2 is now down");
+
+  start({"w2"});
+  expect_log("coord", "node w2 rejoined as incarnation");
+  expect_log("w1", "member w2 is now up");
+  auto view = view_of("w1");
+  EXPECT_EQ(member(view, "w2").state(), v1::MEMBER_STATE_UP);
+  EXPECT_GT(member(view, "w2").node().incarnation(), before);
+  EXPECT_EQ(view.members_size(), 3) << "the new incarnation replaces the old one";
+}
+
+TEST_F(Cluster, FrozenWorkerIsDownThenFencedAndRejoins) {
+  coordinator();
+  start({"w1"});
+  expect_log("w1", R"(view v\d+: 2 members \(2 up\))");
+  auto before = member(view_of("coord"), "w1").node().incarnation();
+  node("w1").signal(SIGSTOP);
+  expect_log("coord", "member w1 is now down");
+  node("w1").signal(SIGCONT);
+  expect_log("w1", "rejoining as incarnation");
+  expect_log("coord", "member w1 is now up");
+  auto after = member(view_of("coord"), "w1");
+  EXPECT_EQ(after.state(), v1::MEMBER_STATE_UP);
+  EXPECT_GT(after.node().incarnation(), before);
+}
+
+TEST_F(Cluster, GracefulLeaveIsLeftNotDown) {
+  coordinator();
+  start({"w1"});
+  expect_log("w1", R"(view v\d+: 2 members \(2 up\))");
+  node("w1").signal(SIGTERM);
+  EXPECT_EQ(node("w1").wait_exit(), 0) << node("w1").err();
+  expect_log("coord", "member w1 is now left");
+  EXPECT_EQ(member(view_of("coord"), "w1").state(), v1::MEMBER_STATE_LEFT);
+}
+
+TEST_F(Cluster, WorkersSeeTheCoordinatorGoAndReconnectWhenItReturns) {
+  coordinator();
+  start({"w1"});
+  expect_log("w1", "joined cluster 'rad'");
+  node("coord").signal(SIGKILL);
+  ASSERT_EQ(node("coord").wait_exit(), 128 + SIGKILL);
+  expect_log("w1", "coordinator lost");
+  coordinator();
+  expect_log("w1", "joined cluster 'rad'");
+  expect_log("coord", R"(view v\d+: 2 members \(2 up\))");
+}
+
+TEST_F(Cluster, ForeignNodesAreRefusedOnBothSides) {
+  start({"coord", "coordinator", {{"RAD_CLUSTER_SECRET", "right"}}});
+  expect_log("coord", "ready: node");
+  auto& other_name =
+      start({"x1", "worker", {{"RAD_CLUSTER_NAME", "other"}, {"RAD_CLUSTER_SECRET", "right"}}});
+  EXPECT_EQ(other_name.wait_exit(), 2);
+  EXPECT_NE(other_name.err().find("refused by the coordinator at 127.0.0.1:"), std::string::npos)
+      << other_name.err();
+  EXPECT_NE(other_name.err().find("cluster name 'other' differs"), std::string::npos);
+  expect_log("coord", "refused node x1 .*cluster name 'other'");
+
+  auto& wrong_secret = start({"x2", "worker", {{"RAD_CLUSTER_SECRET", "wrong"}}});
+  EXPECT_EQ(wrong_secret.wait_exit(), 2);
+  EXPECT_NE(wrong_secret.err().find("cluster secret does not match"), std::string::npos)
+      << wrong_secret.err();
+  expect_log("coord", "refused node x2 .*cluster secret does not match");
+  EXPECT_EQ(view_of("coord").members_size(), 1) << "nobody foreign got in";
+}
+
+TEST_F(Cluster, UnreachableSeedIsRetriedThenFailsWithExitThree) {
+  ports_["coord"] = {free_port(), free_port()};  // nothing listens there
+  auto& w = start({"w1", "worker", {{"RAD_CLUSTER_JOIN_TIMEOUT_MS", "500"}}});
+  EXPECT_EQ(w.wait_exit(), 3);
+  EXPECT_NE(w.err().find("cannot join the cluster: no seed answered within 500 ms"),
+            std::string::npos)
+      << w.err();
+  EXPECT_EQ(std::count(w.err().begin(), w.err().end(), '\n'), 1);
+}
+
+TEST_F(Cluster, RolesAndSeedsMustFit) {
+  auto worker = run({{binary("rad-node"), "--role", "worker", "--data-dir", dir_.path() + "/a"}});
+  EXPECT_EQ(worker.exit_code, 2);
+  EXPECT_EQ(worker.err,
+            "rad-node: a worker needs --join HOST:PORT, the cluster port of the coordinator\n");
+  auto coord = run({{binary("rad-node"), "--role", "coordinator", "--join", "127.0.0.1:7070",
+                     "--data-dir", dir_.path() + "/b"}});
+  EXPECT_EQ(coord.exit_code, 2);
+  EXPECT_NE(coord.err.find("--join is for workers"), std::string::npos) << coord.err;
+  auto nobody = run(
+      {{binary("radctl"), "--api", "http://127.0.0.1:" + std::to_string(free_port()), "nodes"}});
+  EXPECT_EQ(nobody.exit_code, 3);
+  EXPECT_NE(nobody.err.find("cannot reach the cluster at http://127.0.0.1:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rad::test
