@@ -1,0 +1,131 @@
+// How long a cluster takes to report a lost worker down on every member.
+//
+//   build/bin/rad-bench-detection [--trials 10] [--heartbeat-interval-ms 100 --heartbeat-timeout-ms
+//   600]
+//
+// Each trial starts a coordinator and two workers on loopback, fails worker w2
+// (kill -9, or SIGSTOP: a hung node whose socket stays open), and times from
+// the signal until both the coordinator and w1 have logged "member w2 is now
+// down". Prints p50 and max per failure kind; exits 1 if a max is 1 s or more.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "tests/support/process.h"
+
+namespace {
+
+using namespace rad::test;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  int trials = 10;
+  int interval_ms = 100;
+  int timeout_ms = 600;
+  int busy_seconds = 5;
+};
+
+std::unique_ptr<Process> start_node(const TempDir& dir, const Options& o, const std::string& name,
+                                    uint16_t port, uint16_t coordinator_port) {
+  ProcessOptions p;
+  p.argv = {binary("rad-node"),   "--node-name", name,
+            "--data-dir",         name,          "--cluster-port",
+            std::to_string(port), "--http-port", std::to_string(free_port())};
+  p.argv.insert(p.argv.end(), {"--role", coordinator_port ? "worker" : "coordinator"});
+  if (coordinator_port)
+    p.argv.insert(p.argv.end(), {"--join", "127.0.0.1:" + std::to_string(coordinator_port)});
+  p.env = {{"RAD_CLUSTER_HEARTBEAT_INTERVAL_MS", std::to_string(o.interval_ms)},
+           {"RAD_CLUSTER_HEARTBEAT_TIMEOUT_MS", std::to_string(o.timeout_ms)}};
+  p.cwd = dir.path();
+  return Process::start(p);
+}
+
+// Milliseconds from failing w2 until every other member reports it down; -1 on failure.
+double trial(const Options& o, int signo) {
+  TempDir dir;
+  auto coord_port = free_port();
+  auto coord = start_node(dir, o, "coord", coord_port, 0);
+  auto w1 = start_node(dir, o, "w1", free_port(), coord_port);
+  auto w2 = start_node(dir, o, "w2", free_port(), coord_port);
+  std::regex formed{R"(view v\d+: 3 members \(3 up\))"};
+  for (auto* p : {coord.get(), w1.get(), w2.get()})
+    if (!p->wait_for_line(formed, 10s)) return -1;
+  std::regex down{"member w2 is now down"};
+  auto failed_at = Clock::now();
+  w2->signal(signo);
+  Clock::time_point seen{};
+  for (auto* p : {coord.get(), w1.get()}) {
+    if (!p->wait_for_line(down, 10s)) return -1;
+    seen = std::max(seen, Clock::now());
+  }
+  if (signo == SIGSTOP) w2->signal(SIGCONT);
+  return std::chrono::duration<double, std::milli>(seen - failed_at).count();
+}
+
+// Suspect or down records while every core is saturated by busy loops but
+// no node has failed: each one is a false alarm.
+int false_alarms(const Options& o) {
+  TempDir dir;
+  auto coord_port = free_port();
+  auto coord = start_node(dir, o, "coord", coord_port, 0);
+  auto w1 = start_node(dir, o, "w1", free_port(), coord_port);
+  auto w2 = start_node(dir, o, "w2", free_port(), coord_port);
+  std::regex formed{R"(view v\d+: 3 members \(3 up\))"};
+  for (auto* p : {coord.get(), w1.get(), w2.get()})
+    if (!p->wait_for_line(formed, 10s)) return -1;
+  std::vector<std::unique_ptr<Process>> hogs;
+  for (unsigned i = 0; i < 2 * std::thread::hardware_concurrency(); ++i)
+    hogs.push_back(Process::start({{"/bin/sh", "-c", "while :; do :; done"}}));
+  // A soak window, not a synchronisation: alarms may come at any moment of it.
+  auto alarm = coord->wait_for_line(std::regex{"is now (suspect|down)"},
+                                    std::chrono::seconds{o.busy_seconds});
+  int alarms = alarm ? 1 : 0;
+  while (alarm && (alarm = coord->wait_for_line(std::regex{"is now (suspect|down)"}, 0ms)))
+    ++alarms;
+  return alarms;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"rad-bench-detection: time from a worker's failure to 'down' on every member"};
+  app.add_option("--trials", o.trials)->check(CLI::Range(1, 1000));
+  app.add_option("--heartbeat-interval-ms", o.interval_ms)->check(CLI::Range(10, 60000));
+  app.add_option("--heartbeat-timeout-ms", o.timeout_ms)->check(CLI::Range(20, 600000));
+  app.add_option("--busy-seconds", o.busy_seconds,
+                 "Soak with every core busy, counting false alarms")
+      ->check(CLI::Range(0, 3600));
+  CLI11_PARSE(app, argc, argv);
+
+  bool within = true;
+  std::printf("heartbeat interval %d ms, timeout %d ms, %d trials each\n", o.interval_ms,
+              o.timeout_ms, o.trials);
+  for (auto [signo, kind] : {std::pair{SIGKILL, "kill -9"}, std::pair{SIGSTOP, "SIGSTOP"}}) {
+    std::vector<double> ms;
+    for (int i = 0; i < o.trials; ++i) {
+      double t = trial(o, signo);
+      if (t < 0) {
+        std::fprintf(stderr, "%s trial %d: the cluster did not form or never reported w2 down\n",
+                     kind, i);
+        return 1;
+      }
+      ms.push_back(t);
+    }
+    std::sort(ms.begin(), ms.end());
+    double p50 = ms[ms.size() / 2], max = ms.back();
+    std::printf("%-8s detection on every member: p50 %7.1f ms, max %7.1f ms\n", kind, p50, max);
+    within = within && max < 1000.0;
+  }
+  int alarms = o.busy_seconds > 0 ? false_alarms(o) : 0;
+  if (o.busy_seconds > 0)
+    std::printf("false alarms (suspect or down) in %d s with %u busy loops on %u cores: %d\n",
+                o.busy_seconds, 2 * std::thread::hardware_concurrency(),
+                std::thread::hardware_concurrency(), alarms);
+  return within && alarms == 0 ? 0 : 1;
+}
