@@ -1,7 +1,8 @@
 #include "actors/cluster_api.h"
 
-#include <caf/scoped_actor.hpp>
 #include <google/protobuf/util/json_util.h>
+
+#include <caf/scoped_actor.hpp>
 
 #include "actors/node_agent.h"
 #include "runtime/proto_bridge.h"

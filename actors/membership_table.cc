@@ -12,7 +12,6 @@
 namespace rad {
 namespace {
 
-
 bool live(const v1::Member& m) {
   return m.state() == v1::MEMBER_STATE_UP || m.state() == v1::MEMBER_STATE_SUSPECT;
 }
@@ -62,8 +61,9 @@ JoinDecision MembershipTable::join(const v1::JoinRequest& request, Clock::time_p
     return refuse("cluster name '" + request.cluster_name() + "' differs from the coordinator's '" +
                   options_.cluster_name + "'; set the same cluster.name on every node");
   if (!same_bytes(request.secret_proof(), secret_proof(options_.secret, node.node_id())))
-    return refuse("cluster secret does not match the coordinator's; set the same cluster.secret "
-                  "(RAD_CLUSTER_SECRET) on every node");
+    return refuse(
+        "cluster secret does not match the coordinator's; set the same cluster.secret "
+        "(RAD_CLUSTER_SECRET) on every node");
   if (node.node_id().empty() || node.name().empty())
     return refuse("join request without node id or name");
 
@@ -73,8 +73,8 @@ JoinDecision MembershipTable::join(const v1::JoinRequest& request, Clock::time_p
     // or coming back as a new incarnation after it was declared down.
     bool reincarnated = node.incarnation() > same->node().incarnation();
     if (same->state() == v1::MEMBER_STATE_DOWN && !reincarnated)
-      return refuse("incarnation " + std::to_string(same->node().incarnation()) +
-                        " of node " + node.name() + " was declared down (" + same->reason() + ")",
+      return refuse("incarnation " + std::to_string(same->node().incarnation()) + " of node " +
+                        node.name() + " was declared down (" + same->reason() + ")",
                     true);
     if (same->state() == v1::MEMBER_STATE_LEFT && !reincarnated)
       return refuse("node " + node.name() + " has left");
@@ -91,8 +91,9 @@ JoinDecision MembershipTable::join(const v1::JoinRequest& request, Clock::time_p
   if (by_name != members->end()) {
     const auto& old = by_name->node();
     if (node.incarnation() <= old.incarnation())
-      return refuse("incarnation " + std::to_string(node.incarnation()) + " of node " + node.name() +
-                    " is not newer than the member's " + std::to_string(old.incarnation()));
+      return refuse("incarnation " + std::to_string(node.incarnation()) + " of node " +
+                    node.name() + " is not newer than the member's " +
+                    std::to_string(old.incarnation()));
     if (live(*by_name) && old.address() != node.address())
       return refuse("node name " + node.name() + " is taken by a live member at " + old.address() +
                     "; give each node its own --node-name");

@@ -1,16 +1,18 @@
 #include "actors/node.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <caf/io/middleman.hpp>
 #include <caf/node_id.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
-#include <signal.h>
 #include <chrono>
 #include <thread>
 
+#include "actors/agent_host.h"
 #include "actors/cluster_api.h"
+#include "actors/dispatcher.h"
 #include "actors/node_agent.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
@@ -78,16 +80,26 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->caf_config_ = std::make_unique<SystemConfig>(config);
   node->system_ = std::make_unique<caf::actor_system>(*node->caf_config_);
   node->info_ = describe(config, *node->system_);
-  NodeAgentOptions options{node->info_, config, [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
+  NodeAgentOptions options{node->info_, config,
+                           [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
+  if (config.role() != "coordinator")
+    options.agent_host = node->system_->spawn(
+        agent_host, AgentIdentity{node->info_.node_id(), node->info_.incarnation()},
+        config.agents().max_agents());
+  if (config.role() != "worker")
+    options.dispatcher = node->system_->spawn(dispatcher, DispatcherOptions{});
+  node->helpers_ = {options.agent_host, options.dispatcher};
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
 
-  auto published = node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
+  auto published =
+      node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
   if (!published) {
     std::string why = node->system_->render(published.error());
     node->stop();
-    return make_error(Errc::in_use, "cannot listen on " + config.bind() + ":" +
-                                        std::to_string(port) + " (cluster port): " + why +
-                                        "; stop the process using it or pick another --cluster-port");
+    return make_error(Errc::in_use,
+                      "cannot listen on " + config.bind() + ":" + std::to_string(port) +
+                          " (cluster port): " + why +
+                          "; stop the process using it or pick another --cluster-port");
   }
   node->http_ = std::make_unique<HttpServer>(
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
@@ -133,6 +145,9 @@ void Node::stop() {
     system_->middleman().unpublish(agent_, static_cast<uint16_t>(config_.cluster_port()));
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
     agent_ = nullptr;
+    for (auto& helper : helpers_)
+      if (helper) caf::anon_send_exit(helper, caf::exit_reason::user_shutdown);
+    helpers_.clear();
   }
   // Joins every actor and the middleman's threads.
   system_.reset();

@@ -11,9 +11,9 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
-
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "persistence/data_dir_lock.h"
 #include "rad/v1/cluster.pb.h"
@@ -53,6 +53,8 @@ class Node {
   std::unique_ptr<caf::actor_system> system_;
   std::unique_ptr<HttpServer> http_;
   caf::actor agent_;
+  // The AgentHost and Dispatcher, where this node has them.
+  std::vector<caf::actor> helpers_;
   bool stopped_ = false;
   mutable std::mutex fatal_mutex_;
   caf::error fatal_;

@@ -1,12 +1,13 @@
 #include "actors/node_agent.h"
 
-#include <caf/event_based_actor.hpp>
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
 #include <spdlog/logger.h>
 
 #include <algorithm>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
 
+#include "actors/dispatcher.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
@@ -27,18 +28,23 @@ constexpr auto kLeaveTimeout = std::chrono::seconds{3};
 constexpr milliseconds kFirstRetry{100}, kMaxRetry{1000};
 
 uint64_t now_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
 }
 
 std::string state_name(v1::MemberState s) {
   switch (s) {
-    case v1::MEMBER_STATE_UP: return "up";
-    case v1::MEMBER_STATE_SUSPECT: return "suspect";
-    case v1::MEMBER_STATE_DOWN: return "down";
-    case v1::MEMBER_STATE_LEFT: return "left";
-    default: return "unknown";
+    case v1::MEMBER_STATE_UP:
+      return "up";
+    case v1::MEMBER_STATE_SUSPECT:
+      return "suspect";
+    case v1::MEMBER_STATE_DOWN:
+      return "down";
+    case v1::MEMBER_STATE_LEFT:
+      return "left";
+    default:
+      return "unknown";
   }
 }
 
@@ -59,8 +65,9 @@ std::string summary(const v1::MembershipView& view) {
 void log_changes(spdlog::logger& log, const v1::MembershipView& before,
                  const v1::MembershipView& after) {
   for (const auto& m : after.members()) {
-    auto old = std::find_if(before.members().begin(), before.members().end(),
-                            [&](const v1::Member& o) { return o.node().name() == m.node().name(); });
+    auto old =
+        std::find_if(before.members().begin(), before.members().end(),
+                     [&](const v1::Member& o) { return o.node().name() == m.node().name(); });
     bool same = old != before.members().end() && old->state() == m.state() &&
                 old->node().incarnation() == m.node().incarnation();
     if (same) continue;
@@ -87,10 +94,36 @@ v1::Heartbeat make_heartbeat(Self self) {
 
 // -- coordinator --------------------------------------------------------------
 
+bool hosts_agents(const v1::Member& m) {
+  return (m.state() == v1::MEMBER_STATE_UP) &&
+         (m.node().role() == v1::ROLE_WORKER || m.node().role() == v1::ROLE_ALL);
+}
+
+// Tells the Dispatcher which nodes take agents now: up members with an AgentHost.
+void update_dispatcher(Self self) {
+  auto& st = self->state;
+  if (!st.options.dispatcher) return;
+  std::vector<std::string> ids;
+  std::vector<caf::actor> agents;
+  for (const auto& m : st.table->view().members()) {
+    if (!hosts_agents(m)) continue;
+    const auto& id = m.node().node_id();
+    if (id == st.options.info.node_id()) {
+      ids.push_back(id);
+      agents.push_back(caf::actor{self});
+    } else if (auto it = st.member_agents.find(id); it != st.member_agents.end()) {
+      ids.push_back(id);
+      agents.push_back(it->second);
+    }
+  }
+  self->send(st.options.dispatcher, members_atom::value, std::move(ids), std::move(agents));
+}
+
 void announce(Self self) {
   auto& st = self->state;
   const auto& view = st.table->view();
   if (view.version() == st.announced.version()) return;
+  update_dispatcher(self);
   log_changes(*st.log, st.announced, view);
   st.log->info("view {}", summary(view));
   st.announced = view;
@@ -151,7 +184,9 @@ void coordinator_tick(Self self) {
 void member_heartbeat(Self self, const v1::Heartbeat& hb) {
   auto& st = self->state;
   switch (st.table->heartbeat(hb, Clock::now())) {
-    case MembershipTable::Heard::current: announce(self); break;
+    case MembershipTable::Heard::current:
+      announce(self);
+      break;
     case MembershipTable::Heard::declared_down: {
       // It was cut off long enough to be declared down: it must come back as
       // a new incarnation, so that nothing it did before counts twice.
@@ -183,10 +218,10 @@ void join_failed(Self self, const std::string& seed, const std::string& why) {
   auto waited = std::chrono::duration_cast<milliseconds>(Clock::now() - st.join_started);
   auto limit = milliseconds{st.options.config.cluster().join_timeout_ms()};
   if (!st.ever_joined && waited >= limit) {
-    fatal(self, make_error(Errc::unreachable,
-                           "cannot join the cluster: no seed answered within " +
-                               std::to_string(limit.count()) + " ms (last, " + seed + ": " + why +
-                               "); check --join and that the coordinator runs"));
+    fatal(self, make_error(Errc::unreachable, "cannot join the cluster: no seed answered within " +
+                                                  std::to_string(limit.count()) + " ms (last, " +
+                                                  seed + ": " + why +
+                                                  "); check --join and that the coordinator runs"));
     return;
   }
   auto delay = std::min(kMaxRetry, kFirstRetry * (1u << std::min(st.attempt, 4u)));
@@ -227,7 +262,8 @@ void accept_view(Self self, const v1::MembershipView& view) {
   st.view = view;
 }
 
-void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply, const std::string& seed) {
+void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply,
+            const std::string& seed) {
   auto& st = self->state;
   st.coordinator = std::move(coordinator);
   self->monitor(st.coordinator);
@@ -244,8 +280,8 @@ void send_join(Self self, caf::actor coordinator, const std::string& seed) {
   v1::JoinRequest request;
   *request.mutable_node() = st.options.info;
   request.set_cluster_name(st.options.config.cluster().name());
-  request.set_secret_proof(
-      MembershipTable::secret_proof(st.options.config.cluster().secret(), st.options.info.node_id()));
+  request.set_secret_proof(MembershipTable::secret_proof(st.options.config.cluster().secret(),
+                                                         st.options.info.node_id()));
   request.set_protocol_version(kProtocolVersion);
   self->request(coordinator, kJoinReplyTimeout, proto(request))
       .then(
@@ -356,6 +392,22 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         self->delayed_send(self, self->state.interval, tick_atom::value);
       },
       [=](join_atom) { try_join(self); },
+      [=](const Proto<v1::SpawnBatch>& batch) -> caf::result<caf::message> {
+        if (!self->state.options.agent_host)
+          return make_error(Errc::invalid_input, "node " + self->state.options.info.name() +
+                                                     " runs no agents (role coordinator)");
+        return self->delegate(self->state.options.agent_host, batch);
+      },
+      [=](const Proto<v1::CancelRequest>& cancel) {
+        if (self->state.options.agent_host) self->send(self->state.options.agent_host, cancel);
+      },
+      [=](dispatch_atom, const Proto<v1::SpawnBatch>& order) -> caf::result<caf::message> {
+        if (!self->state.options.dispatcher)
+          return make_error(Errc::invalid_input,
+                            "node " + self->state.options.info.name() +
+                                " is a worker; send orders to the coordinator");
+        return self->delegate(self->state.options.dispatcher, dispatch_atom::value, order);
+      },
       [=](const Proto<v1::JoinRequest>& request) {
         if (!self->state.table) {
           v1::JoinReply reply;
@@ -383,7 +435,8 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         if (st.table || !notice.value.fenced() || !st.coordinator) return;
         self->demonitor(st.coordinator);
         st.coordinator = nullptr;
-        reincarnate(self, "the coordinator declared this node down (" + notice.value.refusal() + ")");
+        reincarnate(self,
+                    "the coordinator declared this node down (" + notice.value.refusal() + ")");
         self->delayed_send(self, kFirstRetry, join_atom::value);
       },
       [=](const Proto<v1::LeaveNotice>& notice) {

@@ -15,7 +15,6 @@
 #include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
-
 #include <chrono>
 #include <functional>
 #include <map>
@@ -45,6 +44,10 @@ struct NodeAgentOptions {
   // Called (from the agent's thread) when the node cannot go on, e.g. refused
   // by the coordinator or no seed reachable within cluster.join_timeout_ms.
   std::function<void(const caf::error&)> on_fatal;
+  // This node's AgentHost; none on a coordinator-only node.
+  caf::actor agent_host = nullptr;
+  // The coordinator's Dispatcher; none on a worker.
+  caf::actor dispatcher = nullptr;
 };
 
 struct NodeAgentState {

@@ -42,11 +42,12 @@ void HttpServer::route(const std::string& method, const std::string& pattern, Ht
 }
 
 caf::error HttpServer::start() {
-  if (auto err = check_port_free(options_.bind, options_.port, "http port", "http-port")) return err;
+  if (auto err = check_port_free(options_.bind, options_.port, "http port", "http-port"))
+    return err;
   if (!server_->bind_to_port(options_.bind.c_str(), options_.port))
-    return make_error(Errc::in_use, "http port " + options_.bind + ":" +
-                                        std::to_string(options_.port) +
-                                        " is in use; stop the process using it or pick another --http-port");
+    return make_error(Errc::in_use,
+                      "http port " + options_.bind + ":" + std::to_string(options_.port) +
+                          " is in use; stop the process using it or pick another --http-port");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // stop() is a no-op until the accept loop runs: return only once it does,
   // or a stop right after start leaves the loop running and join() hangs.

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <caf/expected.hpp>
-
 #include <functional>
 #include <map>
 #include <memory>

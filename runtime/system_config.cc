@@ -12,6 +12,13 @@ namespace rad {
 SystemConfig::SystemConfig() {
   load<caf::io::middleman>();
   register_protocol(*this);
+  // A node drops a peer it has not heard from within its connection timeout,
+  // and a client waiting for an answer says nothing: without heartbeats, the
+  // answer to a long request would go to a closed connection. 10 ms is half
+  // the shortest cluster.heartbeat_timeout_ms a node accepts.
+  set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{10}});
+  // A client mostly waits: its idle threads should sleep, not spin.
+  set("scheduler.policy", caf::atom("sharing"));
 }
 
 SystemConfig::SystemConfig(const v1::NodeConfig& node) : SystemConfig() {

@@ -12,7 +12,8 @@ class SystemConfig : public caf::actor_system_config {
  public:
   // Settings for a node.
   explicit SystemConfig(const v1::NodeConfig& node);
-  // Settings for a client of a node (radctl, tests): middleman and protocol.
+  // Settings for a client of a node (radctl, tests): middleman, protocol and
+  // heartbeats frequent enough that no node drops the client while it waits.
   SystemConfig();
 };
 

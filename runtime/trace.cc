@@ -1,7 +1,6 @@
 #include "runtime/trace.h"
 
 #include <cstdint>
-#include <cstdio>
 #include <random>
 
 namespace rad {
@@ -13,8 +12,9 @@ std::mt19937_64& rng() {
 }
 
 void append_hex(std::string& out, uint64_t value) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(value));
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char buf[16];
+  for (int i = 15; i >= 0; --i, value >>= 4) buf[i] = kDigits[value & 0xf];
   out.append(buf, 16);
 }
 

@@ -5,3 +5,4 @@ bin=$(cd "${1:-build/bin}" && pwd)
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 "$bin/rad-bench-bridge" --benchmark_min_time=1
 "$bin/rad-bench-detection" --trials 10 --busy-seconds 10
+"$bin/rad-bench-spawn" --agents 100000 --repeat 3

@@ -11,7 +11,8 @@ caf::error api_get(const std::string& base_url, const std::string& path,
                    google::protobuf::Message& out) {
   httplib::Client client{base_url};
   if (!client.is_valid())
-    return make_error(Errc::invalid_input, "'" + base_url + "' is not an http:// URL; set --api or RAD_API");
+    return make_error(Errc::invalid_input,
+                      "'" + base_url + "' is not an http:// URL; set --api or RAD_API");
   client.set_connection_timeout(2, 0);
   client.set_read_timeout(10, 0);
   auto res = client.Get(path.c_str());
@@ -26,8 +27,9 @@ caf::error api_get(const std::string& base_url, const std::string& path,
   options.ignore_unknown_fields = true;  // a newer coordinator may say more
   auto status = google::protobuf::util::JsonStringToMessage(res->body, &out, options);
   if (!status.ok())
-    return make_error(Errc::protocol_error, base_url + path + " answered what radctl cannot read: " +
-                                                std::string{status.message()});
+    return make_error(
+        Errc::protocol_error,
+        base_url + path + " answered what radctl cannot read: " + std::string{status.message()});
   return caf::none;
 }
 

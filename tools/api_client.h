@@ -1,9 +1,9 @@
 // radctl's side of the coordinator's HTTP JSON API.
 #pragma once
 
-#include <caf/expected.hpp>
 #include <google/protobuf/message.h>
 
+#include <caf/expected.hpp>
 #include <string>
 
 namespace rad {

@@ -148,7 +148,8 @@ int main(int argc, char** argv) {
   std::string plan_path;
   validate_cmd->add_option("PLAN", plan_path, "Plan file")->required();
 
-  auto* nodes_cmd = app.add_subcommand("nodes", "The cluster's members as the node at --api sees them");
+  auto* nodes_cmd =
+      app.add_subcommand("nodes", "The cluster's members as the node at --api sees them");
   bool nodes_json = false;
   nodes_cmd->add_flag("--json", nodes_json, "Print the view as JSON (rad.v1.MembershipView)");
 

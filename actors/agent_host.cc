@@ -1,0 +1,97 @@
+#include "actors/agent_host.h"
+
+#include "runtime/proto_bridge.h"
+
+namespace rad {
+namespace {
+
+using Self = caf::stateful_actor<AgentHostState>*;
+
+void flush(Self self) {
+  auto& st = self->state;
+  for (auto& [sink, batch] : st.pending) {
+    batch.set_node_id(st.identity.node_id);
+    batch.set_incarnation(st.identity.incarnation);
+    self->send(sink, proto(std::move(batch)));
+  }
+  st.pending.clear();
+}
+
+void collect(Self self, v1::StoryResult result) {
+  auto& st = self->state;
+  st.running.erase({result.run_id(), result.story_id(), result.attempt()});
+  auto sink = st.sinks.find(result.run_id());
+  if (sink == st.sinks.end()) return;  // nobody asked: cannot happen
+  auto& batch = st.pending[sink->second];
+  *batch.add_results() = std::move(result);
+  if (batch.results_size() >= kMaxResultsPerBatch) {
+    batch.set_node_id(st.identity.node_id);
+    batch.set_incarnation(st.identity.incarnation);
+    self->send(sink->second, proto(std::move(batch)));
+    st.pending.erase(sink->second);
+  } else if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->delayed_send(self, kResultFlushInterval, flush_atom::value);
+  }
+}
+
+v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::actor& sink) {
+  auto& st = self->state;
+  v1::SpawnReply reply;
+  reply.set_node_id(st.identity.node_id);
+  reply.set_incarnation(st.identity.incarnation);
+  reply.set_batch_id(batch.batch_id());
+  for (const auto& request : batch.requests()) {
+    auto* d = reply.add_decisions();
+    d->set_run_id(request.run_id());
+    d->set_story_id(request.story().id());
+    d->set_attempt(request.attempt());
+    auto key = std::make_tuple(request.run_id(), request.story().id(), request.attempt());
+    if (st.running.count(key)) {
+      d->set_accepted(true);  // a duplicate request: the running attempt answers it
+      continue;
+    }
+    if (st.running.size() >= st.max_agents) {
+      d->set_refusal("agent limit " + std::to_string(st.max_agents) + " reached");
+      continue;
+    }
+    d->set_accepted(true);
+    st.sinks[request.run_id()] = sink;
+    st.running.emplace(std::move(key),
+                       self->spawn(agent, std::make_shared<const v1::SpawnRequest>(request),
+                                   caf::actor{self}, st.identity));
+  }
+  return reply;
+}
+
+}  // namespace
+
+caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentIdentity identity,
+                         uint32_t max_agents) {
+  self->state.identity = std::move(identity);
+  self->state.max_agents = max_agents;
+  return {
+      [=](const Proto<v1::SpawnBatch>& batch) {
+        auto sink = caf::actor_cast<caf::actor>(self->current_sender());
+        return proto(spawn_all(self, batch.value, sink));
+      },
+      [=](const Proto<v1::StoryResult>& result) { collect(self, result.value); },
+      [=](const Proto<v1::CancelRequest>& cancel) {
+        const auto& c = cancel.value;
+        for (const auto& [key, agent] : self->state.running) {
+          bool story_matches =
+              c.story_ids().empty() || std::find(c.story_ids().begin(), c.story_ids().end(),
+                                                 std::get<1>(key)) != c.story_ids().end();
+          if (std::get<0>(key) == c.run_id() && story_matches)
+            self->send(agent, cancel_atom::value);
+        }
+      },
+      [=](flush_atom) {
+        self->state.flush_scheduled = false;
+        flush(self);
+      },
+      [=](running_atom) { return static_cast<uint32_t>(self->state.running.size()); },
+  };
+}
+
+}  // namespace rad

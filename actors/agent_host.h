@@ -1,0 +1,39 @@
+// AgentHost: spawns Agent actors on this node when the coordinator asks, up to
+// agents.max_agents at once (refusals are answered, never dropped), collects
+// their results and sends them back in batches: the cluster link is scarce.
+#pragma once
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "actors/agent.h"
+#include "rad/v1/cluster.pb.h"
+
+namespace rad {
+
+// Results waiting longer than this are sent even if their batch is small.
+inline constexpr auto kResultFlushInterval = std::chrono::milliseconds{2};
+inline constexpr int kMaxResultsPerBatch = 1024;
+
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using running_atom = caf::atom_constant<caf::atom("running")>;  // -> uint32_t, local
+
+struct AgentHostState {
+  AgentIdentity identity;
+  uint32_t max_agents = 0;
+  // run id, story id, attempt -> agent
+  std::map<std::tuple<std::string, std::string, uint32_t>, caf::actor> running;
+  // Where each run's results go: the actor that asked for its spawns.
+  std::map<std::string, caf::actor> sinks;
+  std::map<caf::actor, v1::ResultBatch> pending;
+  bool flush_scheduled = false;
+  static inline const char* name = "rad.agent_host";
+};
+
+caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentIdentity identity,
+                         uint32_t max_agents);
+
+}  // namespace rad

@@ -1,0 +1,65 @@
+// Dispatcher (coordinator): places spawn requests on the live nodes that host
+// agents, many requests to a message and a bounded number of messages in
+// flight per node (flow control: CAF does not throttle senders), and answers
+// each order with the counts of its results once every request has a result
+// or was refused.
+//
+// An order is (dispatch_atom, Proto<SpawnBatch>) sent to the coordinator's
+// NodeAgent, which delegates it here; the answer is Proto<RunStatus>.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "rad/v1/cluster.pb.h"
+#include "rad/v1/run.pb.h"
+
+namespace rad {
+
+using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
+// (members_atom, node ids, their NodeAgents): the nodes that host agents, from NodeAgent.
+using members_atom = caf::atom_constant<caf::atom("members")>;
+
+struct DispatcherOptions {
+  // Requests per SpawnBatch message.
+  int batch_size = 1024;
+  // SpawnBatch messages awaiting their SpawnReply, per node.
+  int window = 8;
+};
+
+struct DispatcherState {
+  struct Target {
+    std::string node_id;
+    caf::actor agent;
+    int in_flight = 0;
+  };
+  struct Order {
+    caf::response_promise promise;
+    v1::RunStatus status;
+    size_t open = 0;
+  };
+  using Key = std::tuple<std::string, std::string, uint32_t>;  // run, story, attempt
+
+  DispatcherOptions options;
+  std::shared_ptr<spdlog::logger> log;
+  std::vector<Target> targets;
+  size_t next_target = 0;
+  std::deque<v1::SpawnRequest> queue;
+  std::map<uint64_t, Order> orders;
+  std::map<Key, uint64_t> order_of;
+  uint64_t next_order = 1, next_batch = 1;
+  static inline const char* name = "rad.dispatcher";
+};
+
+caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherOptions options);
+
+}  // namespace rad

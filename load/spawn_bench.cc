@@ -1,0 +1,189 @@
+// Agents spawned across a cluster, next to bare CAF spawning the same number
+// of actors in one process, in the same run.
+//
+//   build/bin/rad-bench-spawn [--agents 100000] [--orders 10] [--repeat 3]
+//                             [--scheduler-policy sharing|stealing]
+//
+// rad: a coordinator (role all) and two workers on loopback. This process, a
+// client, sends the coordinator `orders` spawn orders; its Dispatcher places the
+// requests on the three nodes in batches, each node's AgentHost spawns one
+// zero-length mock Agent per request, every agent answers once, and results
+// come back in batches. Timed from the first order sent to the last answer;
+// only agents that succeeded count.
+// bare CAF: one process spawns the same number of actors that each answer once.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "actors/dispatcher.h"
+#include "rad/v1/cluster.pb.h"
+#include "rad/v1/run.pb.h"
+#include "runtime/config.h"
+#include "runtime/proto_bridge.h"
+#include "runtime/system_config.h"
+#include "tests/support/process.h"
+
+namespace {
+
+using namespace rad::test;
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::seconds kOrderDeadline{60};
+
+caf::behavior answer_once(caf::event_based_actor* self, caf::actor parent) {
+  self->send(parent, 1);
+  self->quit();
+  return {};
+}
+
+double bare_caf(int agents, const std::string& policy) {
+  auto node = rad::default_config();
+  node.mutable_cluster()->set_scheduler_policy(policy);
+  rad::SystemConfig cfg{node};
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto start = Clock::now();
+  for (int i = 0; i < agents; ++i) sys.spawn(answer_once, caf::actor{self});
+  int answered = 0;
+  self->receive_for(answered, agents)([](int) {});
+  return agents / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct Cluster {
+  TempDir dir;
+  uint16_t coord_port = free_port();
+  std::vector<std::unique_ptr<Process>> nodes;
+  // Reads the nodes' output while the benchmark runs: a full pipe would
+  // block a node on its next log line.
+  std::atomic<bool> draining{false};
+  std::thread drain;
+
+  ~Cluster() { stop_draining(); }
+
+  void start_draining() {
+    draining = true;
+    drain = std::thread{[this] {
+      while (draining)
+        for (auto& n : nodes) n->wait_for_line(std::regex{"^$^"}, 50ms);
+    }};
+  }
+  void stop_draining() {
+    draining = false;
+    if (drain.joinable()) drain.join();
+  }
+
+  bool start(const std::string& policy) {
+    for (const char* name : {"coord", "w1", "w2"}) {
+      ProcessOptions p;
+      bool coord = std::string{name} == "coord";
+      p.argv = {binary("rad-node"),
+                "--node-name",
+                name,
+                "--data-dir",
+                name,
+                "--http-port",
+                std::to_string(free_port()),
+                "--max-agents",
+                "1000000",
+                "--role",
+                coord ? "all" : "worker",
+                "--cluster-port",
+                std::to_string(coord ? coord_port : free_port())};
+      if (!coord)
+        p.argv.insert(p.argv.end(), {"--join", "127.0.0.1:" + std::to_string(coord_port)});
+      p.cwd = dir.path();
+      p.env["RAD_CLUSTER_SCHEDULER_POLICY"] = policy;
+      nodes.push_back(Process::start(p));
+    }
+    for (auto& n : nodes)
+      if (!n->wait_for_line(std::regex{R"(view v\d+: 3 members \(3 up\))"}, 10s)) return false;
+    start_draining();
+    return true;
+  }
+};
+
+// Agents per second, or -1 when not every agent succeeded.
+double rad_cluster(Cluster& cluster, int agents, int orders, int round) {
+  rad::SystemConfig cfg;
+  caf::actor_system sys{cfg};
+  auto coord = sys.middleman().remote_actor("127.0.0.1", cluster.coord_port);
+  if (!coord) return -1;
+  std::vector<rad::Proto<rad::v1::SpawnBatch>> batches(static_cast<size_t>(orders));
+  for (int i = 0; i < agents; ++i) {
+    auto* r = batches[static_cast<size_t>(i % orders)].value.add_requests();
+    r->set_run_id("bench-" + std::to_string(round) + "-" + std::to_string(i % orders));
+    r->set_attempt(1);
+    r->mutable_story()->set_id("s" + std::to_string(i));
+    r->mutable_story()->mutable_mock();
+  }
+  caf::scoped_actor self{sys};
+  auto start = Clock::now();
+  std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> answers;
+  for (auto& b : batches)
+    answers.push_back(
+        self->request(*coord, kOrderDeadline, rad::dispatch_atom::value, std::move(b)));
+  uint32_t succeeded = 0;
+  for (auto& answer : answers)
+    answer.receive(
+        [&](const rad::Proto<rad::v1::RunStatus>& s) { succeeded += s.value.counts().succeeded(); },
+        [&](const caf::error& err) {
+          std::fprintf(stderr, "order failed: %s\n", sys.render(err).c_str());
+        });
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (succeeded != static_cast<uint32_t>(agents)) {
+    std::fprintf(stderr, "only %u of %d agents succeeded\n", succeeded, agents);
+    return -1;
+  }
+  return agents / seconds;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int agents = 100000, orders = 10, repeat = 3;
+  std::string policy = "sharing";
+  CLI::App app{"rad-bench-spawn: agents spawned across 3 loopback nodes vs bare CAF"};
+  app.add_option("--agents", agents)->check(CLI::Range(1, 10000000));
+  app.add_option("--orders", orders, "Concurrent spawn orders")->check(CLI::Range(1, 1000));
+  app.add_option("--repeat", repeat, "Rounds; medians are reported")->check(CLI::Range(1, 100));
+  app.add_option("--scheduler-policy", policy, "CAF scheduler of the nodes and of bare CAF")
+      ->check(CLI::IsMember({"sharing", "stealing"}));
+  CLI11_PARSE(app, argc, argv);
+
+  Cluster cluster;
+  if (!cluster.start(policy)) {
+    std::fprintf(stderr, "the 3-node cluster did not form\n");
+    return 1;
+  }
+  std::vector<double> rad_rates, bare_rates;
+  for (int round = 0; round < repeat; ++round) {
+    double rate = rad_cluster(cluster, agents, orders, round);
+    if (rate < 0) {
+      cluster.stop_draining();
+      for (auto& n : cluster.nodes) {
+        auto tail = n->out();
+        std::fprintf(stderr, "--- node output (tail)\n%s%s\n", tail.c_str(), n->err().c_str());
+      }
+      return 1;
+    }
+    rad_rates.push_back(rate);
+    bare_rates.push_back(bare_caf(agents, policy));
+    std::printf(
+        "round %d: rad %.0f agents/s across 3 nodes, bare CAF %.0f actors/s in one process\n",
+        round + 1, rad_rates.back(), bare_rates.back());
+  }
+  double r = median(rad_rates), b = median(bare_rates);
+  std::printf("median of %d: rad %.0f agents/s, bare CAF %.0f actors/s, ratio %.2f\n", repeat, r, b,
+              r / b);
+  return 0;
+}
