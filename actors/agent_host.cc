@@ -1,5 +1,9 @@
 #include "actors/agent_host.h"
 
+#include <algorithm>
+
+#include "runtime/logging.h"
+#include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
 
 namespace rad {
@@ -17,21 +21,52 @@ void flush(Self self) {
   st.pending.clear();
 }
 
+// Once draining and idle, every result is sent and the waiters are told.
+void answer_drained(Self self) {
+  auto& st = self->state;
+  if (!st.draining || !st.running.empty()) return;
+  flush(self);
+  for (auto& promise : st.drained) promise.deliver(true);
+  st.drained.clear();
+}
+
+caf::result<bool> drain(Self self) {
+  auto& st = self->state;
+  st.draining = true;
+  if (st.running.empty()) {
+    flush(self);
+    return true;
+  }
+  st.drained.push_back(self->make_response_promise<bool>());
+  return st.drained.back();
+}
+
 void collect(Self self, v1::StoryResult result) {
   auto& st = self->state;
   st.running.erase({result.run_id(), result.story_id(), result.attempt()});
   auto sink = st.sinks.find(result.run_id());
-  if (sink == st.sinks.end()) return;  // nobody asked: cannot happen
-  auto& batch = st.pending[sink->second];
-  *batch.add_results() = std::move(result);
-  if (batch.results_size() >= kMaxResultsPerBatch) {
-    batch.set_node_id(st.identity.node_id);
-    batch.set_incarnation(st.identity.incarnation);
-    self->send(sink->second, proto(std::move(batch)));
-    st.pending.erase(sink->second);
-  } else if (!st.flush_scheduled) {
-    st.flush_scheduled = true;
-    self->delayed_send(self, kResultFlushInterval, flush_atom::value);
+  if (sink != st.sinks.end()) {
+    auto& batch = st.pending[sink->second];
+    *batch.add_results() = std::move(result);
+    if (batch.results_size() >= kMaxResultsPerBatch) {
+      batch.set_node_id(st.identity.node_id);
+      batch.set_incarnation(st.identity.incarnation);
+      self->send(sink->second, proto(std::move(batch)));
+      st.pending.erase(sink->second);
+    } else if (!st.flush_scheduled) {
+      st.flush_scheduled = true;
+      self->delayed_send(self, kResultFlushInterval, flush_atom::value);
+    }
+  }
+  answer_drained(self);
+}
+
+void cancel_matching(Self self, const v1::CancelRequest& c) {
+  for (const auto& [key, agent] : self->state.running) {
+    bool story_matches = c.story_ids().empty() ||
+                         std::find(c.story_ids().begin(), c.story_ids().end(), std::get<1>(key)) !=
+                             c.story_ids().end();
+    if (std::get<0>(key) == c.run_id() && story_matches) self->send(agent, cancel_atom::value);
   }
 }
 
@@ -49,6 +84,11 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
     auto key = std::make_tuple(request.run_id(), request.story().id(), request.attempt());
     if (st.running.count(key)) {
       d->set_accepted(true);  // a duplicate request: the running attempt answers it
+      continue;
+    }
+    if (st.draining) {
+      d->set_refusal("node is draining");
+      d->set_retry_elsewhere(true);
       continue;
     }
     if (st.running.size() >= st.max_agents) {
@@ -69,6 +109,7 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
 caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentIdentity identity,
                          uint32_t max_agents) {
   self->state.identity = std::move(identity);
+  guard_against_peers(self, logger("agents"));
   self->state.max_agents = max_agents;
   return {
       [=](const Proto<v1::SpawnBatch>& batch) {
@@ -76,21 +117,20 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentIdentit
         return proto(spawn_all(self, batch.value, sink));
       },
       [=](const Proto<v1::StoryResult>& result) { collect(self, result.value); },
-      [=](const Proto<v1::CancelRequest>& cancel) {
-        const auto& c = cancel.value;
-        for (const auto& [key, agent] : self->state.running) {
-          bool story_matches =
-              c.story_ids().empty() || std::find(c.story_ids().begin(), c.story_ids().end(),
-                                                 std::get<1>(key)) != c.story_ids().end();
-          if (std::get<0>(key) == c.run_id() && story_matches)
-            self->send(agent, cancel_atom::value);
-        }
+      [=](const Proto<v1::CancelRequest>& cancel) { cancel_matching(self, cancel.value); },
+      [=](cancel_atom, const Proto<v1::CancelRequest>& cancel) {
+        cancel_matching(self, cancel.value);
       },
       [=](flush_atom) {
         self->state.flush_scheduled = false;
         flush(self);
       },
       [=](running_atom) { return static_cast<uint32_t>(self->state.running.size()); },
+      [=](drain_atom) { return drain(self); },
+      [=](cancel_atom) {
+        for (const auto& entry : self->state.running) self->send(entry.second, cancel_atom::value);
+        return drain(self);
+      },
   };
 }
 

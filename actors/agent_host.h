@@ -1,13 +1,24 @@
 // AgentHost: spawns Agent actors on this node when the coordinator asks, up to
 // agents.max_agents at once (refusals are answered, never dropped), collects
 // their results and sends them back in batches: the cluster link is scarce.
+//
+// Messages:
+//   Proto<SpawnBatch>    -> Proto<SpawnReply>, one decision per request
+//   Proto<CancelRequest>    cancels the run's agents (or the listed stories);
+//                           also as (cancel_atom, Proto<CancelRequest>)
+//   drain_atom           -> true once no agent runs and every result is sent;
+//                           from then on every spawn is refused (retry elsewhere)
+//   cancel_atom          -> as drain_atom, cancelling the running agents first
+//   running_atom         -> uint32_t, agents running now
 #pragma once
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <map>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "actors/agent.h"
 #include "rad/v1/cluster.pb.h"
@@ -19,7 +30,8 @@ inline constexpr auto kResultFlushInterval = std::chrono::milliseconds{2};
 inline constexpr int kMaxResultsPerBatch = 1024;
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
-using running_atom = caf::atom_constant<caf::atom("running")>;  // -> uint32_t, local
+using running_atom = caf::atom_constant<caf::atom("running")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 struct AgentHostState {
   AgentIdentity identity;
@@ -30,6 +42,9 @@ struct AgentHostState {
   std::map<std::string, caf::actor> sinks;
   std::map<caf::actor, v1::ResultBatch> pending;
   bool flush_scheduled = false;
+  bool draining = false;
+  // Answered when the last running agent has reported.
+  std::vector<caf::typed_response_promise<bool>> drained;
   static inline const char* name = "rad.agent_host";
 };
 

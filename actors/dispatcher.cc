@@ -1,6 +1,10 @@
 #include "actors/dispatcher.h"
 
+#include <algorithm>
+
+#include "actors/agent.h"
 #include "runtime/logging.h"
+#include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
 
 namespace rad {
@@ -45,6 +49,53 @@ void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome) {
 
 void pump(Self self);
 
+// A request goes back to the queue, unless its run was cancelled meanwhile.
+void requeue(Self self, v1::SpawnRequest request) {
+  auto& st = self->state;
+  if (st.cancelled_runs.count(request.run_id())) {
+    settle(self, key_of(request.run_id(), request.story().id(), request.attempt()),
+           v1::OUTCOME_CANCELLED);
+    return;
+  }
+  st.queue.push_back(std::move(request));
+}
+
+// The node refused work for good (it is draining): never place work there again.
+void close_node(Self self, const std::string& node_id) {
+  auto& st = self->state;
+  if (!st.closed_nodes.insert(node_id).second) return;
+  st.log->info("node {} is draining; placing no more agents there", node_id);
+  st.targets.erase(std::remove_if(st.targets.begin(), st.targets.end(),
+                                  [&](const auto& t) { return t.node_id == node_id; }),
+                   st.targets.end());
+}
+
+// Cancels the queued requests the cancel covers and asks every node to cancel
+// its running agents; their results settle the rest.
+void cancel(Self self, const v1::CancelRequest& cancel) {
+  auto& st = self->state;
+  auto covers = [&](const v1::SpawnRequest& r) {
+    if (r.run_id() != cancel.run_id()) return false;
+    return cancel.story_ids().empty() ||
+           std::find(cancel.story_ids().begin(), cancel.story_ids().end(), r.story().id()) !=
+               cancel.story_ids().end();
+  };
+  if (cancel.story_ids().empty()) st.cancelled_runs.insert(cancel.run_id());
+  std::deque<v1::SpawnRequest> kept;
+  std::vector<DispatcherState::Key> dropped;
+  for (auto& r : st.queue) {
+    if (covers(r))
+      dropped.push_back(key_of(r.run_id(), r.story().id(), r.attempt()));
+    else
+      kept.push_back(std::move(r));
+  }
+  st.queue = std::move(kept);
+  st.log->info("cancel of run {}: {} queued requests dropped, {} nodes told", cancel.run_id(),
+               dropped.size(), st.targets.size());
+  for (const auto& key : dropped) settle(self, key, v1::OUTCOME_CANCELLED);
+  for (const auto& t : st.targets) self->send(t.agent, cancel_atom::value, proto(cancel));
+}
+
 void send_batch(Self self, size_t target_index) {
   auto& st = self->state;
   auto& target = st.targets[target_index];
@@ -64,10 +115,20 @@ void send_batch(Self self, size_t target_index) {
           [=](const Proto<v1::SpawnReply>& reply) {
             for (auto& t : self->state.targets)
               if (t.node_id == node_id) --t.in_flight;
-            for (const auto& d : reply.value.decisions())
-              if (!d.accepted())
-                settle(self, key_of(d.run_id(), d.story_id(), d.attempt()),
-                       v1::OUTCOME_UNSPECIFIED);
+            const auto& decisions = reply.value.decisions();
+            bool draining = false;
+            for (int i = 0; i < decisions.size(); ++i) {
+              const auto& d = decisions[i];
+              if (d.accepted()) continue;
+              auto key = key_of(d.run_id(), d.story_id(), d.attempt());
+              if (d.retry_elsewhere() && i < requests->requests_size()) {
+                draining = true;
+                requeue(self, std::move(*requests->mutable_requests(i)));
+              } else {
+                settle(self, key, v1::OUTCOME_UNSPECIFIED);
+              }
+            }
+            if (draining) close_node(self, node_id);
             pump(self);
           },
           [=](caf::error& err) {
@@ -77,7 +138,7 @@ void send_batch(Self self, size_t target_index) {
             // The node is gone or did not answer: place its requests elsewhere.
             for (auto& t : self->state.targets)
               if (t.node_id == node_id) --t.in_flight;
-            for (auto& r : *requests->mutable_requests()) self->state.queue.push_back(std::move(r));
+            for (auto& r : *requests->mutable_requests()) requeue(self, std::move(r));
             pump(self);
           });
 }
@@ -101,12 +162,14 @@ void pump(Self self) {
 caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherOptions options) {
   self->state.options = options;
   self->state.log = logger("dispatch");
+  guard_against_peers(self, self->state.log);
   return {
       [=](members_atom, const std::vector<std::string>& ids,
           const std::vector<caf::actor>& agents) {
         auto& st = self->state;
         std::vector<DispatcherState::Target> next;
         for (size_t i = 0; i < ids.size() && i < agents.size(); ++i) {
+          if (st.closed_nodes.count(ids[i])) continue;
           DispatcherState::Target t{ids[i], agents[i], 0};
           for (const auto& old : st.targets)
             if (old.node_id == ids[i]) t.in_flight = old.in_flight;
@@ -136,6 +199,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         pump(self);
         return promise;
       },
+      [=](const Proto<v1::CancelRequest>& request) { cancel(self, request.value); },
       [=](const Proto<v1::ResultBatch>& batch) {
         self->state.log->debug("{} results from {}, {} orders open", batch.value.results_size(),
                                batch.value.node_id(), self->state.orders.size());

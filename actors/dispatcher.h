@@ -5,7 +5,10 @@
 // or was refused.
 //
 // An order is (dispatch_atom, Proto<SpawnBatch>) sent to the coordinator's
-// NodeAgent, which delegates it here; the answer is Proto<RunStatus>.
+// NodeAgent, which delegates it here; the answer is Proto<RunStatus>. A
+// Proto<CancelRequest> drops the queued requests it covers and reaches every
+// node as (cancel_atom, Proto<CancelRequest>); cancelled agents answer with
+// their results. A node that refuses a request because it drains gets no more.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -16,6 +19,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -56,6 +60,10 @@ struct DispatcherState {
   std::deque<v1::SpawnRequest> queue;
   std::map<uint64_t, Order> orders;
   std::map<Key, uint64_t> order_of;
+  // Nodes that refused work because they drain: never placed on again.
+  std::set<std::string> closed_nodes;
+  // Runs cancelled as a whole: their requests are not placed again.
+  std::set<std::string> cancelled_runs;
   uint64_t next_order = 1, next_batch = 1;
   static inline const char* name = "rad.dispatcher";
 };

@@ -10,11 +10,13 @@
 #include "runtime/protocol.h"
 
 namespace rad {
-namespace {
 
-bool live(const v1::Member& m) {
-  return m.state() == v1::MEMBER_STATE_UP || m.state() == v1::MEMBER_STATE_SUSPECT;
+bool is_live(const v1::Member& m) {
+  return m.state() == v1::MEMBER_STATE_UP || m.state() == v1::MEMBER_STATE_SUSPECT ||
+         m.state() == v1::MEMBER_STATE_DRAINING;
 }
+
+namespace {
 
 bool same_bytes(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -94,7 +96,7 @@ JoinDecision MembershipTable::join(const v1::JoinRequest& request, Clock::time_p
       return refuse("incarnation " + std::to_string(node.incarnation()) + " of node " +
                     node.name() + " is not newer than the member's " +
                     std::to_string(old.incarnation()));
-    if (live(*by_name) && old.address() != node.address())
+    if (is_live(*by_name) && old.address() != node.address())
       return refuse("node name " + node.name() + " is taken by a live member at " + old.address() +
                     "; give each node its own --node-name");
     if (old.node_id() == view_.coordinator_id())
@@ -119,7 +121,7 @@ MembershipTable::Heard MembershipTable::heartbeat(const v1::Heartbeat& hb, Clock
   auto* m = find_mutable(hb.node_id());
   if (!m) return Heard::unknown;
   if (hb.incarnation() != m->node().incarnation()) return Heard::stale_incarnation;
-  if (!live(*m)) return Heard::declared_down;
+  if (!is_live(*m)) return Heard::declared_down;
   last_heard_[hb.node_id()] = now;
   *m->mutable_last_heartbeat() = now_timestamp();
   if (hb.has_stats()) *m->mutable_stats() = hb.stats();
@@ -130,10 +132,21 @@ MembershipTable::Heard MembershipTable::heartbeat(const v1::Heartbeat& hb, Clock
   return Heard::current;
 }
 
+bool MembershipTable::drain(const std::string& node_id, uint64_t incarnation,
+                            const std::string& reason) {
+  auto* m = find_mutable(node_id);
+  if (!m || m->node().incarnation() != incarnation || !is_live(*m) ||
+      m->state() == v1::MEMBER_STATE_DRAINING)
+    return false;
+  set_state(*m, v1::MEMBER_STATE_DRAINING, reason.empty() ? "draining" : reason);
+  changed();
+  return true;
+}
+
 bool MembershipTable::leave(const std::string& node_id, uint64_t incarnation,
                             const std::string& reason) {
   auto* m = find_mutable(node_id);
-  if (!m || m->node().incarnation() != incarnation || !live(*m)) return false;
+  if (!m || m->node().incarnation() != incarnation || !is_live(*m)) return false;
   set_state(*m, v1::MEMBER_STATE_LEFT, reason.empty() ? "left" : reason);
   changed();
   return true;
@@ -141,7 +154,7 @@ bool MembershipTable::leave(const std::string& node_id, uint64_t incarnation,
 
 bool MembershipTable::mark_down(const std::string& node_id, const std::string& reason) {
   auto* m = find_mutable(node_id);
-  if (!m || !live(*m) || node_id == view_.coordinator_id()) return false;
+  if (!m || !is_live(*m) || node_id == view_.coordinator_id()) return false;
   set_state(*m, v1::MEMBER_STATE_DOWN, reason);
   changed();
   return true;
@@ -156,7 +169,7 @@ bool MembershipTable::check(Clock::time_point now) {
       last_heard_[id] = now;
       continue;
     }
-    if (!live(m)) continue;
+    if (!is_live(m)) continue;
     auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_heard_[id]);
     auto why = "no heartbeat for " + std::to_string(silent.count()) + " ms";
     if (silent >= options_.down_after) {

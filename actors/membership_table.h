@@ -13,6 +13,9 @@
 
 namespace rad {
 
+// Up, suspect or draining: heard from, sent views, and watched for silence.
+bool is_live(const v1::Member& member);
+
 struct MembershipOptions {
   std::string cluster_name = "rad";
   // Empty: joiners must present no proof either.
@@ -44,6 +47,10 @@ class MembershipTable {
   enum class Heard { current, unknown, stale_incarnation, declared_down };
   // Records a heartbeat. A suspect member that is heard again is up.
   Heard heartbeat(const v1::Heartbeat& heartbeat, Clock::time_point now);
+
+  // The member has begun a graceful leave: it takes no new work. False when
+  // the sender is unknown, of another incarnation, or not live.
+  bool drain(const std::string& node_id, uint64_t incarnation, const std::string& reason);
 
   // Graceful leave. False when the sender is unknown or of another incarnation.
   bool leave(const std::string& node_id, uint64_t incarnation, const std::string& reason);

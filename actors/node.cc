@@ -24,6 +24,10 @@
 namespace rad {
 namespace {
 
+// How long stop() waits for cancelled agents to report, and for the leave to
+// be acknowledged.
+constexpr auto kCancelGrace = std::chrono::seconds{5};
+
 v1::Role role_of(const std::string& role) {
   if (role == "coordinator") return v1::ROLE_COORDINATOR;
   if (role == "worker") return v1::ROLE_WORKER;
@@ -88,7 +92,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
         config.agents().max_agents());
   if (config.role() != "worker")
     options.dispatcher = node->system_->spawn(dispatcher, DispatcherOptions{});
-  node->helpers_ = {options.agent_host, options.dispatcher};
+  node->agent_host_ = options.agent_host;
+  node->dispatcher_ = options.dispatcher;
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
 
   auto published =
@@ -117,17 +122,43 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
 Node::~Node() { stop(); }
 
 caf::error Node::fatal_error() const {
-  std::lock_guard<std::mutex> guard{fatal_mutex_};
+  std::lock_guard<std::mutex> guard{events_mutex_};
   return fatal_;
 }
 
 void Node::set_fatal(const caf::error& err) {
   {
-    std::lock_guard<std::mutex> guard{fatal_mutex_};
+    std::lock_guard<std::mutex> guard{events_mutex_};
     if (fatal_) return;
     fatal_ = err;
   }
   ::kill(::getpid(), SIGUSR1);
+}
+
+Node::Drain Node::drain_state() const {
+  std::lock_guard<std::mutex> guard{events_mutex_};
+  return drain_;
+}
+
+void Node::set_drain_state(Drain state) {
+  {
+    std::lock_guard<std::mutex> guard{events_mutex_};
+    drain_ = state;
+  }
+  if (state == Drain::finished || state == Drain::deadline_passed) ::kill(::getpid(), SIGUSR1);
+}
+
+void Node::begin_drain(std::chrono::milliseconds deadline) {
+  if (!agent_ || drain_state() != Drain::not_started) return;
+  set_drain_state(Drain::running);
+  // A request with a zero timeout would never be answered in time by design;
+  // one millisecond still drains an idle node.
+  deadline = std::max(deadline, std::chrono::milliseconds{1});
+  system_->spawn([this, deadline, agent = agent_](caf::event_based_actor* self) {
+    self->request(agent, deadline, drain_atom::value)
+        .then([this](bool) { set_drain_state(Drain::finished); },
+              [this](const caf::error&) { set_drain_state(Drain::deadline_passed); });
+  });
 }
 
 void Node::stop() {
@@ -137,17 +168,22 @@ void Node::stop() {
   // waits for its actors to finish.
   http_.reset();
   if (system_ && agent_) {
-    if (config_.role() == "worker" && !fatal_error()) {
-      caf::scoped_actor self{*system_};
-      self->request(agent_, std::chrono::seconds{5}, leave_atom::value)
+    caf::scoped_actor self{*system_};
+    // Agents still running are cancelled and report so, before the node leaves:
+    // their results travel ahead of the leave notice on the same link.
+    if (agent_host_)
+      self->request(agent_, kCancelGrace, cancel_atom::value)
           .receive([](bool) {}, [](const caf::error&) {});
-    }
+    if (config_.role() == "worker" && !fatal_error())
+      self->request(agent_, kCancelGrace, leave_atom::value)
+          .receive([](bool) {}, [](const caf::error&) {});
     system_->middleman().unpublish(agent_, static_cast<uint16_t>(config_.cluster_port()));
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
     agent_ = nullptr;
-    for (auto& helper : helpers_)
-      if (helper) caf::anon_send_exit(helper, caf::exit_reason::user_shutdown);
-    helpers_.clear();
+    for (auto* helper : {&agent_host_, &dispatcher_}) {
+      if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
+      *helper = nullptr;
+    }
   }
   // Joins every actor and the middleman's threads.
   system_.reset();

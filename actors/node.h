@@ -5,15 +5,17 @@
 //   auto node = rad::Node::start(config);       // port or data dir in use, bad roles...
 //   int signo = signals.wait();
 //   if (auto err = (*node)->fatal_error()) ...  // the node asked to stop (SIGUSR1)
-//   (*node)->stop();                            // a worker leaves the cluster first
+//   (*node)->begin_drain(deadline);             // optional: let running agents finish
+//   signals.wait() ...                          // SIGUSR1 again when drained
+//   (*node)->stop();                            // cancels what still runs; a worker leaves
 #pragma once
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
+#include <chrono>
 #include <memory>
 #include <mutex>
-#include <vector>
 
 #include "persistence/data_dir_lock.h"
 #include "rad/v1/cluster.pb.h"
@@ -39,12 +41,25 @@ class Node {
   // reachable); it then raises SIGUSR1, which ShutdownSignals::wait() returns.
   caf::error fatal_error() const;
 
-  // Leaves the cluster (workers), closes the ports and stops every actor.
+  // True when the node runs agents (role all or worker).
+  bool runs_agents() const { return static_cast<bool>(agent_host_); }
+
+  // Begins a graceful drain: the node takes no new agents and the coordinator
+  // places nothing more here. Once the running agents have finished and their
+  // results are sent, or `deadline` passed first, the node raises SIGUSR1
+  // (which ShutdownSignals::wait() returns) and drain_state() tells which.
+  void begin_drain(std::chrono::milliseconds deadline);
+  enum class Drain { not_started, running, finished, deadline_passed };
+  Drain drain_state() const;
+
+  // Cancels the agents still running and sends their results, leaves the
+  // cluster (workers), closes the ports and stops every actor.
   void stop();
 
  private:
   Node() = default;
   void set_fatal(const caf::error& err);
+  void set_drain_state(Drain state);
 
   v1::NodeConfig config_;
   v1::NodeInfo info_;
@@ -53,11 +68,13 @@ class Node {
   std::unique_ptr<caf::actor_system> system_;
   std::unique_ptr<HttpServer> http_;
   caf::actor agent_;
-  // The AgentHost and Dispatcher, where this node has them.
-  std::vector<caf::actor> helpers_;
+  // Where this node has them.
+  caf::actor agent_host_, dispatcher_;
   bool stopped_ = false;
-  mutable std::mutex fatal_mutex_;
+  // Set from actor threads, read by the thread that waits for signals.
+  mutable std::mutex events_mutex_;
   caf::error fatal_;
+  Drain drain_ = Drain::not_started;
 };
 
 }  // namespace rad

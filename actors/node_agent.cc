@@ -11,6 +11,7 @@
 #include "runtime/clock.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
+#include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/protocol.h"
 #include "runtime/trace.h"
@@ -43,6 +44,8 @@ std::string state_name(v1::MemberState s) {
       return "down";
     case v1::MEMBER_STATE_LEFT:
       return "left";
+    case v1::MEMBER_STATE_DRAINING:
+      return "draining";
     default:
       return "unknown";
   }
@@ -92,6 +95,8 @@ v1::Heartbeat make_heartbeat(Self self) {
   return hb;
 }
 
+void send_draining(Self self);
+
 // -- coordinator --------------------------------------------------------------
 
 bool hosts_agents(const v1::Member& m) {
@@ -129,9 +134,7 @@ void announce(Self self) {
   st.announced = view;
   for (const auto& m : view.members()) {
     auto it = st.member_agents.find(m.node().node_id());
-    if (it != st.member_agents.end() &&
-        (m.state() == v1::MEMBER_STATE_UP || m.state() == v1::MEMBER_STATE_SUSPECT))
-      self->send(it->second, proto(view));
+    if (it != st.member_agents.end() && is_live(m)) self->send(it->second, proto(view));
   }
 }
 
@@ -176,8 +179,7 @@ void coordinator_tick(Self self) {
   hb.value.set_view_version(st.table->view().version());
   for (const auto& [id, agent] : st.member_agents) {
     auto* m = st.table->find(id);
-    if (m && (m->state() == v1::MEMBER_STATE_UP || m->state() == v1::MEMBER_STATE_SUSPECT))
-      self->send(agent, hb);
+    if (m && is_live(*m)) self->send(agent, hb);
   }
 }
 
@@ -273,6 +275,8 @@ void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply,
   st.log->info("joined cluster '{}' through {} as incarnation {}",
                st.options.config.cluster().name(), seed, st.options.info.incarnation());
   accept_view(self, reply.view());
+  // Back after a coordinator loss while draining: it must still place nothing here.
+  if (st.draining) send_draining(self);
 }
 
 void send_join(Self self, caf::actor coordinator, const std::string& seed) {
@@ -323,6 +327,39 @@ void try_join(Self self) {
           [=](caf::error& err) { join_failed(self, seed, self->system().render(err)); });
 }
 
+v1::LeaveNotice leave_notice(Self self, bool draining) {
+  v1::LeaveNotice notice;
+  notice.set_node_id(self->state.options.info.node_id());
+  notice.set_incarnation(self->state.options.info.incarnation());
+  notice.set_draining(draining);
+  notice.set_reason(draining ? "draining before a graceful leave" : "left gracefully");
+  return notice;
+}
+
+// Tells the coordinator (or this node's own table) to place nothing more here.
+void send_draining(Self self) {
+  auto& st = self->state;
+  if (st.table) {
+    const auto& info = st.options.info;
+    if (st.table->drain(info.node_id(), info.incarnation(), "draining")) announce(self);
+  } else if (st.coordinator) {
+    self->request(st.coordinator, kLeaveTimeout, proto(leave_notice(self, true)))
+        .then([](bool) {},
+              [=](caf::error& err) {
+                self->state.log->warn("coordinator did not acknowledge the drain: {}",
+                                      self->system().render(err));
+              });
+  }
+}
+
+void start_draining(Self self) {
+  auto& st = self->state;
+  if (st.draining) return;
+  st.draining = true;
+  st.log->info("draining: taking no new agents");
+  send_draining(self);
+}
+
 void worker_tick(Self self) {
   auto& st = self->state;
   if (!st.coordinator) return;
@@ -340,6 +377,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
   auto& st = self->state;
   st.options = std::move(options);
   st.log = logger("membership");
+  guard_against_peers(self, st.log);
   const auto& cluster = st.options.config.cluster();
   st.interval = milliseconds{cluster.heartbeat_interval_ms()};
   st.down_after = milliseconds{cluster.heartbeat_timeout_ms()};
@@ -358,7 +396,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.coordinator && dm.source == st.coordinator.address()) {
-      coordinator_lost(self, "connection lost");
+      coordinator_lost(self, "connection lost (" + self->system().render(dm.reason) + ")");
       return;
     }
     for (const auto& [id, agent] : st.member_agents) {
@@ -398,8 +436,32 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
                                                      " runs no agents (role coordinator)");
         return self->delegate(self->state.options.agent_host, batch);
       },
+      // Cluster-wide on the coordinator (through the Dispatcher), local on a worker.
       [=](const Proto<v1::CancelRequest>& cancel) {
-        if (self->state.options.agent_host) self->send(self->state.options.agent_host, cancel);
+        const auto& o = self->state.options;
+        if (o.dispatcher)
+          self->send(o.dispatcher, cancel);
+        else if (o.agent_host)
+          self->send(o.agent_host, cancel);
+      },
+      // From the Dispatcher: this node's agents only.
+      [=](cancel_atom, const Proto<v1::CancelRequest>& cancel) {
+        if (self->state.options.agent_host)
+          self->send(self->state.options.agent_host, cancel_atom::value, cancel);
+      },
+      [=](drain_atom) -> caf::result<caf::message> {
+        start_draining(self);
+        if (!self->state.options.agent_host) return caf::make_message(true);
+        return self->delegate(self->state.options.agent_host, drain_atom::value);
+      },
+      [=](cancel_atom) -> caf::result<caf::message> {
+        start_draining(self);
+        if (!self->state.options.agent_host) return caf::make_message(true);
+        return self->delegate(self->state.options.agent_host, cancel_atom::value);
+      },
+      [=](running_atom) -> caf::result<caf::message> {
+        if (!self->state.options.agent_host) return caf::make_message(uint32_t{0});
+        return self->delegate(self->state.options.agent_host, running_atom::value);
       },
       [=](dispatch_atom, const Proto<v1::SpawnBatch>& order) -> caf::result<caf::message> {
         if (!self->state.options.dispatcher)
@@ -441,9 +503,12 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
       },
       [=](const Proto<v1::LeaveNotice>& notice) {
         auto& st = self->state;
-        if (st.table && st.table->leave(notice.value.node_id(), notice.value.incarnation(),
-                                        notice.value.reason())) {
-          forget_agent(self, notice.value.node_id());
+        if (!st.table) return true;
+        const auto& n = notice.value;
+        if (n.draining()) {
+          if (st.table->drain(n.node_id(), n.incarnation(), n.reason())) announce(self);
+        } else if (st.table->leave(n.node_id(), n.incarnation(), n.reason())) {
+          forget_agent(self, n.node_id());
           announce(self);
         }
         return true;
@@ -451,12 +516,8 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
       [=](leave_atom) -> caf::result<bool> {
         auto& st = self->state;
         if (st.table || !st.coordinator) return true;
-        v1::LeaveNotice notice;
-        notice.set_node_id(st.options.info.node_id());
-        notice.set_incarnation(st.options.info.incarnation());
-        notice.set_reason("left gracefully");
         auto rp = self->make_response_promise<bool>();
-        self->request(st.coordinator, kLeaveTimeout, proto(notice))
+        self->request(st.coordinator, kLeaveTimeout, proto(leave_notice(self, false)))
             .then([=](bool) mutable { rp.deliver(true); },
                   [=](caf::error& err) mutable {
                     self->state.log->warn("leave not acknowledged: {}", self->system().render(err));

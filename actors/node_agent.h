@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/agent_host.h"
 #include "actors/membership_table.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/config.pb.h"
@@ -34,6 +35,9 @@ namespace rad {
 // Local requests to a NodeAgent.
 using view_atom = caf::atom_constant<caf::atom("view")>;    // -> Proto<MembershipView>
 using leave_atom = caf::atom_constant<caf::atom("leave")>;  // -> bool, after a graceful leave
+// Also drain_atom, cancel_atom and running_atom, answered by this node's
+// AgentHost (actors/agent_host.h); drain_atom first tells the coordinator that
+// this node drains, so that it places nothing more here.
 // Its own timers.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
@@ -68,6 +72,7 @@ struct NodeAgentState {
   Clock::time_point coordinator_heard;
   Clock::time_point join_started;
   bool joining = false, ever_joined = false;
+  bool draining = false;
   size_t next_seed = 0;
   unsigned attempt = 0;
 

@@ -2,6 +2,7 @@
 // single-node cluster (coordinator and worker in one process, data in
 // ./rad-data) that stops cleanly on SIGINT or SIGTERM.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "actors/node.h"
@@ -12,6 +13,33 @@
 #include "runtime/logging.h"
 #include "runtime/shutdown_signals.h"
 #include "runtime/version.h"
+
+namespace {
+
+// Until the drain ends or a second stop signal cuts it short; a fatal error
+// of the node is returned.
+caf::error await_drain(rad::Node& node, rad::ShutdownSignals& signals, spdlog::logger& log) {
+  for (;;) {
+    int signo = signals.wait();
+    if (auto err = node.fatal_error()) return err;
+    if (signo != SIGUSR1) {
+      log.warn("{} received again: cancelling the agents still running", rad::signal_name(signo));
+      return {};
+    }
+    switch (node.drain_state()) {
+      case rad::Node::Drain::finished:
+        log.info("drained: every agent finished and reported");
+        return {};
+      case rad::Node::Drain::deadline_passed:
+        log.warn("drain deadline passed: cancelling the agents still running");
+        return {};
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // First, so that every thread started later leaves SIGINT and SIGTERM to wait().
@@ -57,7 +85,20 @@ int main(int argc, char** argv) {
     (*node)->stop();
     return rad::report_failure("rad-node", err);
   }
-  log->info("{} received, stopping", rad::signal_name(signo));
+  if ((*node)->runs_agents()) {
+    std::chrono::milliseconds deadline{config->agents().drain_timeout_ms()};
+    log->info(
+        "{} received: draining, running agents may finish for {} ms; send it again to "
+        "cancel them",
+        rad::signal_name(signo), deadline.count());
+    (*node)->begin_drain(deadline);
+    if (auto err = await_drain(**node, signals, *log)) {
+      (*node)->stop();
+      return rad::report_failure("rad-node", err);
+    }
+  } else {
+    log->info("{} received, stopping", rad::signal_name(signo));
+  }
   (*node)->stop();
   log->info("stopped");
   return 0;

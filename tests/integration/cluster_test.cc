@@ -1,91 +1,21 @@
 // Clusters of real rad-node processes on loopback: forming, failing, leaving,
 // refusing. Every wait is for a log record or an exit, with a deadline.
+#include "tests/support/cluster.h"
+
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <caf/scoped_actor.hpp>
+#include <caf/sec.hpp>
 #include <map>
 
 #include "rad/v1/cluster.pb.h"
-#include "tests/support/process.h"
 
 namespace rad::test {
 namespace {
 
-struct NodeSpec {
-  std::string name;
-  std::string role = "worker";
-  std::map<std::string, std::string> env = {};
-};
-
-class Cluster : public ::testing::Test {
- protected:
-  struct Ports {
-    uint16_t cluster, http;
-  };
-
-  // Starts (or restarts, on the same ports and data dir) a node. Workers join the coordinator.
-  Process& start(const NodeSpec& spec) {
-    auto& ports = ports_.try_emplace(spec.name, Ports{free_port(), free_port()}).first->second;
-    ProcessOptions o;
-    o.argv = {binary("rad-node"),
-              "--role",
-              spec.role,
-              "--node-name",
-              spec.name,
-              "--data-dir",
-              spec.name,
-              "--cluster-port",
-              std::to_string(ports.cluster),
-              "--http-port",
-              std::to_string(ports.http)};
-    if (spec.role == "worker") {
-      o.argv.push_back("--join");
-      o.argv.push_back("127.0.0.1:" + std::to_string(ports_.at("coord").cluster));
-    }
-    o.env = spec.env;
-    o.cwd = dir_.path();
-    auto& slot = nodes_[spec.name];
-    slot = Process::start(o);
-    return *slot;
-  }
-
-  Process& coordinator() { return start({"coord", "coordinator"}); }
-
-  Process& node(const std::string& name) { return *nodes_.at(name); }
-
-  // Waits until `name` logs a record whose message matches `pattern`.
-  void expect_log(const std::string& name, const std::string& pattern,
-                  std::chrono::milliseconds timeout = 10s) {
-    auto line = node(name).wait_for_line(std::regex{pattern}, timeout);
-    ASSERT_TRUE(line) << name << " never logged /" << pattern << "/\nstdout:\n"
-                      << node(name).out() << "\nstderr:\n"
-                      << node(name).err();
-  }
-
-  v1::MembershipView view_of(const std::string& name) {
-    auto r = run({{binary("radctl"), "--api",
-                   "http://127.0.0.1:" + std::to_string(ports_.at(name).http), "nodes", "--json"}});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    v1::MembershipView view;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &view).ok()) << r.out;
-    return view;
-  }
-
-  static const v1::Member& member(const v1::MembershipView& view, const std::string& name) {
-    for (const auto& m : view.members())
-      if (m.node().name() == name) return m;
-    static v1::Member none;
-    ADD_FAILURE() << "no member " << name << " in " << view.ShortDebugString();
-    return none;
-  }
-
-  TempDir dir_;
-  std::map<std::string, Ports> ports_;
-  std::map<std::string, std::unique_ptr<Process>> nodes_;
-};
-
-const char* kThreeUp = R"(view v\d+: 3 members \(3 up\))";
+using Cluster = ClusterFixture;
 
 TEST_F(Cluster, ThreeNodesFormAndAgreeOnTheView) {
   coordinator();
@@ -186,6 +116,27 @@ TEST_F(Cluster, ForeignNodesAreRefusedOnBothSides) {
       << wrong_secret.err();
   expect_log("coord", "refused node x2 .*cluster secret does not match");
   EXPECT_EQ(view_of("coord").members_size(), 1) << "nobody foreign got in";
+}
+
+TEST_F(Cluster, UnexpectedMessagesAndStrayErrorsFromPeersAreLoggedNotFatal) {
+  coordinator();
+  start({"w1"});
+  expect_log("coord", R"(view v\d+: 2 members \(2 up\))");
+  auto coord = remote("coord");
+  {
+    caf::scoped_actor self{client()};
+    self->send(coord, std::string{"not a rad message"});
+    self->send(coord, caf::make_error(caf::sec::runtime_error));
+    // A request of an unknown kind is answered with an error, not left to time out.
+    self->request(coord, 5s, 42)
+        .receive([](int) { ADD_FAILURE() << "answered an unknown request"; },
+                 [](const caf::error& err) { EXPECT_EQ(err, caf::sec::unexpected_message); });
+  }
+  expect_log("coord", "dropped an unexpected message \\(@str\\)");
+  expect_log("coord", "ignored an error nobody awaited");
+  // Still the coordinator: members come and are seen.
+  start({"w2"});
+  expect_log("coord", kThreeUp);
 }
 
 TEST_F(Cluster, UnreachableSeedIsRetriedThenFailsWithExitThree) {

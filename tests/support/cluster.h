@@ -1,0 +1,114 @@
+// A fixture of real rad-node processes on loopback: start, restart and signal
+// nodes, await their log records, read their views through radctl, and talk
+// to them over the cluster link as a CAF client.
+#pragma once
+
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "rad/v1/cluster.pb.h"
+#include "runtime/system_config.h"
+#include "tests/support/process.h"
+
+namespace rad::test {
+
+struct NodeSpec {
+  std::string name;
+  std::string role = "worker";
+  std::map<std::string, std::string> env = {};
+};
+
+class ClusterFixture : public ::testing::Test {
+ protected:
+  struct Ports {
+    uint16_t cluster, http;
+  };
+
+  // Starts (or restarts, on the same ports and data dir) a node. Workers join the coordinator.
+  Process& start(const NodeSpec& spec) {
+    auto& ports = ports_.try_emplace(spec.name, Ports{free_port(), free_port()}).first->second;
+    ProcessOptions o;
+    o.argv = {binary("rad-node"),
+              "--role",
+              spec.role,
+              "--node-name",
+              spec.name,
+              "--data-dir",
+              spec.name,
+              "--cluster-port",
+              std::to_string(ports.cluster),
+              "--http-port",
+              std::to_string(ports.http)};
+    if (spec.role == "worker") {
+      o.argv.push_back("--join");
+      o.argv.push_back("127.0.0.1:" + std::to_string(ports_.at("coord").cluster));
+    }
+    o.env = spec.env;
+    o.cwd = dir_.path();
+    auto& slot = nodes_[spec.name];
+    slot = Process::start(o);
+    return *slot;
+  }
+
+  Process& coordinator() { return start({"coord", "coordinator"}); }
+
+  Process& node(const std::string& name) { return *nodes_.at(name); }
+
+  // Waits until `name` logs a record whose message matches `pattern`.
+  void expect_log(const std::string& name, const std::string& pattern,
+                  std::chrono::milliseconds timeout = 10s) {
+    auto line = node(name).wait_for_line(std::regex{pattern}, timeout);
+    ASSERT_TRUE(line) << name << " never logged /" << pattern << "/\nstdout:\n"
+                      << node(name).out() << "\nstderr:\n"
+                      << node(name).err();
+  }
+
+  v1::MembershipView view_of(const std::string& name) {
+    auto r = run({{binary("radctl"), "--api",
+                   "http://127.0.0.1:" + std::to_string(ports_.at(name).http), "nodes", "--json"}});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    v1::MembershipView view;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &view).ok()) << r.out;
+    return view;
+  }
+
+  static const v1::Member& member(const v1::MembershipView& view, const std::string& name) {
+    for (const auto& m : view.members())
+      if (m.node().name() == name) return m;
+    static v1::Member none;
+    ADD_FAILURE() << "no member " << name << " in " << view.ShortDebugString();
+    return none;
+  }
+
+  // The NodeAgent of `name`, reached over the cluster link.
+  caf::actor remote(const std::string& name) {
+    auto agent = client().middleman().remote_actor("127.0.0.1", ports_.at(name).cluster);
+    EXPECT_TRUE(agent) << name << ": " << client_->render(agent.error());
+    return agent ? *agent : caf::actor{};
+  }
+
+  // This test's own actor system, a client of the cluster.
+  caf::actor_system& client() {
+    if (!client_) {
+      client_config_ = std::make_unique<SystemConfig>();
+      client_ = std::make_unique<caf::actor_system>(*client_config_);
+    }
+    return *client_;
+  }
+
+  TempDir dir_;
+  std::map<std::string, Ports> ports_;
+  std::map<std::string, std::unique_ptr<Process>> nodes_;
+  std::unique_ptr<SystemConfig> client_config_;
+  std::unique_ptr<caf::actor_system> client_;
+};
+
+inline const char* kThreeUp = R"(view v\d+: 3 members \(3 up\))";
+
+}  // namespace rad::test
