@@ -20,10 +20,10 @@ DispatcherState::Key key_of(const std::string& run, const std::string& story, ui
 // One request of an order is settled: by a result or a refusal.
 void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome) {
   auto& st = self->state;
-  auto it = st.order_of.find(key);
-  if (it == st.order_of.end()) return;  // a duplicate result: already settled
-  auto order = st.orders.find(it->second);
-  st.order_of.erase(it);
+  auto it = st.pending.find(key);
+  if (it == st.pending.end()) return;  // a duplicate result: already settled
+  auto order = st.orders.find(it->second.order);
+  st.pending.erase(it);
   if (order == st.orders.end()) return;
   auto* counts = order->second.status.mutable_counts();
   switch (outcome) {
@@ -68,6 +68,17 @@ void close_node(Self self, const std::string& node_id) {
   st.targets.erase(std::remove_if(st.targets.begin(), st.targets.end(),
                                   [&](const auto& t) { return t.node_id == node_id; }),
                    st.targets.end());
+}
+
+// The node is down: what it accepted and has not reported never will.
+void node_lost(Self self, const std::string& node_id) {
+  auto& st = self->state;
+  std::vector<DispatcherState::Key> lost;
+  for (const auto& [key, p] : st.pending)
+    if (p.node_id == node_id) lost.push_back(key);
+  if (!lost.empty())
+    st.log->warn("node {} is down: {} of its agents will not report", node_id, lost.size());
+  for (const auto& key : lost) settle(self, key, v1::OUTCOME_NODE_LOST);
 }
 
 // Cancels the queued requests the cancel covers and asks every node to cancel
@@ -119,8 +130,12 @@ void send_batch(Self self, size_t target_index) {
             bool draining = false;
             for (int i = 0; i < decisions.size(); ++i) {
               const auto& d = decisions[i];
-              if (d.accepted()) continue;
               auto key = key_of(d.run_id(), d.story_id(), d.attempt());
+              if (d.accepted()) {
+                if (auto p = self->state.pending.find(key); p != self->state.pending.end())
+                  p->second.node_id = node_id;
+                continue;
+              }
               if (d.retry_elsewhere() && i < requests->requests_size()) {
                 draining = true;
                 requeue(self, std::move(*requests->mutable_requests(i)));
@@ -188,7 +203,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         if (!order.value.requests().empty()) o.status.set_run_id(order.value.requests(0).run_id());
         o.status.mutable_counts()->set_total(static_cast<uint32_t>(o.open));
         for (const auto& r : order.value.requests()) {
-          st.order_of[key_of(r.run_id(), r.story().id(), r.attempt())] = id;
+          st.pending[key_of(r.run_id(), r.story().id(), r.attempt())] = {id, {}};
           st.queue.push_back(r);
         }
         auto promise = o.promise;
@@ -200,6 +215,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         return promise;
       },
       [=](const Proto<v1::CancelRequest>& request) { cancel(self, request.value); },
+      [=](node_lost_atom, const std::string& node_id) { node_lost(self, node_id); },
       [=](const Proto<v1::ResultBatch>& batch) {
         self->state.log->debug("{} results from {}, {} orders open", batch.value.results_size(),
                                batch.value.node_id(), self->state.orders.size());

@@ -9,6 +9,8 @@
 // Proto<CancelRequest> drops the queued requests it covers and reaches every
 // node as (cancel_atom, Proto<CancelRequest>); cancelled agents answer with
 // their results. A node that refuses a request because it drains gets no more.
+// Requests a node refuses count as pending in the answer (nothing runs them);
+// those a lost node had accepted count as failed (OUTCOME_NODE_LOST).
 #pragma once
 
 #include <spdlog/logger.h>
@@ -32,6 +34,8 @@ namespace rad {
 using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
 // (members_atom, node ids, their NodeAgents): the nodes that host agents, from NodeAgent.
 using members_atom = caf::atom_constant<caf::atom("members")>;
+// (node_lost_atom, node id): a member is down; what it accepted will not report.
+using node_lost_atom = caf::atom_constant<caf::atom("nodelost")>;
 
 struct DispatcherOptions {
   // Requests per SpawnBatch message.
@@ -59,7 +63,11 @@ struct DispatcherState {
   size_t next_target = 0;
   std::deque<v1::SpawnRequest> queue;
   std::map<uint64_t, Order> orders;
-  std::map<Key, uint64_t> order_of;
+  struct Pending {
+    uint64_t order = 0;
+    std::string node_id;  // where it was accepted; empty while queued
+  };
+  std::map<Key, Pending> pending;
   // Nodes that refused work because they drain: never placed on again.
   std::set<std::string> closed_nodes;
   // Runs cancelled as a whole: their requests are not placed again.

@@ -124,11 +124,29 @@ void update_dispatcher(Self self) {
   self->send(st.options.dispatcher, members_atom::value, std::move(ids), std::move(agents));
 }
 
+// Members that went down since the last announced view.
+std::vector<std::string> newly_down(const v1::MembershipView& before,
+                                    const v1::MembershipView& after) {
+  std::vector<std::string> ids;
+  for (const auto& m : after.members()) {
+    if (m.state() != v1::MEMBER_STATE_DOWN) continue;
+    bool was_down =
+        std::any_of(before.members().begin(), before.members().end(), [&](const auto& o) {
+          return o.node().node_id() == m.node().node_id() && o.state() == v1::MEMBER_STATE_DOWN;
+        });
+    if (!was_down) ids.push_back(m.node().node_id());
+  }
+  return ids;
+}
+
 void announce(Self self) {
   auto& st = self->state;
   const auto& view = st.table->view();
   if (view.version() == st.announced.version()) return;
   update_dispatcher(self);
+  if (st.options.dispatcher)
+    for (auto& id : newly_down(st.announced, view))
+      self->send(st.options.dispatcher, node_lost_atom::value, std::move(id));
   log_changes(*st.log, st.announced, view);
   st.log->info("view {}", summary(view));
   st.announced = view;
@@ -161,6 +179,8 @@ v1::JoinReply admit(Self self, const v1::JoinRequest& request) {
     st.log->info("node {} rejoined as incarnation {}, replacing {}", node.name(),
                  node.incarnation(), decision.replaced);
     forget_agent(self, decision.replaced);
+    if (st.options.dispatcher)
+      self->send(st.options.dispatcher, node_lost_atom::value, decision.replaced);
   }
   auto agent = caf::actor_cast<caf::actor>(self->current_sender());
   forget_agent(self, node.node_id());

@@ -126,6 +126,19 @@ TEST_F(Agents, RequestsBeyondAWorkersAgentLimitAreRefusedNotLost) {
   EXPECT_EQ(status.counts().pending(), 2u) << "refused requests come back unplaced";
 }
 
+TEST_F(Agents, AgentsOfAKilledWorkerAreReportedLostAndNewWorkGoesElsewhere) {
+  form({{"w1"}, {"w2"}});
+  auto a = dispatch(order("a", 10, 60'000));
+  ASSERT_TRUE(eventually([&] { return running_on("w1") + running_on("w2") == 10; }));
+  std::string victim = running_on("w1") == 10 ? "w1" : "w2";
+  node(victim).signal(SIGKILL);
+  auto status = answer(a);
+  EXPECT_EQ(status.counts().failed(), 10u) << status.ShortDebugString();
+  expect_log("coord", "node .* is down: 10 of its agents will not report");
+  auto b = dispatch(order("b", 10, 0));
+  EXPECT_EQ(answer(b).counts().succeeded(), 10u);
+}
+
 TEST_F(Agents, SigtermDrainsRunningAgentsThenLeaves) {
   form({{"w1"}, {"w2"}});
   auto a = dispatch(order("a", 10, 1500));

@@ -11,6 +11,8 @@
 #include <map>
 
 #include "rad/v1/cluster.pb.h"
+#include "runtime/proto_bridge.h"
+#include "runtime/protocol.h"
 
 namespace rad::test {
 namespace {
@@ -116,6 +118,29 @@ TEST_F(Cluster, ForeignNodesAreRefusedOnBothSides) {
       << wrong_secret.err();
   expect_log("coord", "refused node x2 .*cluster secret does not match");
   EXPECT_EQ(view_of("coord").members_size(), 1) << "nobody foreign got in";
+}
+
+TEST_F(Cluster, NodesOfAnotherProtocolVersionAreRefusedOnBothSides) {
+  coordinator();
+  expect_log("coord", "ready: node");
+  // This test plays a node of a future version over the real cluster link.
+  v1::JoinRequest join;
+  join.mutable_node()->set_node_id("future-node-id");
+  join.mutable_node()->set_name("future");
+  join.mutable_node()->set_incarnation(1);
+  join.set_cluster_name("rad");
+  join.set_protocol_version(kProtocolVersion + 1);
+  v1::JoinReply reply;
+  caf::scoped_actor self{client()};
+  self->request(remote("coord"), 5s, proto(join))
+      .receive([&](const Proto<v1::JoinReply>& r) { reply = r.value; },
+               [&](const caf::error& err) { ADD_FAILURE() << client().render(err); });
+  EXPECT_FALSE(reply.accepted());
+  EXPECT_NE(reply.refusal().find("protocol version " + std::to_string(kProtocolVersion + 1)),
+            std::string::npos)
+      << reply.refusal();
+  expect_log("coord", "refused node future .*protocol version");
+  EXPECT_EQ(view_of("coord").members_size(), 1);
 }
 
 TEST_F(Cluster, UnexpectedMessagesAndStrayErrorsFromPeersAreLoggedNotFatal) {
