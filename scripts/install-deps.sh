@@ -13,8 +13,9 @@ PACKAGES=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  # used by the integration tests to manage real processes
-  procps
+  # used by the integration tests to manage real processes and, as root,
+  # network namespaces
+  procps iproute2
 )
 
 missing=()

@@ -26,6 +26,11 @@ struct NodeSpec {
 
 class ClusterFixture : public ::testing::Test {
  protected:
+  // Where node `name` listens, and the command its processes run under:
+  // loopback and none here; the network-namespace tests override both.
+  virtual std::string host_of(const std::string&) { return "127.0.0.1"; }
+  virtual std::vector<std::string> launcher(const std::string&) { return {}; }
+
   struct Ports {
     uint16_t cluster, http;
   };
@@ -34,20 +39,14 @@ class ClusterFixture : public ::testing::Test {
   Process& start(const NodeSpec& spec) {
     auto& ports = ports_.try_emplace(spec.name, Ports{free_port(), free_port()}).first->second;
     ProcessOptions o;
-    o.argv = {binary("rad-node"),
-              "--role",
-              spec.role,
-              "--node-name",
-              spec.name,
-              "--data-dir",
-              spec.name,
-              "--cluster-port",
-              std::to_string(ports.cluster),
-              "--http-port",
-              std::to_string(ports.http)};
+    o.argv = launcher(spec.name);
+    o.argv.insert(o.argv.end(),
+                  {binary("rad-node"), "--bind", host_of(spec.name), "--role", spec.role,
+                   "--node-name", spec.name, "--data-dir", spec.name, "--cluster-port",
+                   std::to_string(ports.cluster), "--http-port", std::to_string(ports.http)});
     if (spec.role == "worker") {
       o.argv.push_back("--join");
-      o.argv.push_back("127.0.0.1:" + std::to_string(ports_.at("coord").cluster));
+      o.argv.push_back(host_of("coord") + ":" + std::to_string(ports_.at("coord").cluster));
     }
     o.env = spec.env;
     o.cwd = dir_.path();
@@ -70,8 +69,13 @@ class ClusterFixture : public ::testing::Test {
   }
 
   v1::MembershipView view_of(const std::string& name) {
-    auto r = run({{binary("radctl"), "--api",
-                   "http://127.0.0.1:" + std::to_string(ports_.at(name).http), "nodes", "--json"}});
+    ProcessOptions o;
+    o.argv = launcher(name);
+    o.argv.insert(o.argv.end(),
+                  {binary("radctl"), "--api",
+                   "http://" + host_of(name) + ":" + std::to_string(ports_.at(name).http), "nodes",
+                   "--json"});
+    auto r = run(o);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     v1::MembershipView view;
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &view).ok()) << r.out;
