@@ -37,6 +37,11 @@ using members_atom = caf::atom_constant<caf::atom("members")>;
 // (node_lost_atom, node id): a member is down; what it accepted will not report.
 using node_lost_atom = caf::atom_constant<caf::atom("nodelost")>;
 
+// Requests per order at most. One message is read by one middleman thread:
+// an order of 50,000 requests (1.5 MB) held the coordinator's link for
+// ~400 ms, long enough for every worker to look suspect. Split larger work.
+inline constexpr int kMaxRequestsPerOrder = 10000;
+
 struct DispatcherOptions {
   // Requests per SpawnBatch message.
   int batch_size = 1024;

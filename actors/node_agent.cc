@@ -488,6 +488,11 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
           return make_error(Errc::invalid_input,
                             "node " + self->state.options.info.name() +
                                 " is a worker; send orders to the coordinator");
+        if (order.value.requests_size() > kMaxRequestsPerOrder)
+          return make_error(Errc::invalid_input,
+                            "an order carries at most " + std::to_string(kMaxRequestsPerOrder) +
+                                " spawn requests, this one " +
+                                std::to_string(order.value.requests_size()) + "; split it");
         return self->delegate(self->state.options.dispatcher, dispatch_atom::value, order);
       },
       [=](const Proto<v1::JoinRequest>& request) {

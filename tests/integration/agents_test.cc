@@ -10,6 +10,7 @@
 #include "actors/agent_host.h"
 #include "actors/dispatcher.h"
 #include "rad/v1/run.pb.h"
+#include "runtime/error.h"
 #include "runtime/proto_bridge.h"
 #include "tests/support/cluster.h"
 
@@ -115,6 +116,17 @@ TEST_F(Agents, ManyAgentsAnswerOnceThroughBatches) {
     auto status = answer(h);
     EXPECT_EQ(status.counts().succeeded(), 5000u) << status.ShortDebugString();
   }
+}
+
+TEST_F(Agents, AnOversizedOrderIsRefusedWithAClearError) {
+  form({{"w1"}});
+  auto h = dispatch(order("big", kMaxRequestsPerOrder + 1, 0));
+  h.receive([](const Proto<v1::RunStatus>&) { ADD_FAILURE() << "an oversized order was run"; },
+            [&](const caf::error& err) {
+              EXPECT_NE(error_message(err).find("an order carries at most 10000 spawn requests"),
+                        std::string::npos)
+                  << client().render(err);
+            });
 }
 
 TEST_F(Agents, RequestsBeyondAWorkersAgentLimitAreRefusedNotLost) {

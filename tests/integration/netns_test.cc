@@ -2,11 +2,12 @@
 // veth link to a private bridge, when the tests run as root: forming, kill -9,
 // graceful leave, refusal, and a partition made by taking a link down, then
 // healed. Skipped (with the reason) where namespaces cannot be made.
+#include "tests/support/netns.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include "tests/support/cluster.h"
-#include "tests/support/netns.h"
 
 namespace rad::test {
 namespace {
@@ -54,8 +55,8 @@ TEST_F(Netns, ThreeNodesFormAndAgreeOnTheView) {
   for (const char* n : {"w1", "w2"}) {
     auto view = view_of(n);
     EXPECT_EQ(view.version(), reference.version()) << n;
-    EXPECT_EQ(member(view, "w2").node().address(), addresses_["w2"] + ":" +
-                                                       std::to_string(ports_["w2"].cluster));
+    EXPECT_EQ(member(view, "w2").node().address(),
+              addresses_["w2"] + ":" + std::to_string(ports_["w2"].cluster));
     for (const char* m : {"coord", "w1", "w2"})
       EXPECT_EQ(member(view, m).state(), v1::MEMBER_STATE_UP) << n << " sees " << m;
   }
@@ -100,8 +101,7 @@ TEST_F(Netns, ForeignNodeIsRefusedOnBothSides) {
   expect_log("coord", "ready: node");
   auto& foreign = start({"x1", "worker", {{"RAD_CLUSTER_NAME", "other"}}});
   EXPECT_EQ(foreign.wait_exit(), 2);
-  EXPECT_NE(foreign.err().find("cluster name 'other' differs"), std::string::npos)
-      << foreign.err();
+  EXPECT_NE(foreign.err().find("cluster name 'other' differs"), std::string::npos) << foreign.err();
   expect_log("coord", "refused node x1 .*cluster name 'other'");
 }
 

@@ -35,8 +35,7 @@ std::optional<std::string> ip(std::vector<std::string> args) {
 
 std::optional<std::string> NetnsLab::unavailable() {
   if (::geteuid() != 0) return "not root: network namespaces need root";
-  if (ip_path().empty())
-    return "no `ip` command: install iproute2 (scripts/install-deps.sh does)";
+  if (ip_path().empty()) return "no `ip` command: install iproute2 (scripts/install-deps.sh does)";
   std::string error;
   if (!create(&error)) return error;
   return std::nullopt;
