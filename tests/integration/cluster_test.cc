@@ -49,19 +49,7 @@ TEST_F(Cluster, KilledWorkerIsDownEverywhereAndRejoinsAsANewIncarnation) {
   start({"w1"});
   start({"w2"});
   for (const char* n : {"coord", "w1", "w2"}) expect_log(n, kThreeUp);
-  auto before = member(view_of("coord"), "w2").node().incarnation();
-  node("w2").signal(SIGKILL);
-  ASSERT_EQ(node("w2").wait_exit(), 128 + SIGKILL);
-  expect_log("coord", "member w2 is now down");
-  expect_log("w1", "member w2 is now down");
-
-  start({"w2"});
-  expect_log("coord", "node w2 rejoined as incarnation");
-  expect_log("w1", "member w2 is now up");
-  auto view = view_of("w1");
-  EXPECT_EQ(member(view, "w2").state(), v1::MEMBER_STATE_UP);
-  EXPECT_GT(member(view, "w2").node().incarnation(), before);
-  EXPECT_EQ(view.members_size(), 3) << "the new incarnation replaces the old one";
+  expect_killed_worker_down_then_back("w2", "w1");
 }
 
 TEST_F(Cluster, FrozenWorkerIsDownThenFencedAndRejoins) {

@@ -64,13 +64,7 @@ TEST_F(Netns, ThreeNodesFormAndAgreeOnTheView) {
 
 TEST_F(Netns, KilledWorkerIsDownEverywhereAndRejoins) {
   form_three();
-  node("w2").signal(SIGKILL);
-  ASSERT_EQ(node("w2").wait_exit(), 128 + SIGKILL);
-  expect_log("coord", "member w2 is now down");
-  expect_log("w1", "member w2 is now down");
-  start({"w2"});
-  expect_log("coord", "node w2 rejoined as incarnation");
-  expect_log("w1", "member w2 is now up");
+  expect_killed_worker_down_then_back("w2", "w1");
 }
 
 TEST_F(Netns, PartitionedWorkerIsDownEverywhereAndRejoinsWhenHealed) {

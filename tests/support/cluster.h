@@ -5,6 +5,7 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -80,6 +81,24 @@ class ClusterFixture : public ::testing::Test {
     v1::MembershipView view;
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &view).ok()) << r.out;
     return view;
+  }
+
+  // kill -9 of `victim`: down on the coordinator and on `witness`; restarted,
+  // it is back as a new incarnation that replaces the old one.
+  void expect_killed_worker_down_then_back(const std::string& victim, const std::string& witness) {
+    auto before = member(view_of("coord"), victim).node().incarnation();
+    node(victim).signal(SIGKILL);
+    ASSERT_EQ(node(victim).wait_exit(), 128 + SIGKILL);
+    expect_log("coord", "member " + victim + " is now down");
+    expect_log(witness, "member " + victim + " is now down");
+
+    start({victim});
+    expect_log("coord", "node " + victim + " rejoined as incarnation");
+    expect_log(witness, "member " + victim + " is now up");
+    auto view = view_of(witness);
+    EXPECT_EQ(member(view, victim).state(), v1::MEMBER_STATE_UP);
+    EXPECT_GT(member(view, victim).node().incarnation(), before);
+    EXPECT_EQ(view.members_size(), 3) << "the new incarnation replaces the old one";
   }
 
   static const v1::Member& member(const v1::MembershipView& view, const std::string& name) {
