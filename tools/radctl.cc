@@ -17,6 +17,7 @@
 #include "runtime/cli.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
+#include "runtime/plan_validation.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/proto_file.h"
 #include "runtime/system_config.h"
@@ -34,10 +35,17 @@ int fail(const caf::error& err) { return rad::report_failure("radctl", err); }
 int validate(const std::string& path) {
   rad::v1::Plan plan;
   if (auto err = rad::load_proto_file(path, kMaxPlanFileBytes, plan)) return fail(err);
+  if (auto problems = rad::validate_plan(plan); !problems.empty()) {
+    std::cerr << "radctl: " << path << ": plan '" << plan.name() << "' has " << problems.size()
+              << (problems.size() == 1 ? " problem:\n" : " problems:\n");
+    for (const auto& p : problems)
+      std::cerr << "  " << (p.path.empty() ? "plan" : p.path) << ": " << p.reason << "\n";
+    return 2;
+  }
   int stories = 0;
   for (const auto& wave : plan.waves()) stories += wave.stories_size();
-  std::cout << "plan '" << plan.name() << "' parsed: " << plan.waves_size() << " waves, " << stories
-            << " stories\n";
+  std::cout << "plan '" << plan.name() << "' is valid: " << plan.waves_size() << " waves, "
+            << stories << " stories\n";
   return 0;
 }
 

@@ -22,7 +22,7 @@ TEST(Radctl, ValidateReadsJsonAndYamlPlans) {
   for (const char* name : {"plan.json", "plan.yaml"}) {
     auto r = run({{binary("radctl"), "validate", fixture(name)}});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out, "plan 'demo' parsed: 2 waves, 3 stories\n");
+    EXPECT_EQ(r.out, "plan 'demo' is valid: 2 waves, 3 stories\n");
   }
 }
 
@@ -32,6 +32,20 @@ TEST(Radctl, ValidateOfABadPlanExitsTwoNamingTheKey) {
   auto r = run({{binary("radctl"), "validate", plan}});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "radctl: " + plan + ": unknown key 'waves[0].stories[0].mock.durationMS'\n");
+}
+
+TEST(Radctl, ValidateListsEveryProblemOfAPlanAndExitsTwo) {
+  TempDir dir;
+  auto plan = dir.file("p.json", R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","dependsOn":["b"],"mock":{}},{"id":"b","dependsOn":["a"],"mock":{}},
+    {"id":"c","dependsOn":["zz"],"mock":{}}]}]})");
+  auto r = run({{binary("radctl"), "validate", plan}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "radctl: " + plan +
+                       ": plan 'p' has 2 problems:\n"
+                       "  waves[0].stories[2].dependsOn[0]: unknown story 'zz'\n"
+                       "  waves[0].stories[0].dependsOn: dependency cycle: a -> b -> a\n");
 }
 
 }  // namespace
