@@ -32,22 +32,31 @@ caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::
   auto attempt =
       plan_mock_attempt(story.has_mock() ? story.mock() : v1::MockDriver::default_instance(),
                         request->run_id(), story.id(), request->attempt());
-  auto finish = [=](v1::Outcome outcome, std::string output) {
+  auto finish = [=](v1::Outcome outcome, std::string output, std::string error) {
     auto r = result_of(*request, identity, outcome);
     r.set_output(std::move(output));
+    r.set_error(std::move(error));
     self->send(host, proto(std::move(r)));
     self->quit();
   };
+  auto outcome = attempt.succeeds ? v1::OUTCOME_SUCCEEDED : v1::OUTCOME_FAILED;
+  auto error = attempt.succeeds ? std::string{} : std::string{"mock attempt failed"};
+  std::chrono::milliseconds timeout{story.timeout_ms()};
+  if (timeout.count() > 0 && attempt.duration >= timeout) {
+    // The attempt would outlast its timeout: it is cut off then.
+    attempt.duration = timeout;
+    outcome = v1::OUTCOME_TIMED_OUT;
+    error = "timed out after " + std::to_string(timeout.count()) + " ms";
+    attempt.output.clear();
+  }
   if (attempt.duration.count() == 0) {
-    finish(attempt.succeeds ? v1::OUTCOME_SUCCEEDED : v1::OUTCOME_FAILED, attempt.output);
+    finish(outcome, attempt.output, error);
     return {};
   }
   self->delayed_send(self, attempt.duration, finish_atom::value);
   return {
-      [=](finish_atom) {
-        finish(attempt.succeeds ? v1::OUTCOME_SUCCEEDED : v1::OUTCOME_FAILED, attempt.output);
-      },
-      [=](cancel_atom) { finish(v1::OUTCOME_CANCELLED, ""); },
+      [=](finish_atom) { finish(outcome, attempt.output, error); },
+      [=](cancel_atom) { finish(v1::OUTCOME_CANCELLED, "", "cancelled"); },
   };
 }
 

@@ -1,5 +1,7 @@
 // Agent: runs one attempt of one story through its driver and sends exactly
-// one StoryResult to its AgentHost, then stops. Only the mock driver exists so
+// one StoryResult to its AgentHost, then stops. An attempt longer than the
+// story's timeout_ms (0: none; the coordinator fills in its default) ends
+// TIMED_OUT when the timeout passes. Only the mock driver exists so
 // far; stories of other drivers run as a zero-length mock until agents.use_real
 // and the exec and llm drivers arrive (issue [3]).
 #pragma once

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/agent.h"
+#include "runtime/clock.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
@@ -17,34 +18,61 @@ DispatcherState::Key key_of(const std::string& run, const std::string& story, ui
   return {run, story, attempt};
 }
 
-// One request of an order is settled: by a result or a refusal.
-void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome) {
+void count(v1::StoryCounts& counts, v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::OUTCOME_SUCCEEDED:
+      counts.set_succeeded(counts.succeeded() + 1);
+      break;
+    case v1::OUTCOME_CANCELLED:
+      counts.set_cancelled(counts.cancelled() + 1);
+      break;
+    case v1::OUTCOME_UNSPECIFIED:  // refused
+      counts.set_pending(counts.pending() + 1);
+      break;
+    default:
+      counts.set_failed(counts.failed() + 1);
+      break;
+  }
+}
+
+// One request is settled, by its result or without one (refused, lost,
+// cancelled before placing): an order counts it, a sink is sent the result.
+void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
+            const v1::StoryResult* result, const std::string& why = {}) {
   auto& st = self->state;
   auto it = st.pending.find(key);
   if (it == st.pending.end()) return;  // a duplicate result: already settled
-  auto order = st.orders.find(it->second.order);
+  auto pending = std::move(it->second);
   st.pending.erase(it);
-  if (order == st.orders.end()) return;
-  auto* counts = order->second.status.mutable_counts();
-  switch (outcome) {
-    case v1::OUTCOME_SUCCEEDED:
-      counts->set_succeeded(counts->succeeded() + 1);
-      break;
-    case v1::OUTCOME_CANCELLED:
-      counts->set_cancelled(counts->cancelled() + 1);
-      break;
-    case v1::OUTCOME_UNSPECIFIED:
-      counts->set_pending(counts->pending() + 1);
-      break;  // refused
-    default:
-      counts->set_failed(counts->failed() + 1);
-      break;
+  if (pending.sink) {
+    auto& batch = st.outbox[pending.sink];
+    auto* r = batch.add_results();
+    if (result) {
+      *r = *result;
+    } else {
+      r->set_run_id(std::get<0>(key));
+      r->set_story_id(std::get<1>(key));
+      r->set_attempt(std::get<2>(key));
+      r->set_outcome(outcome);
+      r->set_error(why);
+      *r->mutable_finished_at() = now_timestamp();
+    }
+    return;
   }
+  auto order = st.orders.find(pending.order);
+  if (order == st.orders.end()) return;
+  count(*order->second.status.mutable_counts(), outcome);
   if (--order->second.open == 0) {
     self->state.log->debug("order {} done", order->first);
     order->second.promise.deliver(proto(std::move(order->second.status)));
     st.orders.erase(order);
   }
+}
+
+// Results for sinks go out once per handled message, many to a batch.
+void flush_outbox(Self self) {
+  for (auto& [sink, batch] : self->state.outbox) self->send(sink, proto(std::move(batch)));
+  self->state.outbox.clear();
 }
 
 void pump(Self self);
@@ -54,7 +82,7 @@ void requeue(Self self, v1::SpawnRequest request) {
   auto& st = self->state;
   if (st.cancelled_runs.count(request.run_id())) {
     settle(self, key_of(request.run_id(), request.story().id(), request.attempt()),
-           v1::OUTCOME_CANCELLED);
+           v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
     return;
   }
   st.queue.push_back(std::move(request));
@@ -78,7 +106,25 @@ void node_lost(Self self, const std::string& node_id) {
     if (p.node_id == node_id) lost.push_back(key);
   if (!lost.empty())
     st.log->warn("node {} is down: {} of its agents will not report", node_id, lost.size());
-  for (const auto& key : lost) settle(self, key, v1::OUTCOME_NODE_LOST);
+  for (const auto& key : lost) settle(self, key, v1::OUTCOME_NODE_LOST, nullptr, "node lost");
+  // Batches it never answered: nothing of them runs, place them elsewhere now
+  // rather than when their requests time out.
+  size_t requeued = 0;
+  for (auto it = st.unanswered.begin(); it != st.unanswered.end();) {
+    if (it->second.node_id != node_id) {
+      ++it;
+      continue;
+    }
+    for (auto& r : *it->second.requests->mutable_requests()) {
+      requeue(self, std::move(r));
+      ++requeued;
+    }
+    it = st.unanswered.erase(it);
+  }
+  if (requeued > 0)
+    st.log->warn("node {} is down: placing elsewhere {} requests it never answered", node_id,
+                 requeued);
+  pump(self);
 }
 
 // Cancels the queued requests the cancel covers and asks every node to cancel
@@ -103,7 +149,8 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
   st.queue = std::move(kept);
   st.log->info("cancel of run {}: {} queued requests dropped, {} nodes told", cancel.run_id(),
                dropped.size(), st.targets.size());
-  for (const auto& key : dropped) settle(self, key, v1::OUTCOME_CANCELLED);
+  for (const auto& key : dropped)
+    settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
   for (const auto& t : st.targets) self->send(t.agent, cancel_atom::value, proto(cancel));
 }
 
@@ -120,12 +167,21 @@ void send_batch(Self self, size_t target_index) {
   self->state.log->debug("batch {} of {} to {} (in flight {}), queue {}", batch.batch_id(),
                          batch.requests_size(), target.node_id, target.in_flight, st.queue.size());
   auto node_id = target.node_id;
+  auto batch_id = batch.batch_id();
   auto requests = std::make_shared<v1::SpawnBatch>(batch);
+  st.unanswered.emplace(batch_id, DispatcherState::Unanswered{node_id, requests});
+  // False when the batch was already given up with its node (node_lost).
+  auto answered = [=] {
+    auto& st = self->state;
+    if (st.unanswered.erase(batch_id) == 0) return false;
+    for (auto& t : st.targets)
+      if (t.node_id == node_id) --t.in_flight;
+    return true;
+  };
   self->request(target.agent, kSpawnReplyTimeout, proto(std::move(batch)))
       .then(
           [=](const Proto<v1::SpawnReply>& reply) {
-            for (auto& t : self->state.targets)
-              if (t.node_id == node_id) --t.in_flight;
+            if (!answered()) return;
             const auto& decisions = reply.value.decisions();
             bool draining = false;
             for (int i = 0; i < decisions.size(); ++i) {
@@ -140,21 +196,22 @@ void send_batch(Self self, size_t target_index) {
                 draining = true;
                 requeue(self, std::move(*requests->mutable_requests(i)));
               } else {
-                settle(self, key, v1::OUTCOME_UNSPECIFIED);
+                settle(self, key, v1::OUTCOME_UNSPECIFIED, nullptr, d.refusal());
               }
             }
             if (draining) close_node(self, node_id);
             pump(self);
+            flush_outbox(self);
           },
           [=](caf::error& err) {
+            if (!answered()) return;
             self->state.log->warn(
                 "spawn batch to node {} failed ({}); placing its {} requests elsewhere", node_id,
                 self->system().render(err), requests->requests_size());
             // The node is gone or did not answer: place its requests elsewhere.
-            for (auto& t : self->state.targets)
-              if (t.node_id == node_id) --t.in_flight;
             for (auto& r : *requests->mutable_requests()) requeue(self, std::move(r));
             pump(self);
+            flush_outbox(self);
           });
 }
 
@@ -203,7 +260,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         if (!order.value.requests().empty()) o.status.set_run_id(order.value.requests(0).run_id());
         o.status.mutable_counts()->set_total(static_cast<uint32_t>(o.open));
         for (const auto& r : order.value.requests()) {
-          st.pending[key_of(r.run_id(), r.story().id(), r.attempt())] = {id, {}};
+          st.pending[key_of(r.run_id(), r.story().id(), r.attempt())].order = id;
           st.queue.push_back(r);
         }
         auto promise = o.promise;
@@ -214,13 +271,31 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         pump(self);
         return promise;
       },
-      [=](const Proto<v1::CancelRequest>& request) { cancel(self, request.value); },
-      [=](node_lost_atom, const std::string& node_id) { node_lost(self, node_id); },
+      [=](place_atom, const Proto<v1::SpawnBatch>& requests) {
+        auto& st = self->state;
+        auto sink = caf::actor_cast<caf::actor>(self->current_sender());
+        for (const auto& r : requests.value.requests()) {
+          DispatcherState::Pending p;
+          p.sink = sink;
+          st.pending[key_of(r.run_id(), r.story().id(), r.attempt())] = std::move(p);
+          st.queue.push_back(r);
+        }
+        pump(self);
+      },
+      [=](const Proto<v1::CancelRequest>& request) {
+        cancel(self, request.value);
+        flush_outbox(self);
+      },
+      [=](node_lost_atom, const std::string& node_id) {
+        node_lost(self, node_id);
+        flush_outbox(self);
+      },
       [=](const Proto<v1::ResultBatch>& batch) {
         self->state.log->debug("{} results from {}, {} orders open", batch.value.results_size(),
                                batch.value.node_id(), self->state.orders.size());
         for (const auto& r : batch.value.results())
-          settle(self, key_of(r.run_id(), r.story_id(), r.attempt()), r.outcome());
+          settle(self, key_of(r.run_id(), r.story_id(), r.attempt()), r.outcome(), &r);
+        flush_outbox(self);
       },
   };
 }

@@ -32,6 +32,10 @@
 namespace rad {
 
 using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
+// (place_atom, Proto<SpawnBatch>): place the requests; every one's result (or
+// a synthetic one: refused, node lost, cancelled) goes to the sender, in
+// Proto<ResultBatch> messages. No answer.
+using place_atom = caf::atom_constant<caf::atom("place")>;
 // (members_atom, node ids, their NodeAgents): the nodes that host agents, from NodeAgent.
 using members_atom = caf::atom_constant<caf::atom("members")>;
 // (node_lost_atom, node id): a member is down; what it accepted will not report.
@@ -69,7 +73,8 @@ struct DispatcherState {
   std::deque<v1::SpawnRequest> queue;
   std::map<uint64_t, Order> orders;
   struct Pending {
-    uint64_t order = 0;
+    uint64_t order = 0;   // the order counting it, or
+    caf::actor sink;      // where its result goes
     std::string node_id;  // where it was accepted; empty while queued
   };
   std::map<Key, Pending> pending;
@@ -77,6 +82,14 @@ struct DispatcherState {
   std::set<std::string> closed_nodes;
   // Runs cancelled as a whole: their requests are not placed again.
   std::set<std::string> cancelled_runs;
+  // Batches sent and not yet answered, by batch id.
+  struct Unanswered {
+    std::string node_id;
+    std::shared_ptr<v1::SpawnBatch> requests;
+  };
+  std::map<uint64_t, Unanswered> unanswered;
+  // Results for sinks, sent at the end of the handler that produced them.
+  std::map<caf::actor, v1::ResultBatch> outbox;
   uint64_t next_order = 1, next_batch = 1;
   static inline const char* name = "rad.dispatcher";
 };

@@ -14,6 +14,8 @@
 #include "actors/cluster_api.h"
 #include "actors/dispatcher.h"
 #include "actors/node_agent.h"
+#include "actors/runs_api.h"
+#include "actors/supervisor.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
@@ -90,8 +92,12 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     options.agent_host = node->system_->spawn(
         agent_host, AgentIdentity{node->info_.node_id(), node->info_.incarnation()},
         config.agents().max_agents());
-  if (config.role() != "worker")
+  if (config.role() != "worker") {
     options.dispatcher = node->system_->spawn(dispatcher, DispatcherOptions{});
+    SupervisorOptions so;
+    so.run.default_timeout = std::chrono::milliseconds{config.agents().timeout_ms()};
+    node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher);
+  }
   node->agent_host_ = options.agent_host;
   node->dispatcher_ = options.dispatcher;
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
@@ -109,6 +115,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->http_ = std::make_unique<HttpServer>(
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
   add_cluster_routes(*node->http_, *node->system_, node->agent_);
+  if (node->supervisor_) add_run_routes(*node->http_, *node->system_, node->supervisor_);
   if (auto err = node->http_->start()) {
     node->stop();
     return err;
@@ -180,7 +187,7 @@ void Node::stop() {
     system_->middleman().unpublish(agent_, static_cast<uint16_t>(config_.cluster_port()));
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
     agent_ = nullptr;
-    for (auto* helper : {&agent_host_, &dispatcher_}) {
+    for (auto* helper : {&supervisor_, &dispatcher_, &agent_host_}) {
       if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
       *helper = nullptr;
     }

@@ -28,7 +28,7 @@ bool is(const caf::error& err, Errc code) {
 
 int exit_code_for(const caf::error& err) {
   if (!err) return 0;
-  if (is(err, Errc::invalid_input) || is(err, Errc::in_use)) return 2;
+  if (is(err, Errc::invalid_input) || is(err, Errc::in_use) || is(err, Errc::not_found)) return 2;
   if (is(err, Errc::unreachable)) return 3;
   return 1;
 }
@@ -47,6 +47,8 @@ const char* to_string(Errc code) {
       return "protocol_error";
     case Errc::internal:
       return "internal";
+    case Errc::not_found:
+      return "not_found";
   }
   return "unknown";
 }

@@ -21,6 +21,8 @@ enum class Errc : uint8_t {
   // A peer sent something we cannot accept (protocol, cluster name, bytes).
   protocol_error = 5,
   internal = 6,
+  // No such run, story or node. Exit code 2; HTTP 404.
+  not_found = 7,
 };
 
 // The CAF error category of rad errors.
@@ -35,7 +37,8 @@ std::string error_message(const caf::error& err);
 // True when `err` is a rad error of kind `code`.
 bool is(const caf::error& err, Errc code);
 
-// The process exit code for `err`: 2 bad input or in use, 3 unreachable, 1 else.
+// The process exit code for `err`: 2 bad input, in use or not found,
+// 3 unreachable, 1 else.
 int exit_code_for(const caf::error& err);
 
 const char* to_string(Errc code);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace httplib {
 class Server;
@@ -22,6 +23,8 @@ struct HttpRequest {
   std::string body;
   // Regex groups of the route pattern, in order.
   std::vector<std::string> params;
+  // The query string's parameters; the first of a repeated one wins.
+  std::map<std::string, std::string> query;
 };
 
 struct HttpResponse {

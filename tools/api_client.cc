@@ -3,34 +3,61 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/error.h"
 
 namespace rad {
+namespace {
 
-caf::error api_get(const std::string& base_url, const std::string& path,
-                   google::protobuf::Message& out) {
+// The API's {"error": "..."}, or the raw body when it is not that.
+std::string error_text(const std::string& body) {
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_object() && json.contains("error") && json["error"].is_string())
+    return json["error"].get<std::string>();
+  return body.substr(0, 200);
+}
+
+}  // namespace
+
+caf::expected<std::string> api_request(const std::string& method, const std::string& base_url,
+                                       const std::string& path, const std::string& body) {
   httplib::Client client{base_url};
   if (!client.is_valid())
     return make_error(Errc::invalid_input,
                       "'" + base_url + "' is not an http:// URL; set --api or RAD_API");
   client.set_connection_timeout(2, 0);
-  client.set_read_timeout(10, 0);
-  auto res = client.Get(path.c_str());
+  client.set_read_timeout(60, 0);
+  auto res = method == "POST" ? client.Post(path.c_str(), body, "application/json")
+                              : client.Get(path.c_str());
   if (!res)
     return make_error(Errc::unreachable, "cannot reach the cluster at " + base_url + ": " +
                                              httplib::to_string(res.error()) +
                                              "; is the coordinator running? set --api or RAD_API");
-  if (res->status != 200)
-    return make_error(Errc::unreachable, base_url + path + " answered " +
-                                             std::to_string(res->status) + ": " + res->body);
+  if (res->status >= 200 && res->status < 300) return res->body;
+  auto why = error_text(res->body);
+  if (res->status == 400 || res->status == 413) return make_error(Errc::invalid_input, why);
+  if (res->status == 404) return make_error(Errc::not_found, why);
+  return make_error(Errc::unreachable,
+                    base_url + path + " answered " + std::to_string(res->status) + ": " + why);
+}
+
+caf::error parse_answer(const std::string& body, const std::string& what,
+                        google::protobuf::Message& out) {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;  // a newer coordinator may say more
-  auto status = google::protobuf::util::JsonStringToMessage(res->body, &out, options);
+  auto status = google::protobuf::util::JsonStringToMessage(body, &out, options);
   if (!status.ok())
-    return make_error(
-        Errc::protocol_error,
-        base_url + path + " answered what radctl cannot read: " + std::string{status.message()});
+    return make_error(Errc::protocol_error,
+                      what + " answered what radctl cannot read: " + std::string{status.message()});
   return caf::none;
+}
+
+caf::error api_get(const std::string& base_url, const std::string& path,
+                   google::protobuf::Message& out) {
+  auto body = api_request("GET", base_url, path);
+  if (!body) return body.error();
+  return parse_answer(*body, base_url + path, out);
 }
 
 }  // namespace rad

@@ -1,4 +1,5 @@
-// radctl's side of the coordinator's HTTP JSON API.
+// radctl's side of the coordinator's HTTP JSON API. Errors carry the API's own
+// message: invalid_input (400), not_found (404), unreachable (no answer, 5xx).
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -8,9 +9,17 @@
 
 namespace rad {
 
-// GETs `path` from the API at `base_url` ("http://127.0.0.1:3000") and parses
-// the JSON body into `out`. Errc::unreachable when nothing answers there.
+// Sends METHOD `path` (with `body` as JSON, if any) to the API at `base_url`
+// ("http://127.0.0.1:3000"); the body of a 2xx answer.
+caf::expected<std::string> api_request(const std::string& method, const std::string& base_url,
+                                       const std::string& path, const std::string& body = {});
+
+// GETs `path` and parses the JSON answer into `out`.
 caf::error api_get(const std::string& base_url, const std::string& path,
                    google::protobuf::Message& out);
+
+// Parses an answer of the API into `out`; `what` names it in errors.
+caf::error parse_answer(const std::string& body, const std::string& what,
+                        google::protobuf::Message& out);
 
 }  // namespace rad

@@ -17,37 +17,17 @@
 #include "runtime/cli.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
-#include "runtime/plan_validation.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/proto_file.h"
 #include "runtime/system_config.h"
 #include "runtime/trace.h"
 #include "runtime/version.h"
 #include "tools/api_client.h"
+#include "tools/run_commands.h"
 
 namespace {
 
-// Plans larger than this are refused before parsing.
-constexpr size_t kMaxPlanFileBytes = 64u << 20;
-
 int fail(const caf::error& err) { return rad::report_failure("radctl", err); }
-
-int validate(const std::string& path) {
-  rad::v1::Plan plan;
-  if (auto err = rad::load_proto_file(path, kMaxPlanFileBytes, plan)) return fail(err);
-  if (auto problems = rad::validate_plan(plan); !problems.empty()) {
-    std::cerr << "radctl: " << path << ": plan '" << plan.name() << "' has " << problems.size()
-              << (problems.size() == 1 ? " problem:\n" : " problems:\n");
-    for (const auto& p : problems)
-      std::cerr << "  " << (p.path.empty() ? "plan" : p.path) << ": " << p.reason << "\n";
-    return 2;
-  }
-  int stories = 0;
-  for (const auto& wave : plan.waves()) stories += wave.stories_size();
-  std::cout << "plan '" << plan.name() << "' is valid: " << plan.waves_size() << " waves, "
-            << stories << " stories\n";
-  return 0;
-}
 
 caf::expected<std::pair<std::string, uint16_t>> split_host_port(const std::string& target) {
   auto colon = target.rfind(':');
@@ -156,6 +136,26 @@ int main(int argc, char** argv) {
   std::string plan_path;
   validate_cmd->add_option("PLAN", plan_path, "Plan file")->required();
 
+  auto* submit_cmd =
+      app.add_subcommand("submit", "Submit a plan to the coordinator; prints the run id on stdout");
+  rad::SubmitOptions submit;
+  submit_cmd->add_option("PLAN", submit.plan_path, "Plan file (JSON or YAML)")->required();
+  submit_cmd->add_flag("--wait", submit.wait,
+                       "Follow the run: progress per wave on stderr; exit 1 if it fails");
+
+  std::string run_id;
+  auto* status_cmd = app.add_subcommand("status", "A run's state, per wave");
+  bool status_json = false;
+  status_cmd->add_option("RUN", run_id, "Run id")->required();
+  status_cmd->add_flag("--json", status_json, "Print rad.v1.RunStatus as JSON, with every story");
+
+  auto* cancel_cmd = app.add_subcommand("cancel", "Cancel a run on every node");
+  cancel_cmd->add_option("RUN", run_id, "Run id")->required();
+
+  auto* runs_cmd = app.add_subcommand("runs", "The runs the coordinator knows, newest first");
+  bool runs_json = false;
+  runs_cmd->add_flag("--json", runs_json, "Print rad.v1.RunList as JSON");
+
   auto* nodes_cmd =
       app.add_subcommand("nodes", "The cluster's members as the node at --api sees them");
   bool nodes_json = false;
@@ -172,7 +172,12 @@ int main(int argc, char** argv) {
   ping_cmd->add_flag("--json", json, "Print each Pong as JSON");
 
   if (auto exit_code = rad::parse_command_line(app, argc, argv, "radctl")) return *exit_code;
-  if (*validate_cmd) return validate(plan_path);
+  if (*validate_cmd) return rad::check_plan_file(plan_path);
+  submit.api = api;
+  if (*submit_cmd) return rad::submit_command(submit);
+  if (*status_cmd) return rad::status_command(api, run_id, status_json);
+  if (*cancel_cmd) return rad::cancel_command(api, run_id);
+  if (*runs_cmd) return rad::runs_command(api, runs_json);
   if (*nodes_cmd) return nodes(api, nodes_json);
   if (*ping_cmd) return ping(target, count, json, std::chrono::milliseconds{timeout_ms});
   return 2;

@@ -1,0 +1,76 @@
+#include "actors/monitor/monitor.h"
+
+#include <algorithm>
+
+#include "actors/agent_host.h"
+#include "runtime/logging.h"
+#include "runtime/peer_guard.h"
+#include "runtime/proto_bridge.h"
+
+namespace rad {
+namespace {
+
+using Self = caf::stateful_actor<MonitorState>*;
+using sample_atom = caf::atom_constant<caf::atom("sample")>;
+
+// A zero interval would sample in a busy loop.
+constexpr auto kMinInterval = std::chrono::milliseconds{10};
+
+void publish(Self self, const ResourceSample& sample) {
+  auto& st = self->state;
+  auto admission = admit(sample, st.running_agents, st.options.thresholds);
+  // Log changes of the verdict, not every sample.
+  if (admission.admits != st.latest.admits()) {
+    if (admission.admits)
+      logger("monitor")->info("admitting new agents again");
+    else
+      logger("monitor")->warn("refusing new agents: {}", admission.refusal);
+  }
+  auto stats = to_node_stats(sample, st.running_agents, admission);
+  stats.set_node_id(st.options.node_id);
+  stats.set_incarnation(st.options.incarnation);
+  st.latest = std::move(stats);
+}
+
+// The agent count first, then the sample: whichever answer comes, the sample
+// is taken when it is published.
+void tick(Self self) {
+  auto& st = self->state;
+  self->delayed_send(self, st.options.interval, sample_atom::value);
+  if (!st.options.agent_host) {
+    publish(self, st.sampler->sample());
+    return;
+  }
+  self->request(st.options.agent_host, st.options.interval, running_atom::value)
+      .then(
+          [=](uint32_t running) {
+            self->state.running_agents = running;
+            publish(self, self->state.sampler->sample());
+          },
+          [=](const caf::error& err) {
+            logger("monitor")->debug("no agent count ({}); keeping {}", self->system().render(err),
+                                     self->state.running_agents);
+            publish(self, self->state.sampler->sample());
+          });
+}
+
+}  // namespace
+
+caf::behavior node_monitor(caf::stateful_actor<MonitorState>* self, MonitorOptions options) {
+  guard_against_peers(self, logger("monitor"));
+  auto& st = self->state;
+  st.options = std::move(options);
+  st.options.interval = std::max(st.options.interval, kMinInterval);
+  if (st.options.make_sampler) st.sampler = st.options.make_sampler();
+  if (!st.sampler) st.sampler = ResourceSampler::for_this_host();
+  // A first sample, so stats_atom always has an answer; its cpu_percent is 0.
+  st.latest.set_admits(true);
+  publish(self, st.sampler->sample());
+  self->delayed_send(self, st.options.interval, sample_atom::value);
+  return {
+      [=](stats_atom) { return proto(self->state.latest); },
+      [=](sample_atom) { tick(self); },
+  };
+}
+
+}  // namespace rad

@@ -1,0 +1,47 @@
+// Monitor (every node): samples this node's resources every interval, counts
+// its running agents, and keeps the latest NodeStats with the admission
+// verdict that placement uses.
+//
+// Messages:
+//   stats_atom -> Proto<NodeStats>, the latest sample (there is one from the start)
+#pragma once
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/monitor/admission.h"
+#include "actors/monitor/resource_sampler.h"
+#include "rad/v1/cluster.pb.h"
+
+namespace rad {
+
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+
+struct MonitorOptions {
+  // Also the window of cpu_percent. Shorter than 10 ms is taken as 10 ms.
+  std::chrono::milliseconds interval{1000};
+  AdmissionThresholds thresholds;
+  // Empty, or returning null: ResourceSampler::for_this_host().
+  std::function<std::unique_ptr<ResourceSampler>()> make_sampler = &ResourceSampler::for_this_host;
+  // Asked for running_atom (actors/agent_host.h) every interval; null: no agents run here.
+  caf::actor agent_host;
+  std::string node_id;
+  uint64_t incarnation = 0;
+};
+
+struct MonitorState {
+  MonitorOptions options;
+  std::unique_ptr<ResourceSampler> sampler;
+  // The agent count of the previous answer: used when the AgentHost is late.
+  uint32_t running_agents = 0;
+  v1::NodeStats latest;
+  static inline const char* name = "rad.monitor";
+};
+
+caf::behavior node_monitor(caf::stateful_actor<MonitorState>* self, MonitorOptions options);
+
+}  // namespace rad

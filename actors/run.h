@@ -1,0 +1,38 @@
+// Run (coordinator): drives one run of a plan through its RunState. It places
+// ready stories through the Dispatcher (place_atom, many to a message),
+// applies each result, schedules retries after their backoff, and reports to
+// the Supervisor when the run is over; then it stops.
+//
+// Messages:
+//   (status_atom, bool with_stories) -> Proto<RunStatus>
+//   (cancel_atom, std::string reason) : stops placing, cancels what runs
+//   Proto<ResultBatch>                : results, from the Dispatcher
+// To the Supervisor, once: (run_done_atom, Proto<RunStatus>) with stories; it
+// stops when the Supervisor answers (run_done_atom).
+#pragma once
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <memory>
+#include <random>
+
+#include "actors/run_state.h"
+
+namespace rad {
+
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using run_done_atom = caf::atom_constant<caf::atom("rundone")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+struct RunActorState {
+  std::shared_ptr<RunState> run;
+  caf::actor dispatcher, supervisor;
+  bool reported = false;
+  std::mt19937_64 rng{std::random_device{}()};
+  static inline const char* name = "rad.run";
+};
+
+caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
+                        caf::actor dispatcher, caf::actor supervisor);
+
+}  // namespace rad

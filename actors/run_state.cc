@@ -1,0 +1,320 @@
+#include "actors/run_state.h"
+
+#include "actors/backoff.h"
+#include "runtime/clock.h"
+#include "runtime/trace.h"
+
+namespace rad {
+namespace {
+
+std::string outcome_text(const v1::StoryResult& r) {
+  if (!r.error().empty()) return r.error();
+  auto name = v1::Outcome_Name(r.outcome());
+  return name.rfind("OUTCOME_", 0) == 0 ? name.substr(8) : name;
+}
+
+}  // namespace
+
+RunState::RunState(std::string run_id, v1::Plan plan, RunOptions options)
+    : run_id_(std::move(run_id)), plan_(std::move(plan)), options_(std::move(options)) {
+  if (options_.traceparent.empty()) options_.traceparent = new_traceparent();
+  for (int w = 0; w < plan_.waves_size(); ++w) {
+    Wave wave;
+    wave.first = stories_.size();
+    for (const auto& spec : plan_.waves(w).stories()) {
+      index_.emplace(spec.id(), stories_.size());
+      Story story;
+      story.spec = &spec;
+      story.wave = w;
+      stories_.push_back(std::move(story));
+    }
+    wave.end = stories_.size();
+    waves_.push_back(std::move(wave));
+  }
+  // Validation guarantees every dependency exists, in this or an earlier wave.
+  for (size_t j = 0; j < stories_.size(); ++j)
+    for (const auto& dep : stories_[j].spec->depends_on()) {
+      auto it = index_.find(dep);
+      if (it == index_.end()) continue;
+      stories_[it->second].dependents.push_back(j);
+      ++stories_[j].unmet;
+    }
+}
+
+bool RunState::terminal(v1::StoryState s) {
+  return s == v1::STORY_STATE_SUCCEEDED || s == v1::STORY_STATE_DEAD ||
+         s == v1::STORY_STATE_CANCELLED;
+}
+
+std::vector<v1::SpawnRequest> RunState::take_ready(Clock::time_point now) {
+  advance(now);
+  std::vector<v1::SpawnRequest> out;
+  if (finished() || cancelling_ || current_wave_ < 0) return out;
+  auto& wave = waves_[static_cast<size_t>(current_wave_)];
+  uint32_t limit = plan_.waves(current_wave_).max_concurrent();
+  while (!wave.ready.empty() && (limit == 0 || wave.active < limit)) {
+    size_t i = wave.ready.front();
+    wave.ready.pop_front();
+    auto& s = stories_[i];
+    if (s.state != v1::STORY_STATE_PENDING || s.waiting_retry) continue;
+    s.state = v1::STORY_STATE_SCHEDULED;
+    ++s.attempt;
+    if (s.attempt == 1) s.started_at = to_timestamp(now);
+    ++wave.active;
+    ++in_flight_;
+    v1::SpawnRequest r;
+    r.set_run_id(run_id_);
+    r.set_attempt(s.attempt);
+    *r.mutable_story() = *s.spec;
+    if (r.story().timeout_ms() == 0)
+      r.mutable_story()->set_timeout_ms(static_cast<uint64_t>(options_.default_timeout.count()));
+    r.mutable_trace()->set_traceparent(child_traceparent(options_.traceparent));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point now,
+                                     double unit_random) {
+  Effect effect;
+  auto it = index_.find(r.story_id());
+  if (it == index_.end()) return effect;
+  size_t i = it->second;
+  auto& s = stories_[i];
+  bool placed = s.state == v1::STORY_STATE_SCHEDULED || s.state == v1::STORY_STATE_RUNNING;
+  if (!placed || r.attempt() != s.attempt) return effect;  // stale or a duplicate
+  effect.applied = true;
+  effect.story = i;
+  --in_flight_;
+  --waves_[static_cast<size_t>(s.wave)].active;
+  if (!r.node_id().empty()) s.node_id = r.node_id();
+
+  auto again = [&](std::optional<std::chrono::milliseconds> after) {
+    s.state = after ? v1::STORY_STATE_FAILED : v1::STORY_STATE_PENDING;
+    if (after) {
+      s.waiting_retry = true;
+      effect.retry_in = after;
+    } else {
+      waves_[static_cast<size_t>(s.wave)].ready.push_back(i);
+    }
+  };
+
+  switch (r.outcome()) {
+    case v1::OUTCOME_SUCCEEDED:
+      finish_story(i, v1::STORY_STATE_SUCCEEDED, "", now);
+      break;
+    case v1::OUTCOME_UNSPECIFIED:  // refused by every node tried: not an attempt
+      --s.attempt;
+      s.last_error = "refused: " + outcome_text(r);
+      if (cancelling_)
+        finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", now);
+      else
+        again(options_.refused_retry);
+      break;
+    case v1::OUTCOME_NODE_LOST:
+      s.last_error = "node lost";
+      if (cancelling_)
+        finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", now);
+      else if (++s.lost <= options_.max_node_losses)
+        again(std::nullopt);  // a new attempt elsewhere, at once
+      else
+        finish_story(i, v1::STORY_STATE_DEAD, "lost with its node " + std::to_string(s.lost) +
+                                                  " times",
+                     now);
+      break;
+    default:
+      s.last_error = outcome_text(r);
+      if (cancelling_) {
+        finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", now);
+      } else if (++s.failed < max_attempts_of(*s.spec)) {
+        again(backoff_delay(s.spec->backoff(), s.failed, unit_random));
+      } else {
+        finish_story(i, v1::STORY_STATE_DEAD,
+                     s.last_error + " (attempt " + std::to_string(s.attempt) + " of " +
+                         std::to_string(max_attempts_of(*s.spec)) + ")",
+                     now);
+      }
+  }
+  advance(now);
+  return effect;
+}
+
+void RunState::retry_due(size_t i) {
+  if (i >= stories_.size()) return;
+  auto& s = stories_[i];
+  if (!s.waiting_retry || terminal(s.state)) return;
+  s.waiting_retry = false;
+  if (cancelling_) {
+    finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", Clock::now());
+    advance(Clock::now());
+    return;
+  }
+  s.state = v1::STORY_STATE_PENDING;
+  waves_[static_cast<size_t>(s.wave)].ready.push_back(i);
+}
+
+bool RunState::cancel(const std::string& reason, Clock::time_point now) {
+  if (finished()) return in_flight_ == 0;
+  cancelling_ = true;
+  if (error_.empty()) error_ = reason;
+  for (size_t i = 0; i < stories_.size(); ++i) {
+    auto st = stories_[i].state;
+    if (!terminal(st) && st != v1::STORY_STATE_SCHEDULED && st != v1::STORY_STATE_RUNNING)
+      finish_story(i, v1::STORY_STATE_CANCELLED, reason, now);
+  }
+  advance(now);
+  return in_flight_ == 0;
+}
+
+void RunState::finish_story(size_t first, v1::StoryState state, const std::string& error,
+                            Clock::time_point now) {
+  // Iterative: a failure can doom a long chain of dependents.
+  std::vector<std::tuple<size_t, v1::StoryState, std::string>> todo{{first, state, error}};
+  while (!todo.empty()) {
+    auto [i, st, why] = std::move(todo.back());
+    todo.pop_back();
+    auto& s = stories_[i];
+    if (terminal(s.state)) continue;
+    s.state = st;
+    s.waiting_retry = false;
+    if (!why.empty()) s.last_error = why;
+    s.finished_at = to_timestamp(now);
+    auto& wave = waves_[static_cast<size_t>(s.wave)];
+    ++wave.terminal;
+    ++terminal_;
+    if (st == v1::STORY_STATE_DEAD) wave.any_dead = true;
+    for (size_t j : s.dependents) {
+      if (st == v1::STORY_STATE_SUCCEEDED) {
+        auto& d = stories_[j];
+        if (--d.unmet == 0 && d.wave == current_wave_ && d.state == v1::STORY_STATE_PENDING)
+          waves_[static_cast<size_t>(d.wave)].ready.push_back(j);
+      } else {
+        bool cancelled = st == v1::STORY_STATE_CANCELLED;
+        todo.emplace_back(j, cancelled ? v1::STORY_STATE_CANCELLED : v1::STORY_STATE_DEAD,
+                          "dependency '" + s.spec->id() + "' " +
+                              (cancelled ? "was cancelled" : "did not succeed"));
+      }
+    }
+  }
+}
+
+void RunState::start_wave(int w, Clock::time_point now) {
+  current_wave_ = w;
+  auto& wave = waves_[static_cast<size_t>(w)];
+  if (w == 0) started_at_ = to_timestamp(now);
+  for (size_t i = wave.first; i < wave.end; ++i)
+    if (stories_[i].state == v1::STORY_STATE_PENDING && stories_[i].unmet == 0)
+      wave.ready.push_back(i);
+}
+
+void RunState::advance(Clock::time_point now) {
+  while (state_ == v1::RUN_STATE_RUNNING) {
+    if (cancelling_) {
+      if (terminal_ < stories_.size()) return;
+      state_ = v1::RUN_STATE_CANCELLED;
+      break;
+    }
+    if (current_wave_ < 0) {
+      if (waves_.empty()) {
+        state_ = v1::RUN_STATE_SUCCEEDED;
+        break;
+      }
+      start_wave(0, now);
+      continue;
+    }
+    auto& wave = waves_[static_cast<size_t>(current_wave_)];
+    if (wave.terminal < wave.end - wave.first) return;
+    const auto& spec = plan_.waves(current_wave_);
+    if (wave.any_dead && !spec.continue_on_error()) {
+      size_t dead = 0;
+      for (size_t i = wave.first; i < wave.end; ++i)
+        dead += stories_[i].state == v1::STORY_STATE_DEAD;
+      error_ = "wave '" + spec.name() + "': " + std::to_string(dead) +
+               (dead == 1 ? " story" : " stories") + " dead";
+      for (size_t i = wave.end; i < stories_.size(); ++i)
+        finish_story(i, v1::STORY_STATE_CANCELLED, "run failed in wave '" + spec.name() + "'",
+                     now);
+      state_ = v1::RUN_STATE_FAILED;
+      break;
+    }
+    if (static_cast<size_t>(current_wave_) + 1 == waves_.size()) {
+      state_ = v1::RUN_STATE_SUCCEEDED;
+      break;
+    }
+    start_wave(current_wave_ + 1, now);
+  }
+  finished_at_ = to_timestamp(now);
+}
+
+void RunState::count(v1::StoryCounts& c, v1::StoryState s) const {
+  c.set_total(c.total() + 1);
+  switch (s) {
+    case v1::STORY_STATE_PENDING:
+      c.set_pending(c.pending() + 1);
+      break;
+    case v1::STORY_STATE_SCHEDULED:
+      c.set_scheduled(c.scheduled() + 1);
+      break;
+    case v1::STORY_STATE_RUNNING:
+      c.set_running(c.running() + 1);
+      break;
+    case v1::STORY_STATE_SUCCEEDED:
+      c.set_succeeded(c.succeeded() + 1);
+      break;
+    case v1::STORY_STATE_FAILED:
+      c.set_failed(c.failed() + 1);
+      break;
+    case v1::STORY_STATE_DEAD:
+      c.set_dead(c.dead() + 1);
+      break;
+    case v1::STORY_STATE_CANCELLED:
+      c.set_cancelled(c.cancelled() + 1);
+      break;
+    default:
+      break;
+  }
+}
+
+v1::RunStatus RunState::status(bool with_stories) const {
+  v1::RunStatus out;
+  out.set_run_id(run_id_);
+  out.set_plan_name(plan_.name());
+  out.set_state(state_);
+  out.set_error(error_);
+  *out.mutable_started_at() = started_at_;
+  if (finished()) *out.mutable_finished_at() = finished_at_;
+  out.mutable_trace()->set_traceparent(options_.traceparent);
+  for (size_t w = 0; w < waves_.size(); ++w) {
+    const auto& wave = waves_[w];
+    auto* ws = out.add_waves();
+    ws->set_name(plan_.waves(static_cast<int>(w)).name());
+    bool done = wave.terminal == wave.end - wave.first;
+    if (static_cast<int>(w) > current_wave_ && !done)
+      ws->set_state(v1::RUN_STATE_PENDING);
+    else if (!done)
+      ws->set_state(v1::RUN_STATE_RUNNING);
+    else if (wave.any_dead && !plan_.waves(static_cast<int>(w)).continue_on_error())
+      ws->set_state(v1::RUN_STATE_FAILED);
+    else if (wave.terminal > 0 && cancelling_ && static_cast<int>(w) >= current_wave_)
+      ws->set_state(v1::RUN_STATE_CANCELLED);
+    else
+      ws->set_state(v1::RUN_STATE_SUCCEEDED);
+    for (size_t i = wave.first; i < wave.end; ++i) {
+      const auto& s = stories_[i];
+      count(*ws->mutable_counts(), s.state);
+      count(*out.mutable_counts(), s.state);
+      if (!with_stories) continue;
+      auto* ss = ws->add_stories();
+      ss->set_id(s.spec->id());
+      ss->set_state(s.state);
+      ss->set_attempts(s.attempt);
+      ss->set_node_id(s.node_id);
+      ss->set_last_error(s.last_error);
+      *ss->mutable_started_at() = s.started_at;
+      if (terminal(s.state)) *ss->mutable_finished_at() = s.finished_at;
+    }
+  }
+  return out;
+}
+
+}  // namespace rad

@@ -1,0 +1,125 @@
+// The story state machine of one run, as pure logic: which stories may be
+// placed now, what a result does, when a wave and the run are over. Time and
+// randomness are passed in; nothing is sent. The Run actor does the messaging.
+//
+//   RunState run{"r1", plan, options};
+//   for (auto& request : run.take_ready(now)) ...      // place them
+//   auto effect = run.on_result(result, now);          // maybe retry later
+//   if (effect.retry_in) ... run.retry_due(story);     // after the backoff
+//   run.finished(), run.status()
+//
+// Invariants: a story reaches exactly one terminal state (SUCCEEDED, DEAD or
+// CANCELLED) once; a result of any attempt but the current one is ignored.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rad/v1/cluster.pb.h"
+#include "rad/v1/plan.pb.h"
+#include "rad/v1/run.pb.h"
+
+namespace rad {
+
+struct RunOptions {
+  // Attempts lost with their node do not count against max_attempts, up to
+  // this many per story.
+  uint32_t max_node_losses = 5;
+  // Delay before placing a request again that every node refused.
+  std::chrono::milliseconds refused_retry{200};
+  // Timeout of an attempt whose story sets none (agents.timeout_ms).
+  std::chrono::milliseconds default_timeout{300000};
+  // W3C traceparent of the run; each attempt gets a child span. Empty: a new trace.
+  std::string traceparent;
+};
+
+class RunState {
+ public:
+  using Clock = std::chrono::system_clock;
+
+  RunState(std::string run_id, v1::Plan plan, RunOptions options = {});
+
+  const std::string& run_id() const { return run_id_; }
+  const v1::Plan& plan() const { return plan_; }
+
+  // Stories of the current wave that may start now (dependencies succeeded,
+  // within max_concurrent), as spawn requests of their next attempt; they are
+  // SCHEDULED from here on.
+  std::vector<v1::SpawnRequest> take_ready(Clock::time_point now);
+
+  struct Effect {
+    // The story is to be placed again after this delay (call retry_due()).
+    std::optional<std::chrono::milliseconds> retry_in;
+    size_t story = 0;
+    // Whether the result changed anything (false for stale and duplicate ones).
+    bool applied = false;
+  };
+  // `unit_random` in [0, 1) picks the backoff jitter.
+  Effect on_result(const v1::StoryResult& result, Clock::time_point now, double unit_random);
+
+  // A story's backoff is over: it may be placed again.
+  void retry_due(size_t story);
+
+  // Cancels the run: stories not yet placed are CANCELLED at once; placed ones
+  // are when their agents report. True when nothing is placed any more.
+  bool cancel(const std::string& reason, Clock::time_point now);
+  bool cancelling() const { return cancelling_; }
+
+  // Stories placed and not yet reported.
+  size_t in_flight() const { return in_flight_; }
+  bool finished() const { return state_ != v1::RUN_STATE_RUNNING; }
+  v1::RunState state() const { return state_; }
+
+  // Counts per run and wave; per story when `with_stories`.
+  v1::RunStatus status(bool with_stories) const;
+
+ private:
+  struct Story {
+    const v1::Story* spec = nullptr;
+    int wave = 0;
+    v1::StoryState state = v1::STORY_STATE_PENDING;
+    uint32_t attempt = 0;        // the current (last placed) attempt
+    uint32_t failed = 0;         // attempts that failed
+    uint32_t lost = 0;           // attempts lost with their node
+    uint32_t unmet = 0;          // dependencies not yet succeeded
+    bool waiting_retry = false;  // in backoff
+    std::vector<size_t> dependents;
+    std::string node_id, last_error;
+    google::protobuf::Timestamp started_at, finished_at;
+  };
+  struct Wave {
+    size_t first = 0, end = 0;  // story index range
+    size_t active = 0;          // scheduled or running
+    size_t terminal = 0;
+    bool any_dead = false;
+    std::deque<size_t> ready;  // pending with every dependency met
+  };
+
+  static bool terminal(v1::StoryState s);
+  void finish_story(size_t i, v1::StoryState state, const std::string& error,
+                    Clock::time_point now);
+  void start_wave(int w, Clock::time_point now);
+  void advance(Clock::time_point now);
+  void count(v1::StoryCounts& counts, v1::StoryState s) const;
+
+  std::string run_id_;
+  v1::Plan plan_;
+  RunOptions options_;
+  std::vector<Story> stories_;
+  std::vector<Wave> waves_;
+  std::unordered_map<std::string, size_t> index_;  // story id -> index
+  int current_wave_ = -1;
+  size_t in_flight_ = 0;
+  size_t terminal_ = 0;
+  bool cancelling_ = false;
+  v1::RunState state_ = v1::RUN_STATE_RUNNING;
+  std::string error_;
+  google::protobuf::Timestamp started_at_, finished_at_;
+};
+
+}  // namespace rad

@@ -1,0 +1,73 @@
+#include "actors/runs_api.h"
+
+#include <caf/scoped_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/agent.h"
+#include "actors/supervisor.h"
+#include "runtime/error.h"
+#include "runtime/http_json.h"
+#include "runtime/plan_validation.h"
+#include "runtime/proto_bridge.h"
+#include "runtime/proto_file.h"
+
+namespace rad {
+namespace {
+
+// Submitting builds the run's state: allow for plans of a million stories.
+constexpr auto kSubmitTimeout = std::chrono::seconds{30};
+constexpr auto kQueryTimeout = std::chrono::seconds{5};
+
+HttpResponse problems_response(const v1::Plan& plan, const std::vector<PlanProblem>& problems) {
+  nlohmann::json body;
+  body["error"] = error_message(plan_error(plan, problems));
+  body["problems"] = nlohmann::json::array();
+  for (const auto& p : problems) body["problems"].push_back({{"path", p.path}, {"reason", p.reason}});
+  return {400, body.dump(), "application/json"};
+}
+
+// Asks the Supervisor; its answer, a message of type Answer, becomes JSON with `status`.
+template <class Answer, class... Ts>
+HttpResponse ask(caf::actor_system& system, const caf::actor& supervisor, int status,
+                 Ts&&... message) {
+  caf::scoped_actor self{system};
+  HttpResponse response = error_response(503, "the supervisor did not answer");
+  self->request(supervisor, kQueryTimeout, std::forward<Ts>(message)...)
+      .receive([&](const Proto<Answer>& a) { response = json_response(a.value, status); },
+               [&](const caf::error& err) { response = error_response(err); });
+  return response;
+}
+
+}  // namespace
+
+void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor) {
+  server.route("POST", "/v1/runs", [&system, supervisor](const HttpRequest& request) {
+    v1::Plan plan;
+    if (auto err = parse_proto_text(request.body, FileFormat::json, "request body", plan))
+      return error_response(err);
+    if (auto problems = validate_plan(plan); !problems.empty())
+      return problems_response(plan, problems);
+    caf::scoped_actor self{system};
+    HttpResponse response = error_response(503, "the supervisor did not answer");
+    self->request(supervisor, kSubmitTimeout, submit_atom::value, proto(std::move(plan)))
+        .receive(
+            [&](const std::string& run_id) {
+              response = {201, nlohmann::json{{"runId", run_id}}.dump(), "application/json"};
+            },
+            [&](const caf::error& err) { response = error_response(err); });
+    return response;
+  });
+  server.route("GET", "/v1/runs", [&system, supervisor](const HttpRequest&) {
+    return ask<v1::RunList>(system, supervisor, 200, list_atom::value);
+  });
+  server.route("GET", "/v1/runs/([^/]+)", [&system, supervisor](const HttpRequest& request) {
+    auto it = request.query.find("stories");
+    bool with_stories = it == request.query.end() || it->second != "false";
+    return ask<v1::RunStatus>(system, supervisor, 200, status_atom::value, request.params.at(0), with_stories);
+  });
+  server.route("POST", "/v1/runs/([^/]+)/cancel", [&system, supervisor](const HttpRequest& request) {
+    return ask<v1::RunStatus>(system, supervisor, 202, cancel_atom::value, request.params.at(0));
+  });
+}
+
+}  // namespace rad

@@ -1,0 +1,20 @@
+// The coordinator's run routes, answered by the Supervisor. Bodies and answers
+// are the JSON mapping of rad.v1 messages.
+//   POST /v1/runs              a Plan        -> 201 {"runId": "..."}; 400 with every
+//                                               problem: {"error", "problems": [{path, reason}]}
+//   GET  /v1/runs                            -> RunList, newest first
+//   GET  /v1/runs/ID[?stories=false]         -> RunStatus (per wave, and per story
+//                                               unless stories=false); 404
+//   POST /v1/runs/ID/cancel                  -> 202 RunStatus; 404
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "runtime/http_server.h"
+
+namespace rad {
+
+void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor);
+
+}  // namespace rad

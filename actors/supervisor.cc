@@ -1,0 +1,149 @@
+#include "actors/supervisor.h"
+
+#include <spdlog/logger.h>
+
+#include "actors/agent.h"
+#include "runtime/clock.h"
+#include "runtime/error.h"
+#include "runtime/logging.h"
+#include "runtime/peer_guard.h"
+#include "runtime/proto_bridge.h"
+#include "runtime/trace.h"
+
+namespace rad {
+namespace {
+
+using Self = caf::stateful_actor<SupervisorState>*;
+
+std::string new_run_id(Self self) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (;;) {
+    uint64_t bits = self->state.rng();
+    std::string id = "run-";
+    for (int i = 0; i < 12; ++i, bits >>= 4) id += kDigits[bits & 0xf];
+    if (!self->state.runs.count(id)) return id;
+  }
+}
+
+caf::error not_found(const std::string& run_id) {
+  return make_error(Errc::not_found, "no run '" + run_id + "'; radctl runs lists the known ones");
+}
+
+void remember_final(Self self, const std::string& run_id, v1::RunStatus status) {
+  auto& st = self->state;
+  auto it = st.runs.find(run_id);
+  if (it == st.runs.end() || it->second.final) return;
+  it->second.actor = nullptr;
+  it->second.final = std::move(status);
+  st.finished_order.emplace(it->second.seq, run_id);
+  while (st.finished_order.size() > st.options.max_finished_runs) {
+    st.runs.erase(st.finished_order.begin()->second);
+    st.finished_order.erase(st.finished_order.begin());
+  }
+}
+
+caf::result<std::string> submit(Self self, const v1::Plan& plan) {
+  auto& st = self->state;
+  if (auto err = plan_error(plan, validate_plan(plan, st.options.limits))) return err;
+  auto run_id = new_run_id(self);
+  auto options = st.options.run;
+  options.traceparent = new_traceparent();
+  auto run = std::make_shared<RunState>(run_id, plan, options);
+  auto& entry = st.runs[run_id];
+  entry.seq = st.next_seq++;
+  entry.plan_name = plan.name();
+  entry.actor = self->spawn(run_actor, std::move(run), st.dispatcher, caf::actor{self});
+  self->monitor(entry.actor);
+  int stories = 0;
+  for (const auto& w : plan.waves()) stories += w.stories_size();
+  st.log->info("run {} of plan '{}' started: {} waves, {} stories", run_id, plan.name(),
+               plan.waves_size(), stories);
+  return run_id;
+}
+
+}  // namespace
+
+caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorOptions options,
+                         caf::actor dispatcher) {
+  auto& st = self->state;
+  st.options = std::move(options);
+  st.dispatcher = std::move(dispatcher);
+  st.log = logger("supervisor");
+  guard_against_peers(self, st.log);
+
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (auto& [run_id, entry] : st.runs) {
+      if (!entry.actor || entry.actor.address() != dm.source) continue;
+      if (!entry.final) {
+        // Crashed before it reported: this run fails, no other is touched.
+        auto why = "run actor crashed: " + self->system().render(dm.reason);
+        st.log->error("run {}: {}", run_id, why);
+        v1::RunStatus status;
+        status.set_run_id(run_id);
+        status.set_plan_name(entry.plan_name);
+        status.set_state(v1::RUN_STATE_FAILED);
+        status.set_error(why);
+        std::string id = run_id;
+        remember_final(self, id, std::move(status));
+      }
+      return;
+    }
+  });
+
+  return {
+      [=](submit_atom, const Proto<v1::Plan>& plan) { return submit(self, plan.value); },
+      [=](status_atom, const std::string& run_id,
+          bool with_stories) -> caf::result<caf::message> {
+        auto it = self->state.runs.find(run_id);
+        if (it == self->state.runs.end()) return not_found(run_id);
+        if (it->second.final) {
+          auto status = *it->second.final;
+          if (!with_stories)
+            for (auto& w : *status.mutable_waves()) w.clear_stories();
+          return caf::make_message(proto(std::move(status)));
+        }
+        return self->delegate(it->second.actor, status_atom::value, with_stories);
+      },
+      [=](cancel_atom, const std::string& run_id) -> caf::result<caf::message> {
+        auto it = self->state.runs.find(run_id);
+        if (it == self->state.runs.end()) return not_found(run_id);
+        if (it->second.final) return caf::make_message(proto(*it->second.final));
+        self->state.log->info("run {}: cancel requested", run_id);
+        self->send(it->second.actor, cancel_atom::value, std::string{"cancelled by request"});
+        return self->delegate(it->second.actor, status_atom::value, false);
+      },
+      [=](list_atom) {
+        auto& st = self->state;
+        std::vector<std::pair<uint64_t, const std::string*>> order;
+        for (const auto& [id, e] : st.runs) order.emplace_back(e.seq, &id);
+        std::sort(order.rbegin(), order.rend());
+        Proto<v1::RunList> list;
+        for (const auto& [seq, id] : order) {
+          const auto& e = st.runs.at(*id);
+          auto* s = list.value.add_runs();
+          if (e.final) {
+            *s = *e.final;
+            for (auto& w : *s->mutable_waves()) w.clear_stories();
+          } else {
+            s->set_run_id(*id);
+            s->set_plan_name(e.plan_name);
+            s->set_state(v1::RUN_STATE_RUNNING);
+          }
+        }
+        return list;
+      },
+      [=](run_done_atom, const Proto<v1::RunStatus>& status) {
+        const auto& s = status.value;
+        auto state = v1::RunState_Name(s.state());
+        self->state.log->info("run {} {}: {} succeeded, {} dead, {} cancelled{}{}", s.run_id(),
+                              state.substr(state.rfind('_') + 1), s.counts().succeeded(),
+                              s.counts().dead(), s.counts().cancelled(),
+                              s.error().empty() ? "" : "; ", s.error());
+        remember_final(self, s.run_id(), s);
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), run_done_atom::value);
+      },
+  };
+}
+
+}  // namespace rad

@@ -1,0 +1,155 @@
+// Plans run end to end on a real 3-node cluster, through radctl and the
+// coordinator's HTTP API: completion, retries, timeouts, cancel, node loss.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "rad/v1/run.pb.h"
+#include "tests/support/cluster.h"
+#include "runtime/error.h"
+#include "tools/api_client.h"
+
+namespace rad::test {
+namespace {
+
+class Runs : public ClusterFixture {
+ protected:
+  void SetUp() override {
+    coordinator();
+    start({"w1"});
+    start({"w2"});
+    expect_log("coord", kThreeUp);
+  }
+
+  std::string api() { return "http://127.0.0.1:" + std::to_string(ports_.at("coord").http); }
+
+  RunResult radctl(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {
+    ProcessOptions o;
+    o.argv = {binary("radctl"), "--api", api()};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    return run(o, timeout);
+  }
+
+  std::string submit(const std::string& plan_json) {
+    auto path = dir_.file("plan-" + std::to_string(++plans_) + ".json", plan_json);
+    auto r = radctl({"submit", path});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  }
+
+  v1::RunStatus status(const std::string& run_id) {
+    v1::RunStatus s;
+    auto err = api_get(api(), "/v1/runs/" + run_id, s);
+    EXPECT_FALSE(err) << error_message(err);
+    return s;
+  }
+
+  // Asks the API (a round trip each time) until the run is over or the deadline passes.
+  v1::RunStatus await_end(const std::string& run_id, std::chrono::milliseconds timeout = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    v1::RunStatus s;
+    while (std::chrono::steady_clock::now() < deadline)
+      if ((s = status(run_id)).has_finished_at()) return s;
+    ADD_FAILURE() << "run " << run_id << " did not end: " << s.ShortDebugString();
+    return s;
+  }
+
+  // Every story ended exactly once: the counts add up and none is left open.
+  static void expect_all_terminal(const v1::RunStatus& s) {
+    const auto& c = s.counts();
+    EXPECT_EQ(c.succeeded() + c.dead() + c.cancelled(), c.total()) << s.ShortDebugString();
+    for (const auto& w : s.waves())
+      for (const auto& story : w.stories())
+        EXPECT_TRUE(story.state() == v1::STORY_STATE_SUCCEEDED ||
+                    story.state() == v1::STORY_STATE_DEAD ||
+                    story.state() == v1::STORY_STATE_CANCELLED)
+            << story.ShortDebugString();
+  }
+
+  int plans_ = 0;
+};
+
+TEST_F(Runs, TheExamplePlanCompletesWithWaitAndExitsZero) {
+  auto r = radctl({"submit", std::string{RAD_SOURCE_DIR} + "/examples/demo-plan.json", "--wait"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto run_id = r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(r.out, run_id + "\n") << "stdout is the run id alone";
+  EXPECT_NE(r.err.find("run " + run_id + " succeeded"), std::string::npos) << r.err;
+  auto s = status(run_id);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED);
+  EXPECT_EQ(s.counts().succeeded(), s.counts().total());
+  expect_all_terminal(s);
+  auto listed = radctl({"runs"});
+  EXPECT_NE(listed.out.find(run_id), std::string::npos);
+}
+
+TEST_F(Runs, AStoryThatFailsTwiceThenSucceedsIsRetriedWithBackoff) {
+  auto run_id = submit(R"({"name":"flaky","waves":[{"name":"w","stories":[
+    {"id":"flaky","backoff":{"initialMs":50},"mock":{"failFirstAttempts":2}}]}]})");
+  auto s = await_end(run_id);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  ASSERT_EQ(s.waves(0).stories_size(), 1);
+  EXPECT_EQ(s.waves(0).stories(0).attempts(), 3u);
+  EXPECT_EQ(s.waves(0).stories(0).state(), v1::STORY_STATE_SUCCEEDED);
+}
+
+TEST_F(Runs, ATimedOutStoryIsDeadAndTheRunFailsWithExitOne) {
+  auto path = dir_.file("slow.json", R"({"name":"slow","waves":[{"name":"w","stories":[
+    {"id":"slow","timeoutMs":100,"maxAttempts":1,"mock":{"durationMs":60000}}]},
+    {"name":"after","stories":[{"id":"never","mock":{}}]}]})");
+  auto r = radctl({"submit", path, "--wait"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto run_id = r.out.substr(0, r.out.find('\n'));
+  auto s = status(run_id);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_FAILED);
+  EXPECT_EQ(s.error(), "wave 'w': 1 story dead");
+  EXPECT_EQ(s.waves(0).stories(0).state(), v1::STORY_STATE_DEAD);
+  EXPECT_NE(s.waves(0).stories(0).last_error().find("timed out after 100 ms"), std::string::npos);
+  EXPECT_EQ(s.waves(1).stories(0).state(), v1::STORY_STATE_CANCELLED);
+  expect_all_terminal(s);
+}
+
+TEST_F(Runs, CancelStopsPendingAndRunningStoriesOnEveryNode) {
+  auto run_id = submit(R"({"name":"long","waves":[{"name":"w","stories":[
+    {"id":"a","mock":{"durationMs":60000}},{"id":"b","mock":{"durationMs":60000}},
+    {"id":"c","mock":{"durationMs":60000}},{"id":"d","dependsOn":["a"],"mock":{}}]}]})");
+  auto c = radctl({"cancel", run_id});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto s = await_end(run_id);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_CANCELLED) << s.ShortDebugString();
+  EXPECT_EQ(s.counts().cancelled(), 4u);
+  expect_all_terminal(s);
+  EXPECT_EQ(radctl({"cancel", "run-nope"}).exit_code, 2);
+  EXPECT_EQ(radctl({"status", "run-nope"}).exit_code, 2);
+}
+
+TEST_F(Runs, AnInvalidPlanIsRefusedWithEveryProblemAndExitTwo) {
+  auto path = dir_.file("bad.json", R"({"name":"bad","waves":[{"name":"w","stories":[
+    {"id":"a","dependsOn":["a"],"mock":{}},{"id":"b","dependsOn":["zz"],"mock":{}}]}]})");
+  auto r = radctl({"submit", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("dependency cycle: a -> a"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown story 'zz'"), std::string::npos) << r.err;
+  // The API says the same to any client.
+  auto answer = api_request("POST", api(), "/v1/runs", R"({"name":"","waves":[]})");
+  ASSERT_FALSE(answer);
+  EXPECT_TRUE(is(answer.error(), Errc::invalid_input));
+  EXPECT_NE(error_message(answer.error()).find("a plan needs a name"), std::string::npos);
+}
+
+TEST_F(Runs, AKilledWorkerMidRunLeavesEveryStoryTerminalExactlyOnce) {
+  std::string stories;
+  for (int i = 0; i < 60; ++i)
+    stories += std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) +
+               R"(","mock":{"durationMs":400}})";
+  auto run_id = submit(R"({"name":"loss","waves":[{"name":"w","stories":[)" + stories + "]}]}");
+  expect_log("coord", "run " + run_id + " of plan 'loss' started");
+  node("w2").signal(SIGKILL);
+  expect_log("coord", "member w2 is now down");
+  auto s = await_end(run_id);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  EXPECT_EQ(s.counts().succeeded(), 60u);
+  expect_all_terminal(s);
+}
+
+}  // namespace
+}  // namespace rad::test

@@ -1,0 +1,202 @@
+// The story state machine of a run, driven by hand-made results.
+#include "actors/run_state.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "runtime/error.h"
+#include "runtime/proto_file.h"
+
+namespace rad {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using Clock = RunState::Clock;
+
+v1::Plan parse(const std::string& json) {
+  v1::Plan plan;
+  auto err = parse_proto_text(json, FileFormat::json, "test", plan);
+  EXPECT_FALSE(err) << error_message(err);
+  return plan;
+}
+
+std::vector<std::string> ids(const std::vector<v1::SpawnRequest>& requests) {
+  std::vector<std::string> out;
+  for (const auto& r : requests) out.push_back(r.story().id() + "#" + std::to_string(r.attempt()));
+  return out;
+}
+
+v1::StoryResult result(const std::string& id, uint32_t attempt, v1::Outcome outcome) {
+  v1::StoryResult r;
+  r.set_run_id("r");
+  r.set_story_id(id);
+  r.set_attempt(attempt);
+  r.set_outcome(outcome);
+  r.set_node_id("n1");
+  return r;
+}
+
+class RunStateTest : public ::testing::Test {
+ protected:
+  std::vector<std::string> ready() { return ids(run->take_ready(now)); }
+  RunState::Effect report(const std::string& id, uint32_t attempt, v1::Outcome outcome) {
+    return run->on_result(result(id, attempt, outcome), now, 0.5);
+  }
+  v1::StoryState state_of(const std::string& id) {
+    auto status = run->status(true);
+    for (const auto& w : status.waves())
+      for (const auto& s : w.stories())
+        if (s.id() == id) return s.state();
+    return v1::STORY_STATE_UNSPECIFIED;
+  }
+
+  Clock::time_point now = Clock::now();
+  std::unique_ptr<RunState> run;
+};
+
+TEST_F(RunStateTest, WavesRunInOrderAndDependenciesWithinAWave) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[
+    {"name":"one","stories":[{"id":"a","mock":{}},{"id":"b","dependsOn":["a"],"mock":{}},
+                             {"id":"c","mock":{}}]},
+    {"name":"two","stories":[{"id":"d","dependsOn":["b"],"mock":{}}]}]})"));
+  EXPECT_THAT(ready(), ElementsAre("a#1", "c#1"));
+  EXPECT_THAT(ready(), IsEmpty());
+  report("a", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_THAT(ready(), ElementsAre("b#1"));
+  report("b", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_THAT(ready(), IsEmpty()) << "wave two waits for all of wave one";
+  report("c", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_THAT(ready(), ElementsAre("d#1"));
+  EXPECT_FALSE(run->finished());
+  report("d", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_SUCCEEDED);
+  auto status = run->status(false);
+  EXPECT_EQ(status.counts().succeeded(), 4u);
+  EXPECT_EQ(status.waves(1).state(), v1::RUN_STATE_SUCCEEDED);
+}
+
+TEST_F(RunStateTest, FailedAttemptsAreRetriedAfterBackoffThenSucceed) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","backoff":{"initialMs":100,"jitter":0.5},"mock":{}}]}]})"));
+  EXPECT_THAT(ready(), ElementsAre("a#1"));
+  auto effect = report("a", 1, v1::OUTCOME_FAILED);
+  ASSERT_TRUE(effect.retry_in);
+  EXPECT_EQ(*effect.retry_in, std::chrono::milliseconds{100});
+  EXPECT_EQ(state_of("a"), v1::STORY_STATE_FAILED);
+  EXPECT_THAT(ready(), IsEmpty()) << "not before the backoff is over";
+  run->retry_due(effect.story);
+  EXPECT_THAT(ready(), ElementsAre("a#2"));
+  effect = report("a", 2, v1::OUTCOME_TIMED_OUT);
+  EXPECT_EQ(*effect.retry_in, std::chrono::milliseconds{200});
+  run->retry_due(effect.story);
+  EXPECT_THAT(ready(), ElementsAre("a#3"));
+  report("a", 3, v1::OUTCOME_SUCCEEDED);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_SUCCEEDED);
+}
+
+TEST_F(RunStateTest, AStoryOutOfAttemptsIsDeadAndDoomsItsDependentsAndTheRun) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[
+    {"name":"one","stories":[{"id":"a","maxAttempts":1,"mock":{}},
+                             {"id":"b","dependsOn":["a"],"mock":{}},{"id":"c","mock":{}}]},
+    {"name":"two","stories":[{"id":"d","mock":{}}]}]})"));
+  EXPECT_THAT(ready(), ElementsAre("a#1", "c#1"));
+  auto effect = report("a", 1, v1::OUTCOME_FAILED);
+  EXPECT_FALSE(effect.retry_in);
+  EXPECT_EQ(state_of("a"), v1::STORY_STATE_DEAD);
+  EXPECT_EQ(state_of("b"), v1::STORY_STATE_DEAD);
+  EXPECT_FALSE(run->finished()) << "c still runs";
+  report("c", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_FAILED);
+  EXPECT_EQ(state_of("d"), v1::STORY_STATE_CANCELLED);
+  auto status = run->status(true);
+  EXPECT_EQ(status.error(), "wave 'one': 2 stories dead");
+  EXPECT_EQ(status.waves(0).stories(1).last_error(), "dependency 'a' did not succeed");
+  EXPECT_EQ(status.counts().dead(), 2u);
+  EXPECT_EQ(status.counts().succeeded(), 1u);
+  EXPECT_EQ(status.counts().cancelled(), 1u);
+}
+
+TEST_F(RunStateTest, ContinueOnErrorGoesOnToTheNextWave) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[
+    {"name":"one","continueOnError":true,"stories":[{"id":"a","maxAttempts":1,"mock":{}}]},
+    {"name":"two","stories":[{"id":"b","mock":{}},{"id":"c","dependsOn":["a"],"mock":{}}]}]})"));
+  EXPECT_THAT(ready(), ElementsAre("a#1"));
+  report("a", 1, v1::OUTCOME_FAILED);
+  EXPECT_EQ(state_of("c"), v1::STORY_STATE_DEAD);
+  EXPECT_THAT(ready(), ElementsAre("b#1"));
+  report("b", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_FAILED) << "wave two has a dead story and stops the run";
+}
+
+TEST_F(RunStateTest, MaxConcurrentBoundsAWave) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w",
+    "maxConcurrent":2,"stories":[{"id":"a","mock":{}},{"id":"b","mock":{}},{"id":"c","mock":{}}]}]})"));
+  EXPECT_THAT(ready(), ElementsAre("a#1", "b#1"));
+  EXPECT_THAT(ready(), IsEmpty());
+  report("b", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_THAT(ready(), ElementsAre("c#1"));
+}
+
+TEST_F(RunStateTest, StaleAndDuplicateResultsAreIgnored) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","mock":{}}]}]})"));
+  ready();
+  EXPECT_FALSE(report("a", 2, v1::OUTCOME_SUCCEEDED).applied) << "an attempt never placed";
+  EXPECT_FALSE(report("zz", 1, v1::OUTCOME_SUCCEEDED).applied);
+  EXPECT_TRUE(report("a", 1, v1::OUTCOME_FAILED).applied);
+  EXPECT_FALSE(report("a", 1, v1::OUTCOME_SUCCEEDED).applied) << "the attempt already reported";
+  EXPECT_EQ(run->status(false).counts().failed(), 1u);
+}
+
+TEST_F(RunStateTest, NodeLossAndRefusalsPlaceAgainWithoutSpendingAttempts) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","maxAttempts":1,"mock":{}}]}]})"));
+  EXPECT_THAT(ready(), ElementsAre("a#1"));
+  EXPECT_FALSE(report("a", 1, v1::OUTCOME_NODE_LOST).retry_in);
+  EXPECT_THAT(ready(), ElementsAre("a#2")) << "a new attempt, at once";
+  auto effect = report("a", 2, v1::OUTCOME_UNSPECIFIED);
+  EXPECT_EQ(*effect.retry_in, std::chrono::milliseconds{200});
+  run->retry_due(effect.story);
+  EXPECT_THAT(ready(), ElementsAre("a#2")) << "a refused attempt never ran: same number";
+  report("a", 2, v1::OUTCOME_SUCCEEDED);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_SUCCEEDED);
+}
+
+TEST_F(RunStateTest, CancelEndsPendingStoriesAtOnceAndPlacedOnesWhenTheyReport) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[
+    {"name":"one","stories":[{"id":"a","mock":{}},{"id":"b","dependsOn":["a"],"mock":{}}]},
+    {"name":"two","stories":[{"id":"c","mock":{}}]}]})"));
+  ready();
+  EXPECT_FALSE(run->cancel("cancelled by user", now)) << "a is still placed";
+  EXPECT_EQ(state_of("b"), v1::STORY_STATE_CANCELLED);
+  EXPECT_EQ(state_of("c"), v1::STORY_STATE_CANCELLED);
+  EXPECT_THAT(ready(), IsEmpty());
+  EXPECT_FALSE(run->finished());
+  report("a", 1, v1::OUTCOME_CANCELLED);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_CANCELLED);
+  EXPECT_EQ(run->status(false).counts().cancelled(), 3u);
+  EXPECT_EQ(run->status(false).error(), "cancelled by user");
+}
+
+TEST_F(RunStateTest, ALongChainOfDependentsDiesWithoutDeepRecursion) {
+  v1::Plan plan;
+  plan.set_name("chain");
+  auto* wave = plan.add_waves();
+  wave->set_name("w");
+  for (int i = 0; i < 200000; ++i) {
+    auto* s = wave->add_stories();
+    s->set_id("s" + std::to_string(i));
+    s->set_max_attempts(1);
+    if (i > 0) s->add_depends_on("s" + std::to_string(i - 1));
+    s->mutable_mock();
+  }
+  run = std::make_unique<RunState>("r", plan);
+  EXPECT_THAT(ready(), ElementsAre("s0#1"));
+  report("s0", 1, v1::OUTCOME_FAILED);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_FAILED);
+  EXPECT_EQ(run->status(false).counts().dead(), 200000u);
+}
+
+}  // namespace
+}  // namespace rad

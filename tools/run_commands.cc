@@ -1,0 +1,182 @@
+#include "tools/run_commands.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "rad/v1/plan.pb.h"
+#include "rad/v1/run.pb.h"
+#include "runtime/cli.h"
+#include "runtime/error.h"
+#include "runtime/plan_validation.h"
+#include "runtime/proto_file.h"
+#include "tools/api_client.h"
+
+namespace rad {
+namespace {
+
+// Plans larger than this are refused before parsing.
+constexpr size_t kMaxPlanFileBytes = 64u << 20;
+
+int fail(const caf::error& err) { return report_failure("radctl", err); }
+
+std::string lower_state(const std::string& enum_name) {
+  auto name = enum_name.substr(enum_name.rfind('_') + 1);
+  for (auto& c : name) c = static_cast<char>(std::tolower(c));
+  return name;
+}
+
+std::string state_name(v1::RunState s) { return lower_state(v1::RunState_Name(s)); }
+
+std::string to_json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+// "build: 12/50 succeeded, 3 running, 1 failed, 0 dead"
+std::string progress_line(const v1::WaveStatus& w) {
+  const auto& c = w.counts();
+  std::string line = w.name() + " [" + state_name(w.state()) + "]: " +
+                     std::to_string(c.succeeded()) + "/" + std::to_string(c.total()) +
+                     " succeeded";
+  auto add = [&](uint32_t n, const char* what) {
+    if (n > 0) line += ", " + std::to_string(n) + " " + what;
+  };
+  add(c.scheduled() + c.running(), "running");
+  add(c.failed(), "retrying");
+  add(c.dead(), "dead");
+  add(c.cancelled(), "cancelled");
+  return line;
+}
+
+caf::expected<v1::RunStatus> fetch_status(const std::string& api, const std::string& run_id,
+                                          bool with_stories) {
+  v1::RunStatus status;
+  auto path = "/v1/runs/" + run_id + (with_stories ? "" : "?stories=false");
+  if (auto err = api_get(api, path, status)) return err;
+  return status;
+}
+
+bool over(v1::RunState s) {
+  return s == v1::RUN_STATE_SUCCEEDED || s == v1::RUN_STATE_FAILED ||
+         s == v1::RUN_STATE_CANCELLED;
+}
+
+// Follows the run until it ends: on a terminal the wave lines are redrawn in
+// place, otherwise a line is printed whenever a wave's progress changes.
+int follow(const std::string& api, const std::string& run_id,
+           std::chrono::milliseconds interval) {
+  bool tty = ::isatty(STDERR_FILENO) == 1;
+  std::vector<std::string> shown;
+  for (;;) {
+    auto status = fetch_status(api, run_id, false);
+    if (!status) return fail(status.error());
+    std::vector<std::string> lines;
+    for (const auto& w : status->waves()) lines.push_back(progress_line(w));
+    if (tty) {
+      if (!shown.empty()) std::cerr << "\x1b[" << shown.size() << "F";
+      for (const auto& l : lines) std::cerr << "\x1b[2K" << l << "\n";
+    } else {
+      for (size_t i = 0; i < lines.size(); ++i)
+        if (i >= shown.size() || shown[i] != lines[i]) std::cerr << lines[i] << "\n";
+    }
+    shown = std::move(lines);
+    if (over(status->state())) {
+      const auto& c = status->counts();
+      std::cerr << "run " << run_id << " " << state_name(status->state()) << ": "
+                << c.succeeded() << " succeeded, " << c.dead() << " dead, " << c.cancelled()
+                << " cancelled" << (status->error().empty() ? "" : "; " + status->error())
+                << "\n";
+      return status->state() == v1::RUN_STATE_SUCCEEDED ? 0 : 1;
+    }
+    std::this_thread::sleep_for(interval);  // polling the API: the pace of the display
+  }
+}
+
+}  // namespace
+
+int check_plan_file(const std::string& path, std::string* plan_json) {
+  v1::Plan plan;
+  if (auto err = load_proto_file(path, kMaxPlanFileBytes, plan)) return fail(err);
+  if (auto problems = validate_plan(plan); !problems.empty()) {
+    std::cerr << "radctl: " << path << ": plan '" << plan.name() << "' has " << problems.size()
+              << (problems.size() == 1 ? " problem:\n" : " problems:\n");
+    for (const auto& p : problems)
+      std::cerr << "  " << (p.path.empty() ? "plan" : p.path) << ": " << p.reason << "\n";
+    return 2;
+  }
+  if (plan_json) {
+    (void)google::protobuf::util::MessageToJsonString(plan, plan_json);
+  } else {
+    int stories = 0;
+    for (const auto& wave : plan.waves()) stories += wave.stories_size();
+    std::cout << "plan '" << plan.name() << "' is valid: " << plan.waves_size() << " waves, "
+              << stories << " stories\n";
+  }
+  return 0;
+}
+
+int submit_command(const SubmitOptions& options) {
+  std::string body;
+  if (int code = check_plan_file(options.plan_path, &body); code != 0) return code;
+  auto answer = api_request("POST", options.api, "/v1/runs", body);
+  if (!answer) return fail(answer.error());
+  auto json = nlohmann::json::parse(*answer, nullptr, false);
+  if (!json.is_object() || !json.contains("runId") || !json["runId"].is_string())
+    return fail(make_error(Errc::protocol_error, "the API answered no run id: " + *answer));
+  auto run_id = json["runId"].get<std::string>();
+  std::cout << run_id << std::endl;
+  if (!options.wait) return 0;
+  return follow(options.api, run_id, options.poll_interval);
+}
+
+int status_command(const std::string& api, const std::string& run_id, bool json) {
+  auto status = fetch_status(api, run_id, json);
+  if (!status) return fail(status.error());
+  if (json) {
+    std::cout << to_json(*status) << "\n";
+    return 0;
+  }
+  const auto& c = status->counts();
+  std::cout << "run " << status->run_id() << " (plan '" << status->plan_name() << "') "
+            << state_name(status->state()) << ": " << c.succeeded() << "/" << c.total()
+            << " succeeded" << (status->error().empty() ? "" : "; " + status->error()) << "\n";
+  for (const auto& w : status->waves()) std::cout << "  " << progress_line(w) << "\n";
+  return 0;
+}
+
+int cancel_command(const std::string& api, const std::string& run_id) {
+  auto answer = api_request("POST", api, "/v1/runs/" + run_id + "/cancel");
+  if (!answer) return fail(answer.error());
+  v1::RunStatus status;
+  if (auto err = parse_answer(*answer, "the API", status)) return fail(err);
+  std::cout << "run " << run_id << " " << (over(status.state()) ? state_name(status.state())
+                                                                 : std::string{"cancelling"})
+            << "\n";
+  return 0;
+}
+
+int runs_command(const std::string& api, bool json) {
+  v1::RunList list;
+  if (auto err = api_get(api, "/v1/runs", list)) return fail(err);
+  if (json) {
+    std::cout << to_json(list) << "\n";
+    return 0;
+  }
+  std::printf("%-18s %-24s %-10s %9s %7s %6s\n", "RUN", "PLAN", "STATE", "SUCCEEDED", "DEAD",
+              "TOTAL");
+  for (const auto& r : list.runs())
+    std::printf("%-18s %-24s %-10s %9u %7u %6u\n", r.run_id().c_str(), r.plan_name().c_str(),
+                state_name(r.state()).c_str(), r.counts().succeeded(), r.counts().dead(),
+                r.counts().total());
+  return 0;
+}
+
+}  // namespace rad

@@ -1,0 +1,26 @@
+// radctl's run commands, through the coordinator's HTTP API. Each returns the
+// process exit code: 0 done, 1 the run failed, 2 bad input, 3 unreachable.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace rad {
+
+struct SubmitOptions {
+  std::string api;
+  std::string plan_path;
+  // Follow the run to its end: progress per wave on stderr, exit 1 if it failed.
+  bool wait = false;
+  std::chrono::milliseconds poll_interval{250};
+};
+
+int submit_command(const SubmitOptions& options);
+int status_command(const std::string& api, const std::string& run_id, bool json);
+int cancel_command(const std::string& api, const std::string& run_id);
+int runs_command(const std::string& api, bool json);
+
+// Every problem of the plan at `path` on stderr (exit 2), or 0 when it may run.
+int check_plan_file(const std::string& path, std::string* plan_json = nullptr);
+
+}  // namespace rad
