@@ -63,9 +63,7 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
         finish_if_over(self);
       },
       [=](run_done_atom) { self->quit(); },
-      [=](status_atom, bool with_stories) {
-        return proto(self->state.run->status(with_stories));
-      },
+      [=](status_atom, bool with_stories) { return proto(self->state.run->status(with_stories)); },
       [=](cancel_atom, const std::string& reason) {
         auto& st = self->state;
         st.run->cancel(reason, RunState::Clock::now());

@@ -118,9 +118,8 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
       else if (++s.lost <= options_.max_node_losses)
         again(std::nullopt);  // a new attempt elsewhere, at once
       else
-        finish_story(i, v1::STORY_STATE_DEAD, "lost with its node " + std::to_string(s.lost) +
-                                                  " times",
-                     now);
+        finish_story(i, v1::STORY_STATE_DEAD,
+                     "lost with its node " + std::to_string(s.lost) + " times", now);
       break;
     default:
       s.last_error = outcome_text(r);
@@ -232,8 +231,7 @@ void RunState::advance(Clock::time_point now) {
       error_ = "wave '" + spec.name() + "': " + std::to_string(dead) +
                (dead == 1 ? " story" : " stories") + " dead";
       for (size_t i = wave.end; i < stories_.size(); ++i)
-        finish_story(i, v1::STORY_STATE_CANCELLED, "run failed in wave '" + spec.name() + "'",
-                     now);
+        finish_story(i, v1::STORY_STATE_CANCELLED, "run failed in wave '" + spec.name() + "'", now);
       state_ = v1::RUN_STATE_FAILED;
       break;
     }

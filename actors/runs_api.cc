@@ -22,7 +22,8 @@ HttpResponse problems_response(const v1::Plan& plan, const std::vector<PlanProbl
   nlohmann::json body;
   body["error"] = error_message(plan_error(plan, problems));
   body["problems"] = nlohmann::json::array();
-  for (const auto& p : problems) body["problems"].push_back({{"path", p.path}, {"reason", p.reason}});
+  for (const auto& p : problems)
+    body["problems"].push_back({{"path", p.path}, {"reason", p.reason}});
   return {400, body.dump(), "application/json"};
 }
 
@@ -63,11 +64,14 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
   server.route("GET", "/v1/runs/([^/]+)", [&system, supervisor](const HttpRequest& request) {
     auto it = request.query.find("stories");
     bool with_stories = it == request.query.end() || it->second != "false";
-    return ask<v1::RunStatus>(system, supervisor, 200, status_atom::value, request.params.at(0), with_stories);
+    return ask<v1::RunStatus>(system, supervisor, 200, status_atom::value, request.params.at(0),
+                              with_stories);
   });
-  server.route("POST", "/v1/runs/([^/]+)/cancel", [&system, supervisor](const HttpRequest& request) {
-    return ask<v1::RunStatus>(system, supervisor, 202, cancel_atom::value, request.params.at(0));
-  });
+  server.route("POST", "/v1/runs/([^/]+)/cancel",
+               [&system, supervisor](const HttpRequest& request) {
+                 return ask<v1::RunStatus>(system, supervisor, 202, cancel_atom::value,
+                                           request.params.at(0));
+               });
 }
 
 }  // namespace rad

@@ -93,8 +93,7 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
 
   return {
       [=](submit_atom, const Proto<v1::Plan>& plan) { return submit(self, plan.value); },
-      [=](status_atom, const std::string& run_id,
-          bool with_stories) -> caf::result<caf::message> {
+      [=](status_atom, const std::string& run_id, bool with_stories) -> caf::result<caf::message> {
         auto it = self->state.runs.find(run_id);
         if (it == self->state.runs.end()) return not_found(run_id);
         if (it->second.final) {

@@ -24,12 +24,12 @@
 #include <thread>
 
 #include "actors/dispatcher.h"
+#include "load/bench_cluster.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/config.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/system_config.h"
-#include "tests/support/process.h"
 
 namespace {
 
@@ -37,83 +37,11 @@ using namespace rad::test;
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::seconds kOrderDeadline{60};
 
-caf::behavior answer_once(caf::event_based_actor* self, caf::actor parent) {
-  self->send(parent, 1);
-  self->quit();
-  return {};
-}
-
-double bare_caf(int agents, const std::string& policy) {
-  auto node = rad::default_config();
-  node.mutable_cluster()->set_scheduler_policy(policy);
-  rad::SystemConfig cfg{node};
-  caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  auto start = Clock::now();
-  for (int i = 0; i < agents; ++i) sys.spawn(answer_once, caf::actor{self});
-  int answered = 0;
-  self->receive_for(answered, agents)([](int) {});
-  return agents / std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-struct Cluster {
-  TempDir dir;
-  uint16_t coord_port = free_port();
-  std::vector<std::unique_ptr<Process>> nodes;
-  // Reads the nodes' output while the benchmark runs: a full pipe would
-  // block a node on its next log line.
-  std::atomic<bool> draining{false};
-  std::thread drain;
-
-  ~Cluster() { stop_draining(); }
-
-  void start_draining() {
-    draining = true;
-    drain = std::thread{[this] {
-      while (draining)
-        for (auto& n : nodes) n->wait_for_line(std::regex{"^$^"}, 50ms);
-    }};
-  }
-  void stop_draining() {
-    draining = false;
-    if (drain.joinable()) drain.join();
-  }
-
-  bool start(const std::string& policy) {
-    for (const char* name : {"coord", "w1", "w2"}) {
-      ProcessOptions p;
-      bool coord = std::string{name} == "coord";
-      p.argv = {binary("rad-node"),
-                "--node-name",
-                name,
-                "--data-dir",
-                name,
-                "--http-port",
-                std::to_string(free_port()),
-                "--max-agents",
-                "1000000",
-                "--role",
-                coord ? "all" : "worker",
-                "--cluster-port",
-                std::to_string(coord ? coord_port : free_port())};
-      if (!coord)
-        p.argv.insert(p.argv.end(), {"--join", "127.0.0.1:" + std::to_string(coord_port)});
-      p.cwd = dir.path();
-      p.env["RAD_CLUSTER_SCHEDULER_POLICY"] = policy;
-      nodes.push_back(Process::start(p));
-    }
-    for (auto& n : nodes)
-      if (!n->wait_for_line(std::regex{R"(view v\d+: 3 members \(3 up\))"}, 10s)) return false;
-    start_draining();
-    return true;
-  }
-};
-
 // Agents per second, or -1 when not every agent succeeded.
-double rad_cluster(Cluster& cluster, int agents, int orders, int round) {
+double rad_cluster(rad::bench::BenchCluster& cluster, int agents, int orders, int round) {
   rad::SystemConfig cfg;
   caf::actor_system sys{cfg};
-  auto coord = sys.middleman().remote_actor("127.0.0.1", cluster.coord_port);
+  auto coord = sys.middleman().remote_actor("127.0.0.1", cluster.coordinator_port());
   if (!coord) return -1;
   std::vector<rad::Proto<rad::v1::SpawnBatch>> batches(static_cast<size_t>(orders));
   for (int i = 0; i < agents; ++i) {
@@ -163,7 +91,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"sharing", "stealing"}));
   CLI11_PARSE(app, argc, argv);
 
-  Cluster cluster;
+  rad::bench::BenchCluster cluster;
   if (!cluster.start(policy)) {
     std::fprintf(stderr, "the 3-node cluster did not form\n");
     return 1;
@@ -172,15 +100,11 @@ int main(int argc, char** argv) {
   for (int round = 0; round < repeat; ++round) {
     double rate = rad_cluster(cluster, agents, (agents + order_size - 1) / order_size, round);
     if (rate < 0) {
-      cluster.stop_draining();
-      for (auto& n : cluster.nodes) {
-        auto tail = n->out();
-        std::fprintf(stderr, "--- node output (tail)\n%s%s\n", tail.c_str(), n->err().c_str());
-      }
+      cluster.dump();
       return 1;
     }
     rad_rates.push_back(rate);
-    bare_rates.push_back(bare_caf(agents, policy));
+    bare_rates.push_back(rad::bench::bare_caf_spawn_rate(agents, policy));
     std::printf(
         "round %d: rad %.0f agents/s across 3 nodes, bare CAF %.0f actors/s in one process\n",
         round + 1, rad_rates.back(), bare_rates.back());
@@ -189,13 +113,7 @@ int main(int argc, char** argv) {
   std::printf("median of %d: rad %.0f agents/s, bare CAF %.0f actors/s, ratio %.2f\n", repeat, r, b,
               r / b);
   // Busy is not dead: no member may be reported suspect or down under this load.
-  cluster.stop_draining();
-  long alarms = 0;
-  std::regex alarm_line{"[^\n]*is now (suspect|down)[^\n]*"};
-  for (auto& n : cluster.nodes)
-    for (auto it = std::sregex_iterator(n->out().begin(), n->out().end(), alarm_line);
-         it != std::sregex_iterator(); ++it, ++alarms)
-      std::fprintf(stderr, "%s\n", it->str().c_str());
+  long alarms = cluster.false_alarms();
   std::printf("false alarms (suspect or down) during the run: %ld\n", alarms);
   return alarms == 0 ? 0 : 1;
 }

@@ -34,41 +34,69 @@ std::string one_line(std::string s) {
   return s;
 }
 
-// Syntax check with positions, and duplicate keys, which protobuf's parser
-// silently resolves to the last one.
-caf::error check_json_syntax(std::string_view text, std::string_view source) {
-  std::vector<std::set<std::string>> keys;
-  std::string duplicate;
-  auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth > kMaxDepth) throw std::length_error("nesting deeper than 64 levels");
-    switch (event) {
-      case json::parse_event_t::object_start:
-        keys.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        keys.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys.back().insert(parsed.get<std::string>()).second && duplicate.empty())
-          duplicate = parsed.get<std::string>();
-        break;
-      default:
-        break;
-    }
+// Syntax check with positions, duplicate keys (which protobuf's parser
+// silently resolves to the last one) and nesting depth, in one SAX pass: no
+// document is built, so the cost is linear in the text.
+class JsonChecker : public nlohmann::json_sax<json> {
+ public:
+  std::string problem;
+
+  bool null() override { return value(false); }
+  bool boolean(bool) override { return value(false); }
+  bool number_integer(number_integer_t) override { return value(false); }
+  bool number_unsigned(number_unsigned_t) override { return value(false); }
+  bool number_float(number_float_t, const string_t&) override { return value(false); }
+  bool string(string_t&) override { return value(false); }
+  bool binary(binary_t&) override { return value(false); }
+  bool start_object(std::size_t) override {
+    if (!value(true)) return false;
+    keys_.emplace_back();
+    return deeper();
+  }
+  bool key(string_t& k) override {
+    if (keys_.back().insert(k).second) return true;
+    problem = "duplicate key '" + k + "'";
+    return false;
+  }
+  bool end_object() override {
+    keys_.pop_back();
+    --depth_;
     return true;
-  };
-  try {
-    auto doc = json::parse(text.begin(), text.end(), callback);
-    if (!duplicate.empty()) return bad(source, "duplicate key '" + duplicate + "'");
-    if (!doc.is_object()) return bad(source, "expected a JSON object at the top level");
-  } catch (const json::parse_error& e) {
+  }
+  bool start_array(std::size_t) override { return value(false) && deeper(); }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 5: ..."
     if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
-    return bad(source, one_line(what));
-  } catch (const std::length_error& e) {
-    return bad(source, e.what());
+    problem = one_line(what);
+    return false;
   }
+
+ private:
+  // The document itself must be an object.
+  bool value(bool is_object) {
+    if (depth_ > 0 || is_object) return true;
+    problem = "expected a JSON object at the top level";
+    return false;
+  }
+  bool deeper() {
+    if (++depth_ <= kMaxDepth) return true;
+    problem = "nesting deeper than 64 levels";
+    return false;
+  }
+
+  std::vector<std::set<std::string>> keys_;
+  int depth_ = 0;
+};
+
+caf::error check_json_syntax(std::string_view text, std::string_view source) {
+  JsonChecker checker;
+  if (!json::sax_parse(text.begin(), text.end(), &checker) || !checker.problem.empty())
+    return bad(source, checker.problem.empty() ? "not valid JSON" : checker.problem);
   return caf::none;
 }
 

@@ -43,8 +43,8 @@ std::string to_json(const google::protobuf::Message& m) {
 // "build: 12/50 succeeded, 3 running, 1 failed, 0 dead"
 std::string progress_line(const v1::WaveStatus& w) {
   const auto& c = w.counts();
-  std::string line = w.name() + " [" + state_name(w.state()) + "]: " +
-                     std::to_string(c.succeeded()) + "/" + std::to_string(c.total()) +
+  std::string line = w.name() + " [" + state_name(w.state()) +
+                     "]: " + std::to_string(c.succeeded()) + "/" + std::to_string(c.total()) +
                      " succeeded";
   auto add = [&](uint32_t n, const char* what) {
     if (n > 0) line += ", " + std::to_string(n) + " " + what;
@@ -65,14 +65,12 @@ caf::expected<v1::RunStatus> fetch_status(const std::string& api, const std::str
 }
 
 bool over(v1::RunState s) {
-  return s == v1::RUN_STATE_SUCCEEDED || s == v1::RUN_STATE_FAILED ||
-         s == v1::RUN_STATE_CANCELLED;
+  return s == v1::RUN_STATE_SUCCEEDED || s == v1::RUN_STATE_FAILED || s == v1::RUN_STATE_CANCELLED;
 }
 
 // Follows the run until it ends: on a terminal the wave lines are redrawn in
 // place, otherwise a line is printed whenever a wave's progress changes.
-int follow(const std::string& api, const std::string& run_id,
-           std::chrono::milliseconds interval) {
+int follow(const std::string& api, const std::string& run_id, std::chrono::milliseconds interval) {
   bool tty = ::isatty(STDERR_FILENO) == 1;
   std::vector<std::string> shown;
   for (;;) {
@@ -90,10 +88,9 @@ int follow(const std::string& api, const std::string& run_id,
     shown = std::move(lines);
     if (over(status->state())) {
       const auto& c = status->counts();
-      std::cerr << "run " << run_id << " " << state_name(status->state()) << ": "
-                << c.succeeded() << " succeeded, " << c.dead() << " dead, " << c.cancelled()
-                << " cancelled" << (status->error().empty() ? "" : "; " + status->error())
-                << "\n";
+      std::cerr << "run " << run_id << " " << state_name(status->state()) << ": " << c.succeeded()
+                << " succeeded, " << c.dead() << " dead, " << c.cancelled() << " cancelled"
+                << (status->error().empty() ? "" : "; " + status->error()) << "\n";
       return status->state() == v1::RUN_STATE_SUCCEEDED ? 0 : 1;
     }
     std::this_thread::sleep_for(interval);  // polling the API: the pace of the display
@@ -157,8 +154,8 @@ int cancel_command(const std::string& api, const std::string& run_id) {
   if (!answer) return fail(answer.error());
   v1::RunStatus status;
   if (auto err = parse_answer(*answer, "the API", status)) return fail(err);
-  std::cout << "run " << run_id << " " << (over(status.state()) ? state_name(status.state())
-                                                                 : std::string{"cancelling"})
+  std::cout << "run " << run_id << " "
+            << (over(status.state()) ? state_name(status.state()) : std::string{"cancelling"})
             << "\n";
   return 0;
 }

@@ -4,8 +4,8 @@
 #include <signal.h>
 
 #include "rad/v1/run.pb.h"
-#include "tests/support/cluster.h"
 #include "runtime/error.h"
+#include "tests/support/cluster.h"
 #include "tools/api_client.h"
 
 namespace rad::test {

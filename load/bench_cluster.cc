@@ -1,0 +1,95 @@
+#include "load/bench_cluster.h"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <cstdio>
+#include <regex>
+
+#include "runtime/config.h"
+#include "runtime/system_config.h"
+
+namespace rad::bench {
+namespace {
+
+using namespace rad::test;
+using Clock = std::chrono::steady_clock;
+
+caf::behavior answer_once(caf::event_based_actor* self, caf::actor parent) {
+  self->send(parent, 1);
+  self->quit();
+  return {};
+}
+
+}  // namespace
+
+double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy) {
+  auto node = default_config();
+  node.mutable_cluster()->set_scheduler_policy(scheduler_policy);
+  SystemConfig cfg{node};
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto start = Clock::now();
+  for (int i = 0; i < actors; ++i) sys.spawn(answer_once, caf::actor{self});
+  int answered = 0;
+  self->receive_for(answered, actors)([](int) {});
+  return actors / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+BenchCluster::~BenchCluster() { stop_draining(); }
+
+bool BenchCluster::start(const std::string& scheduler_policy) {
+  for (const char* name : {"coord", "w1", "w2"}) {
+    ProcessOptions p;
+    bool coord = std::string{name} == "coord";
+    p.argv = {binary("rad-node"),
+              "--node-name",
+              name,
+              "--data-dir",
+              name,
+              "--http-port",
+              std::to_string(coord ? coord_http_port_ : free_port()),
+              "--max-agents",
+              "1000000",
+              "--role",
+              coord ? "all" : "worker",
+              "--cluster-port",
+              std::to_string(coord ? coord_port_ : free_port())};
+    if (!coord) p.argv.insert(p.argv.end(), {"--join", "127.0.0.1:" + std::to_string(coord_port_)});
+    p.cwd = dir_.path();
+    p.env["RAD_CLUSTER_SCHEDULER_POLICY"] = scheduler_policy;
+    nodes_.push_back(Process::start(p));
+  }
+  for (auto& n : nodes_)
+    if (!n->wait_for_line(std::regex{R"(view v\d+: 3 members \(3 up\))"}, 10s)) return false;
+  draining_ = true;
+  drain_ = std::thread{[this] {
+    while (draining_)
+      for (auto& n : nodes_) n->wait_for_line(std::regex{"^$^"}, 50ms);
+  }};
+  return true;
+}
+
+void BenchCluster::stop_draining() {
+  draining_ = false;
+  if (drain_.joinable()) drain_.join();
+}
+
+long BenchCluster::false_alarms() {
+  stop_draining();
+  std::regex alarm_line{"[^\\n]*is now (suspect|down)[^\\n]*"};
+  long alarms = 0;
+  for (auto& n : nodes_)
+    for (auto it = std::sregex_iterator(n->out().begin(), n->out().end(), alarm_line);
+         it != std::sregex_iterator(); ++it, ++alarms)
+      std::fprintf(stderr, "%s\n", it->str().c_str());
+  return alarms;
+}
+
+void BenchCluster::dump() {
+  stop_draining();
+  for (auto& n : nodes_)
+    std::fprintf(stderr, "--- node output\n%s%s\n", n->out().c_str(), n->err().c_str());
+}
+
+}  // namespace rad::bench

@@ -1,0 +1,49 @@
+// What the cluster benchmarks share: a 3-node loopback cluster of real
+// rad-node processes (coordinator with role all, two workers), and the bare
+// CAF baseline they are compared with in the same run.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/process.h"
+
+namespace rad::bench {
+
+// Actors per second that one process of bare CAF spawns, each answering once.
+double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy);
+
+class BenchCluster {
+ public:
+  ~BenchCluster();
+
+  // Starts the nodes and waits until all three agree on the view.
+  bool start(const std::string& scheduler_policy);
+
+  uint16_t coordinator_port() const { return coord_port_; }
+  uint16_t coordinator_http_port() const { return coord_http_port_; }
+
+  // Stops reading the nodes' output and prints every line that reported a
+  // member suspect or down: busy is not dead. Returns their number.
+  long false_alarms();
+
+  // Prints the nodes' output so far (for a failed run).
+  void dump();
+
+ private:
+  void stop_draining();
+
+  test::TempDir dir_;
+  uint16_t coord_port_ = test::free_port();
+  uint16_t coord_http_port_ = test::free_port();
+  std::vector<std::unique_ptr<test::Process>> nodes_;
+  // Reads the nodes' output while the benchmark runs: a full pipe would
+  // block a node on its next log line.
+  std::atomic<bool> draining_{false};
+  std::thread drain_;
+};
+
+}  // namespace rad::bench
