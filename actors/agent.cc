@@ -1,7 +1,9 @@
 #include "actors/agent.h"
 
+#include "actors/drivers/exec_driver.h"
 #include "actors/drivers/mock_driver.h"
 #include "runtime/clock.h"
+#include "runtime/config.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/trace.h"
 
@@ -10,7 +12,7 @@ namespace {
 
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
 
-v1::StoryResult result_of(const v1::SpawnRequest& request, const AgentIdentity& identity,
+v1::StoryResult result_of(const v1::SpawnRequest& request, const AgentContext& identity,
                           v1::Outcome outcome) {
   v1::StoryResult r;
   r.set_run_id(request.run_id());
@@ -27,7 +29,7 @@ v1::StoryResult result_of(const v1::SpawnRequest& request, const AgentIdentity& 
 }  // namespace
 
 caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
-                    AgentIdentity identity) {
+                    AgentContext identity) {
   const auto& story = request->story();
   auto attempt =
       plan_mock_attempt(story.has_mock() ? story.mock() : v1::MockDriver::default_instance(),
@@ -58,6 +60,44 @@ caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::
       [=](finish_atom) { finish(outcome, attempt.output, error); },
       [=](cancel_atom) { finish(v1::OUTCOME_CANCELLED, "", "cancelled"); },
   };
+}
+
+caf::behavior exec_agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
+                         AgentContext context, CancelToken cancel) {
+  const auto& story = request->story();
+  auto env = process_environment();
+  std::chrono::milliseconds timeout{story.timeout_ms()};
+  auto report = [&](v1::Outcome outcome, const SubprocessResult* run, std::string output,
+                    std::string error) {
+    auto r = result_of(*request, context, outcome);
+    if (run) r.set_exit_code(run->exit_code);
+    r.set_output(std::move(output));
+    r.set_error(std::move(error));
+    self->send(host, proto(std::move(r)));
+    self->quit();
+    return caf::behavior{};
+  };
+  // A failing check fails the attempt with its own outcome and says which check.
+  auto check = [&](const v1::Verification& v, v1::Outcome failed,
+                   const char* kind) -> std::optional<std::pair<v1::Outcome, std::string>> {
+    auto run = run_subprocess(verification_spec(v, timeout, env), cancel);
+    auto outcome = exec_outcome(run);
+    if (outcome.outcome == v1::OUTCOME_SUCCEEDED) return std::nullopt;
+    auto name = v.name().empty() ? v.argv(0) : v.name();
+    auto why = std::string{kind} + " '" + name + "' failed: " + outcome.error;
+    bool cut = outcome.outcome == v1::OUTCOME_CANCELLED || outcome.outcome == v1::OUTCOME_TIMED_OUT;
+    return std::make_pair(cut ? outcome.outcome : failed, why);
+  };
+  for (const auto& v : story.preconditions())
+    if (auto failed = check(v, v1::OUTCOME_PRECONDITION_FAILED, "precondition"))
+      return report(failed->first, nullptr, "", failed->second);
+  auto run = run_subprocess(exec_spec(story.exec(), timeout, env), cancel);
+  auto outcome = exec_outcome(run);
+  if (outcome.outcome == v1::OUTCOME_SUCCEEDED)
+    for (const auto& v : story.postconditions())
+      if (auto failed = check(v, v1::OUTCOME_POSTCONDITION_FAILED, "postcondition"))
+        return report(failed->first, &run, std::move(outcome.output), failed->second);
+  return report(outcome.outcome, &run, std::move(outcome.output), std::move(outcome.error));
 }
 
 }  // namespace rad

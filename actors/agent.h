@@ -1,29 +1,40 @@
 // Agent: runs one attempt of one story through its driver and sends exactly
 // one StoryResult to its AgentHost, then stops. An attempt longer than the
 // story's timeout_ms (0: none; the coordinator fills in its default) ends
-// TIMED_OUT when the timeout passes. Only the mock driver exists so
-// far; stories of other drivers run as a zero-length mock until agents.use_real
-// and the exec and llm drivers arrive (issue [3]).
+// TIMED_OUT when the timeout passes. With agents.use_real, an exec story runs
+// its preconditions, its command and its postconditions as subprocesses on a
+// thread of its own (exec_agent); llm stories run as mocks until their driver
+// arrives.
 #pragma once
 
 #include <caf/event_based_actor.hpp>
 #include <memory>
 
+#include "actors/drivers/subprocess.h"
 #include "rad/v1/cluster.pb.h"
 
 namespace rad {
 
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 
-struct AgentIdentity {
+// What an agent knows of the node it runs on.
+struct AgentContext {
   std::string node_id;
   uint64_t incarnation = 0;
+  // agents.use_real: exec stories run their commands; false runs every story
+  // with the mock driver.
+  bool use_real = false;
 };
 
 // Shared, not copied: the request is read-only and an agent lives briefly.
 using SpawnRequestPtr = std::shared_ptr<const v1::SpawnRequest>;
 
 caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
-                    AgentIdentity identity);
+                    AgentContext identity);
+
+// The exec driver; spawn it detached: it blocks while its commands run. It is
+// cancelled through `cancel`, not through messages.
+caf::behavior exec_agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
+                         AgentContext context, CancelToken cancel);
 
 }  // namespace rad

@@ -61,12 +61,17 @@ void collect(Self self, v1::StoryResult result) {
   answer_drained(self);
 }
 
+void cancel_one(Self self, const AgentHostState::Running& running) {
+  if (running.cancel) running.cancel->cancel();
+  self->send(running.agent, cancel_atom::value);
+}
+
 void cancel_matching(Self self, const v1::CancelRequest& c) {
-  for (const auto& [key, agent] : self->state.running) {
+  for (const auto& [key, running] : self->state.running) {
     bool story_matches = c.story_ids().empty() ||
                          std::find(c.story_ids().begin(), c.story_ids().end(), std::get<1>(key)) !=
                              c.story_ids().end();
-    if (std::get<0>(key) == c.run_id() && story_matches) self->send(agent, cancel_atom::value);
+    if (std::get<0>(key) == c.run_id() && story_matches) cancel_one(self, running);
   }
 }
 
@@ -97,16 +102,23 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
     }
     d->set_accepted(true);
     st.sinks[request.run_id()] = sink;
-    st.running.emplace(std::move(key),
-                       self->spawn(agent, std::make_shared<const v1::SpawnRequest>(request),
-                                   caf::actor{self}, st.identity));
+    auto shared = std::make_shared<const v1::SpawnRequest>(request);
+    if (st.identity.use_real && request.story().has_exec()) {
+      CancelToken cancel;
+      auto a =
+          self->spawn<caf::detached>(exec_agent, shared, caf::actor{self}, st.identity, cancel);
+      st.running.emplace(std::move(key), AgentHostState::Running{a, cancel});
+    } else {
+      auto a = self->spawn(agent, shared, caf::actor{self}, st.identity);
+      st.running.emplace(std::move(key), AgentHostState::Running{a, std::nullopt});
+    }
   }
   return reply;
 }
 
 }  // namespace
 
-caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentIdentity identity,
+caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext identity,
                          uint32_t max_agents) {
   self->state.identity = std::move(identity);
   guard_against_peers(self, logger("agents"));
@@ -128,7 +140,7 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentIdentit
       [=](running_atom) { return static_cast<uint32_t>(self->state.running.size()); },
       [=](drain_atom) { return drain(self); },
       [=](cancel_atom) {
-        for (const auto& entry : self->state.running) self->send(entry.second, cancel_atom::value);
+        for (const auto& entry : self->state.running) cancel_one(self, entry.second);
         return drain(self);
       },
   };

@@ -16,6 +16,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -34,10 +35,14 @@ using running_atom = caf::atom_constant<caf::atom("running")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 struct AgentHostState {
-  AgentIdentity identity;
+  AgentContext identity;
   uint32_t max_agents = 0;
+  struct Running {
+    caf::actor agent;
+    std::optional<CancelToken> cancel;  // exec agents block: they are cancelled through it
+  };
   // run id, story id, attempt -> agent
-  std::map<std::tuple<std::string, std::string, uint32_t>, caf::actor> running;
+  std::map<std::tuple<std::string, std::string, uint32_t>, Running> running;
   // Where each run's results go: the actor that asked for its spawns.
   std::map<std::string, caf::actor> sinks;
   std::map<caf::actor, v1::ResultBatch> pending;
@@ -48,7 +53,7 @@ struct AgentHostState {
   static inline const char* name = "rad.agent_host";
 };
 
-caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentIdentity identity,
+caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext identity,
                          uint32_t max_agents);
 
 }  // namespace rad

@@ -90,7 +90,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
                            [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
   if (config.role() != "coordinator")
     options.agent_host = node->system_->spawn(
-        agent_host, AgentIdentity{node->info_.node_id(), node->info_.incarnation()},
+        agent_host,
+        AgentContext{node->info_.node_id(), node->info_.incarnation(), config.agents().use_real()},
         config.agents().max_agents());
   if (config.role() != "worker") {
     options.dispatcher = node->system_->spawn(dispatcher, DispatcherOptions{});

@@ -75,9 +75,9 @@ Round run_round(const std::string& api, int stories, int round) {
     return {};
   }
   using google::protobuf::util::TimeUtil;
-  double server =
-      static_cast<double>(TimeUtil::DurationToMicroseconds(status.finished_at() - status.started_at())) /
-      1e6;
+  double server = static_cast<double>(TimeUtil::DurationToMicroseconds(status.finished_at() -
+                                                                       status.started_at())) /
+                  1e6;
   std::fprintf(stderr, "submit %.0f ms, run %.0f ms on the coordinator, %.0f ms in all\n",
                std::chrono::duration<double, std::milli>(submitted - start).count(), server * 1e3,
                seconds * 1e3);
@@ -118,14 +118,16 @@ int main(int argc, char** argv) {
     client.push_back(r.client_rate);
     server.push_back(r.server_rate);
     bare.push_back(rad::bench::bare_caf_spawn_rate(stories, policy));
-    std::printf("round %d: rad %.0f stories/s end to end (%.0f/s start to finish on the "
-                "coordinator), bare CAF %.0f actors/s\n",
-                round + 1, client.back(), server.back(), bare.back());
+    std::printf(
+        "round %d: rad %.0f stories/s end to end (%.0f/s start to finish on the "
+        "coordinator), bare CAF %.0f actors/s\n",
+        round + 1, client.back(), server.back(), bare.back());
   }
   double c = median(client), s = median(server), b = median(bare);
-  std::printf("median of %d: rad %.0f stories/s end to end (%.0f/s on the coordinator), bare CAF "
-              "%.0f actors/s, ratio %.2f\n",
-              repeat, c, s, b, c / b);
+  std::printf(
+      "median of %d: rad %.0f stories/s end to end (%.0f/s on the coordinator), bare CAF "
+      "%.0f actors/s, ratio %.2f\n",
+      repeat, c, s, b, c / b);
   long alarms = cluster.false_alarms();
   std::printf("false alarms (suspect or down) during the run: %ld\n", alarms);
   return alarms == 0 ? 0 : 1;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
 #include "tests/support/cluster.h"
@@ -13,10 +16,13 @@ namespace {
 
 class Runs : public ClusterFixture {
  protected:
+  // The environment of every node.
+  virtual std::map<std::string, std::string> node_env() { return {}; }
+
   void SetUp() override {
-    coordinator();
-    start({"w1"});
-    start({"w2"});
+    start({"coord", "coordinator", node_env()});
+    start({"w1", "worker", node_env()});
+    start({"w2", "worker", node_env()});
     expect_log("coord", kThreeUp);
   }
 
@@ -63,6 +69,15 @@ class Runs : public ClusterFixture {
                     story.state() == v1::STORY_STATE_DEAD ||
                     story.state() == v1::STORY_STATE_CANCELLED)
             << story.ShortDebugString();
+  }
+
+  // Asks again until `value()` is `expected` or 10 s pass.
+  template <class F>
+  static bool eventually_equal(F value, int expected) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline)
+      if (value() == expected) return true;
+    return false;
   }
 
   int plans_ = 0;
@@ -149,6 +164,75 @@ TEST_F(Runs, AKilledWorkerMidRunLeavesEveryStoryTerminalExactlyOnce) {
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
   EXPECT_EQ(s.counts().succeeded(), 60u);
   expect_all_terminal(s);
+}
+
+// agents.use_real: exec stories run their commands.
+class ExecRuns : public Runs {
+ protected:
+  std::map<std::string, std::string> node_env() override {
+    return {{"RAD_USE_REAL_AGENTS", "true"}};
+  }
+};
+
+TEST_F(ExecRuns, CommandsAndTheirChecksDecideTheOutcome) {
+  auto marker = dir_.path() + "/made-by-story";
+  auto run_id = submit(R"({"name":"exec","waves":[{"name":"w","continueOnError":true,"stories":[
+    {"id":"ok","exec":{"argv":["touch",")" +
+                       marker + R"("]},
+     "postconditions":[{"name":"marker exists","argv":["test","-e",")" +
+                       marker + R"("]}]},
+    {"id":"exit3","maxAttempts":1,"exec":{"argv":["sh","-c","echo out; exit 3"]}},
+    {"id":"pre","maxAttempts":1,"preconditions":[{"name":"never","argv":["false"]}],
+     "exec":{"argv":["true"]}},
+    {"id":"post","maxAttempts":1,"postconditions":[{"argv":["test","-e","/nonexistent"]}],
+     "exec":{"argv":["true"]}},
+    {"id":"slow","maxAttempts":1,"timeoutMs":200,"exec":{"argv":["sleep","30"]}}]}]})");
+  auto s = await_end(run_id);
+  expect_all_terminal(s);
+  std::map<std::string, v1::StoryStatus> by_id;
+  for (const auto& story : s.waves(0).stories()) by_id[story.id()] = story;
+  EXPECT_EQ(by_id["ok"].state(), v1::STORY_STATE_SUCCEEDED) << by_id["ok"].ShortDebugString();
+  EXPECT_EQ(by_id["exit3"].state(), v1::STORY_STATE_DEAD);
+  EXPECT_EQ(by_id["exit3"].last_error(), "exit code 3 (attempt 1 of 1)");
+  EXPECT_EQ(by_id["pre"].last_error(), "precondition 'never' failed: exit code 1 (attempt 1 of 1)");
+  EXPECT_EQ(by_id["post"].last_error(),
+            "postcondition 'test' failed: exit code 1 (attempt 1 of 1)");
+  EXPECT_EQ(by_id["slow"].last_error(), "timed out after 200 ms (attempt 1 of 1)");
+}
+
+// Processes whose command line is exactly `argv`.
+int processes_running(const std::vector<std::string>& argv) {
+  std::string wanted;
+  for (const auto& a : argv) wanted += a + '\0';
+  int n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator{"/proc"}) {
+    std::ifstream in{entry.path() / "cmdline", std::ios::binary};
+    std::string cmdline{std::istreambuf_iterator<char>{in}, {}};
+    n += cmdline == wanted;
+  }
+  return n;
+}
+
+TEST_F(ExecRuns, CancelKillsRunningCommandsWithinASecond) {
+  // A sleep of a length no other test uses, so that its processes can be counted.
+  const std::vector<std::string> sleeper{"sleep", "59.125"};
+  auto a = dir_.path() + "/a-started", b = dir_.path() + "/b-started";
+  auto run_id = submit(R"({"name":"sleepers","waves":[{"name":"w","stories":[
+    {"id":"a","exec":{"argv":["sh","-c","touch )" +
+                       a + R"(; exec sleep 59.125"]}},
+    {"id":"b","exec":{"argv":["sh","-c","touch )" +
+                       b + R"(; exec sleep 59.125"]}}]}]})");
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!(std::filesystem::exists(a) && std::filesystem::exists(b)))
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the commands never started";
+  ASSERT_TRUE(eventually_equal([&] { return processes_running(sleeper); }, 2));
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(radctl({"cancel", run_id}).exit_code, 0);
+  auto s = await_end(run_id, 5s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_CANCELLED);
+  EXPECT_EQ(s.counts().cancelled(), 2u);
+  EXPECT_EQ(processes_running(sleeper), 0) << "cancel kills the commands";
 }
 
 }  // namespace

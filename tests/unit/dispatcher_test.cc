@@ -36,7 +36,7 @@ class DispatcherTest : public ::testing::Test {
     std::vector<std::string> ids;
     for (size_t i = 0; i < limits.size(); ++i) {
       ids.push_back("n" + std::to_string(i));
-      hosts_.push_back(system_.spawn(agent_host, AgentIdentity{ids.back(), 1}, limits[i]));
+      hosts_.push_back(system_.spawn(agent_host, AgentContext{ids.back(), 1}, limits[i]));
     }
     caf::anon_send(dispatcher_, members_atom::value, ids, hosts_);
   }
