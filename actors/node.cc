@@ -13,6 +13,7 @@
 #include "actors/agent_host.h"
 #include "actors/cluster_api.h"
 #include "actors/dispatcher.h"
+#include "actors/health_api.h"
 #include "actors/node_agent.h"
 #include "actors/runs_api.h"
 #include "actors/supervisor.h"
@@ -116,6 +117,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->http_ = std::make_unique<HttpServer>(
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
   add_cluster_routes(*node->http_, *node->system_, node->agent_);
+  add_health_routes(*node->http_, *node->system_, node->agent_);
   if (node->supervisor_) add_run_routes(*node->http_, *node->system_, node->supervisor_);
   if (auto err = node->http_->start()) {
     node->stop();

@@ -438,6 +438,21 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         pong.mutable_trace()->set_traceparent(child_traceparent(ping.value.trace().traceparent()));
         return proto(std::move(pong));
       },
+      [=](ready_atom) {
+        auto& st = self->state;
+        if (st.draining)
+          return caf::make_message(false, std::string{"draining: takes no new agents"});
+        if (st.table)
+          return caf::make_message(
+              true,
+              "coordinator of " + std::to_string(st.table->view().members_size()) + " members");
+        if (!st.coordinator)
+          return caf::make_message(false,
+                                   std::string{st.ever_joined ? "coordinator lost; reconnecting"
+                                                              : "joining the cluster"});
+        return caf::make_message(true, "joined cluster '" + st.options.config.cluster().name() +
+                                           "', view v" + std::to_string(st.view.version()));
+      },
       [=](view_atom) {
         auto& st = self->state;
         return proto(st.table ? st.table->view() : st.view);

@@ -35,6 +35,8 @@ namespace rad {
 // Local requests to a NodeAgent.
 using view_atom = caf::atom_constant<caf::atom("view")>;    // -> Proto<MembershipView>
 using leave_atom = caf::atom_constant<caf::atom("leave")>;  // -> bool, after a graceful leave
+// -> (bool, std::string): whether the node may take work, and why (not).
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
 // Also drain_atom, cancel_atom and running_atom, answered by this node's
 // AgentHost (actors/agent_host.h); drain_atom first tells the coordinator that
 // this node drains, so that it places nothing more here.

@@ -16,6 +16,8 @@ PACKAGES=(
   # used by the integration tests to manage real processes and, as root,
   # network namespaces
   procps iproute2
+  # make demo shows a node's health
+  curl
 )
 
 missing=()

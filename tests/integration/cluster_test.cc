@@ -9,10 +9,13 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/sec.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "rad/v1/cluster.pb.h"
+#include "runtime/error.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/protocol.h"
+#include "tools/api_client.h"
 
 namespace rad::test {
 namespace {
@@ -87,6 +90,34 @@ TEST_F(Cluster, WorkersSeeTheCoordinatorGoAndReconnectWhenItReturns) {
   coordinator();
   expect_log("w1", "joined cluster 'rad'");
   expect_log("coord", R"(view v\d+: 2 members \(2 up\))");
+}
+
+TEST_F(Cluster, HealthSaysLiveAndReadyAndWhyNot) {
+  coordinator();
+  start({"w1"});
+  expect_log("w1", "joined cluster 'rad'");
+  auto url = [&](const std::string& name) {
+    return "http://127.0.0.1:" + std::to_string(ports_.at(name).http);
+  };
+  auto ready = api_request("GET", url("w1"), "/health/ready");
+  ASSERT_TRUE(ready) << error_message(ready.error());
+  auto body = nlohmann::json::parse(*ready);
+  EXPECT_EQ(body["status"], "healthy");
+  EXPECT_EQ(body["checks"]["cluster"]["status"], "healthy");
+  EXPECT_EQ(body["checks"]["process"]["status"], "healthy");
+  EXPECT_TRUE(body["checks"]["process"]["latency"].is_number());
+  EXPECT_TRUE(body["timestamp"].is_string());
+  EXPECT_TRUE(api_request("GET", url("coord"), "/health"));
+
+  node("coord").signal(SIGKILL);
+  expect_log("w1", "coordinator lost");
+  auto not_ready = api_request("GET", url("w1"), "/health/ready");
+  ASSERT_FALSE(not_ready);
+  EXPECT_NE(error_message(not_ready.error()).find("503"), std::string::npos);
+  EXPECT_NE(error_message(not_ready.error()).find("coordinator lost; reconnecting"),
+            std::string::npos)
+      << error_message(not_ready.error());
+  EXPECT_TRUE(api_request("GET", url("w1"), "/health/live")) << "alive all the same";
 }
 
 TEST_F(Cluster, ForeignNodesAreRefusedOnBothSides) {

@@ -1,0 +1,19 @@
+// Health endpoints of every node, on its --http-port:
+//   GET /health        every check; 200 when all are healthy, else 503
+//   GET /health/live   the node's actors answer (503 only when they do not)
+//   GET /health/ready  it may take work: live, and a worker is joined to its
+//                      coordinator and not draining (503 otherwise)
+// Each answers {"status":"healthy"|"unhealthy","checks":{NAME:{"status",
+// "message","latency"}},"timestamp":"ISO-8601"}, latency in milliseconds.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "runtime/http_server.h"
+
+namespace rad {
+
+void add_health_routes(HttpServer& server, caf::actor_system& system, caf::actor node_agent);
+
+}  // namespace rad
