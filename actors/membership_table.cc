@@ -124,7 +124,12 @@ MembershipTable::Heard MembershipTable::heartbeat(const v1::Heartbeat& hb, Clock
   if (!is_live(*m)) return Heard::declared_down;
   last_heard_[hb.node_id()] = now;
   *m->mutable_last_heartbeat() = now_timestamp();
-  if (hb.has_stats()) *m->mutable_stats() = hb.stats();
+  if (hb.has_stats()) {
+    // A changed admission verdict changes where work may go: a new view.
+    bool verdict_changed = !m->has_stats() || m->stats().admits() != hb.stats().admits();
+    *m->mutable_stats() = hb.stats();
+    if (verdict_changed) changed();
+  }
   if (m->state() == v1::MEMBER_STATE_SUSPECT) {
     set_state(*m, v1::MEMBER_STATE_UP, "");
     changed();

@@ -14,6 +14,7 @@
 #include "actors/cluster_api.h"
 #include "actors/dispatcher.h"
 #include "actors/health_api.h"
+#include "actors/monitor/monitor.h"
 #include "actors/node_agent.h"
 #include "actors/runs_api.h"
 #include "actors/supervisor.h"
@@ -30,6 +31,22 @@ namespace {
 // How long stop() waits for cancelled agents to report, and for the leave to
 // be acknowledged.
 constexpr auto kCancelGrace = std::chrono::seconds{5};
+
+MonitorOptions monitor_options_of(const v1::NodeConfig& config, const v1::NodeInfo& info,
+                                  caf::actor agent_host) {
+  const auto& m = config.monitor();
+  MonitorOptions o;
+  o.interval = std::chrono::milliseconds{m.sample_interval_ms()};
+  o.thresholds.max_cpu_percent = m.max_cpu_percent();
+  o.thresholds.max_memory_percent = m.max_memory_percent();
+  o.thresholds.max_processes = m.max_processes();
+  o.thresholds.max_threads = m.max_threads();
+  o.thresholds.max_agents = config.agents().max_agents();
+  o.agent_host = std::move(agent_host);
+  o.node_id = info.node_id();
+  o.incarnation = info.incarnation();
+  return o;
+}
 
 v1::Role role_of(const std::string& role) {
   if (role == "coordinator") return v1::ROLE_COORDINATOR;
@@ -102,7 +119,13 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   }
   node->agent_host_ = options.agent_host;
   node->dispatcher_ = options.dispatcher;
+  // The Monitor needs the NodeAgent to report to, and the NodeAgent the Monitor
+  // to tell its samples from a peer's: the Monitor's first report waits for both.
+  auto monitor_options = monitor_options_of(config, node->info_, options.agent_host);
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
+  monitor_options.subscriber = node->agent_;
+  node->monitor_ = node->system_->spawn(node_monitor, std::move(monitor_options));
+  caf::anon_send(node->agent_, monitor_atom::value, node->monitor_);
 
   auto published =
       node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
@@ -190,7 +213,7 @@ void Node::stop() {
     system_->middleman().unpublish(agent_, static_cast<uint16_t>(config_.cluster_port()));
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
     agent_ = nullptr;
-    for (auto* helper : {&supervisor_, &dispatcher_, &agent_host_}) {
+    for (auto* helper : {&monitor_, &supervisor_, &dispatcher_, &agent_host_}) {
       if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
       *helper = nullptr;
     }

@@ -92,6 +92,7 @@ v1::Heartbeat make_heartbeat(Self self) {
   hb.set_incarnation(self->state.options.info.incarnation());
   hb.set_seq(++self->state.heartbeat_seq);
   *hb.mutable_sent_at() = now_timestamp();
+  if (self->state.stats.has_sampled_at()) *hb.mutable_stats() = self->state.stats;
   return hb;
 }
 
@@ -99,9 +100,11 @@ void send_draining(Self self);
 
 // -- coordinator --------------------------------------------------------------
 
+// Up, running agents, and admitting by its Monitor's verdict.
 bool hosts_agents(const v1::Member& m) {
-  return (m.state() == v1::MEMBER_STATE_UP) &&
-         (m.node().role() == v1::ROLE_WORKER || m.node().role() == v1::ROLE_ALL);
+  return m.state() == v1::MEMBER_STATE_UP &&
+         (m.node().role() == v1::ROLE_WORKER || m.node().role() == v1::ROLE_ALL) &&
+         (!m.has_stats() || m.stats().admits());
 }
 
 // Tells the Dispatcher which nodes take agents now: up members with an AgentHost.
@@ -437,6 +440,17 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         *pong.mutable_node() = self->state.options.info;
         pong.mutable_trace()->set_traceparent(child_traceparent(ping.value.trace().traceparent()));
         return proto(std::move(pong));
+      },
+      [=](monitor_atom, const caf::actor& monitor) {
+        if (!self->state.options.monitor && monitor && monitor.node() == self->node())
+          self->state.options.monitor = monitor;
+      },
+      [=](const Proto<v1::NodeStats>& stats) {
+        auto& st = self->state;
+        if (!st.options.monitor || self->current_sender() != st.options.monitor.address()) return;
+        st.stats = stats.value;
+        // The coordinator is its own member: its samples go straight to the table.
+        if (st.table) member_heartbeat(self, make_heartbeat(self));
       },
       [=](ready_atom) {
         auto& st = self->state;

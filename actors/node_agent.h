@@ -35,6 +35,8 @@ namespace rad {
 // Local requests to a NodeAgent.
 using view_atom = caf::atom_constant<caf::atom("view")>;    // -> Proto<MembershipView>
 using leave_atom = caf::atom_constant<caf::atom("leave")>;  // -> bool, after a graceful leave
+// (monitor_atom, actor): this node's Monitor, once it is spawned; local only.
+using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 // -> (bool, std::string): whether the node may take work, and why (not).
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 // Also drain_atom, cancel_atom and running_atom, answered by this node's
@@ -54,6 +56,8 @@ struct NodeAgentOptions {
   caf::actor agent_host = nullptr;
   // The coordinator's Dispatcher; none on a worker.
   caf::actor dispatcher = nullptr;
+  // This node's Monitor, whose samples ride on the heartbeats.
+  caf::actor monitor = nullptr;
 };
 
 struct NodeAgentState {
@@ -79,6 +83,7 @@ struct NodeAgentState {
   unsigned attempt = 0;
 
   uint64_t heartbeat_seq = 0;
+  v1::NodeStats stats;  // the Monitor's latest
 
   static inline const char* name = "rad.node_agent";
 };

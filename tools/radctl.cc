@@ -109,15 +109,26 @@ int nodes(const std::string& api, bool json) {
   }
   using google::protobuf::util::TimeUtil;
   auto now = rad::now_timestamp();
-  std::printf("%-16s %-12s %-8s %-22s %-14s %7s %9s  %s\n", "NAME", "ROLE", "STATE", "ADDRESS",
-              "INCARNATION", "AGENTS", "HEARD", "REASON");
+  std::printf("%-16s %-12s %-8s %-22s %-14s %13s %5s %5s %7s  %s\n", "NAME", "ROLE", "STATE",
+              "ADDRESS", "INCARNATION", "AGENTS", "CPU%", "MEM%", "HEARD", "REASON");
   for (const auto& m : view.members()) {
     auto age = TimeUtil::DurationToMilliseconds(now - m.last_heartbeat());
-    std::printf("%-16s %-12s %-8s %-22s %-14llu %7u %7.1fs  %s\n", m.node().name().c_str(),
-                role_name(m.node().role()).c_str(), member_state(m.state()).c_str(),
-                m.node().address().c_str(), static_cast<unsigned long long>(m.node().incarnation()),
-                m.node().capacity().max_agents(), static_cast<double>(age) / 1000.0,
-                m.reason().c_str());
+    const auto& stats = m.stats();
+    auto agents = std::to_string(stats.running_agents()) + "/" +
+                  std::to_string(m.node().capacity().max_agents());
+    double mem = stats.memory_total_bytes() > 0
+                     ? 100.0 * static_cast<double>(stats.memory_used_bytes()) /
+                           static_cast<double>(stats.memory_total_bytes())
+                     : 0;
+    // Why it is not up, or why it takes no new agents.
+    auto reason = !m.reason().empty()                ? m.reason()
+                  : m.has_stats() && !stats.admits() ? "refuses agents: " + stats.refusal()
+                                                     : std::string{};
+    std::printf("%-16s %-12s %-8s %-22s %-14llu %13s %5.0f %5.0f %6.1fs  %s\n",
+                m.node().name().c_str(), role_name(m.node().role()).c_str(),
+                member_state(m.state()).c_str(), m.node().address().c_str(),
+                static_cast<unsigned long long>(m.node().incarnation()), agents.c_str(),
+                stats.cpu_percent(), mem, static_cast<double>(age) / 1000.0, reason.c_str());
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 //
 // Messages:
 //   stats_atom -> Proto<NodeStats>, the latest sample (there is one from the start)
+// Each new sample also goes to the subscriber, if any, as Proto<NodeStats>.
 #pragma once
 
 #include <caf/event_based_actor.hpp>
@@ -31,6 +32,8 @@ struct MonitorOptions {
   caf::actor agent_host;
   std::string node_id;
   uint64_t incarnation = 0;
+  // Sent every new sample (the NodeAgent, which puts it in its heartbeats).
+  caf::actor subscriber;
 };
 
 struct MonitorState {

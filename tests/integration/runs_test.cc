@@ -166,6 +166,43 @@ TEST_F(Runs, AKilledWorkerMidRunLeavesEveryStoryTerminalExactlyOnce) {
   expect_all_terminal(s);
 }
 
+// w1's Monitor refuses new agents (memory use is always above 1%).
+class AdmissionRuns : public Runs {
+ protected:
+  void SetUp() override {
+    start({"coord", "coordinator"});
+    start({"w1", "worker", {{"RAD_MONITOR_MAX_MEMORY_PERCENT", "1"}}});
+    start({"w2"});
+    expect_log("coord", kThreeUp);
+  }
+};
+
+TEST_F(AdmissionRuns, NothingIsPlacedOnANodeWhoseMonitorRefuses) {
+  expect_log("w1", "refusing new agents: memory .* >= 1%");
+  v1::Member w1;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!(w1 = member(view_of("coord"), "w1")).has_stats() || w1.stats().admits())
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "w1's verdict never reached the view";
+  EXPECT_NE(w1.stats().refusal().find("memory"), std::string::npos);
+  EXPECT_GT(w1.stats().memory_total_bytes(), 0u);
+
+  // Four waves: their batches go round the nodes that take agents.
+  std::string waves;
+  for (int w = 0; w < 4; ++w) {
+    waves += std::string{w ? "," : ""} + R"({"name":"w)" + std::to_string(w) + R"(","stories":[)";
+    for (int i = 0; i < 5; ++i)
+      waves +=
+          std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(w * 5 + i) + R"(","mock":{}})";
+    waves += "]}";
+  }
+  auto s = await_end(submit(R"({"name":"placed","waves":[)" + waves + "]}"));
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED);
+  auto w2_id = member(view_of("coord"), "w2").node().node_id();
+  for (const auto& wave : s.waves())
+    for (const auto& story : wave.stories())
+      EXPECT_EQ(story.node_id(), w2_id) << story.id() << " ran elsewhere";
+}
+
 // agents.use_real: exec stories run their commands.
 class ExecRuns : public Runs {
  protected:
