@@ -13,6 +13,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <stdexcept>
 
 extern char** environ;
@@ -162,16 +165,31 @@ RunResult run(const ProcessOptions& options, std::chrono::milliseconds timeout) 
 }
 
 uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  // Below Linux's ephemeral range (32768-60999): a port the kernel handed out
+  // for bind(0) may next be taken as the local end of some outgoing connection
+  // before the node under test binds it. Random, so that tests running in
+  // parallel rarely try the same one; never the same twice in one process.
+  static std::mutex mutex;
+  static std::set<uint16_t> given;
+  static std::mt19937 rng{
+      static_cast<unsigned>(::getpid()) ^
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count())};
+  std::lock_guard<std::mutex> lock{mutex};
+  std::uniform_int_distribution<int> pick{20000, 32767};
+  for (;;) {
+    auto port = static_cast<uint16_t>(pick(rng));
+    if (given.count(port)) continue;
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (!free) continue;
+    given.insert(port);
+    return port;
+  }
 }
 
 TempDir::TempDir() {
