@@ -4,6 +4,7 @@
 #include "actors/drivers/mock_driver.h"
 #include "runtime/clock.h"
 #include "runtime/config.h"
+#include "runtime/error.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/trace.h"
 
@@ -41,6 +42,10 @@ caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::
     self->send(host, proto(std::move(r)));
     self->quit();
   };
+  if (request->attempt() <= story.mock().crash_first_attempts()) {
+    self->quit(make_error(Errc::internal, "mock agent crashed on purpose"));
+    return {};
+  }
   auto outcome = attempt.succeeds ? v1::OUTCOME_SUCCEEDED : v1::OUTCOME_FAILED;
   auto error = attempt.succeeds ? std::string{} : std::string{"mock attempt failed"};
   std::chrono::milliseconds timeout{story.timeout_ms()};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/clock.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
@@ -43,7 +44,9 @@ caf::result<bool> drain(Self self) {
 
 void collect(Self self, v1::StoryResult result) {
   auto& st = self->state;
-  st.running.erase({result.run_id(), result.story_id(), result.attempt()});
+  auto it = st.running.find({result.run_id(), result.story_id(), result.attempt()});
+  if (it == st.running.end()) return;  // this attempt has reported already
+  st.running.erase(it);
   auto sink = st.sinks.find(result.run_id());
   if (sink != st.sinks.end()) {
     auto& batch = st.pending[sink->second];
@@ -73,6 +76,14 @@ void cancel_matching(Self self, const v1::CancelRequest& c) {
                              c.story_ids().end();
     if (std::get<0>(key) == c.run_id() && story_matches) cancel_one(self, running);
   }
+}
+
+// An agent that stops abnormally crashed before its result: it tells the host
+// as it goes (a functor, not a monitor: agents that end well cost nothing).
+void report_crash(Self self, const caf::actor& agent, SpawnRequestPtr request) {
+  agent->attach_functor([host = caf::actor{self}, request](const caf::error& reason) {
+    if (reason) caf::anon_send(host, crashed_atom::value, proto(*request), reason);
+  });
 }
 
 v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::actor& sink) {
@@ -107,9 +118,11 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
       CancelToken cancel;
       auto a =
           self->spawn<caf::detached>(exec_agent, shared, caf::actor{self}, st.identity, cancel);
+      report_crash(self, a, shared);
       st.running.emplace(std::move(key), AgentHostState::Running{a, cancel});
     } else {
       auto a = self->spawn(agent, shared, caf::actor{self}, st.identity);
+      report_crash(self, a, shared);
       st.running.emplace(std::move(key), AgentHostState::Running{a, std::nullopt});
     }
   }
@@ -122,6 +135,7 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
                          uint32_t max_agents) {
   self->state.identity = std::move(identity);
   guard_against_peers(self, logger("agents"));
+
   self->state.max_agents = max_agents;
   return {
       [=](const Proto<v1::SpawnBatch>& batch) {
@@ -136,6 +150,23 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
       [=](flush_atom) {
         self->state.flush_scheduled = false;
         flush(self);
+      },
+      [=](crashed_atom, const Proto<v1::SpawnRequest>& crashed, const caf::error& reason) {
+        const auto* request = &crashed.value;
+        auto& st = self->state;
+        auto why = self->system().render(reason);
+        logger("agents")->warn("agent of story {} attempt {} of run {} crashed: {}",
+                               request->story().id(), request->attempt(), request->run_id(), why);
+        v1::StoryResult r;
+        r.set_run_id(request->run_id());
+        r.set_story_id(request->story().id());
+        r.set_attempt(request->attempt());
+        r.set_outcome(v1::OUTCOME_FAILED);
+        r.set_error("agent crashed: " + why);
+        r.set_node_id(st.identity.node_id);
+        r.set_node_incarnation(st.identity.incarnation);
+        *r.mutable_finished_at() = now_timestamp();
+        collect(self, std::move(r));
       },
       [=](running_atom) { return static_cast<uint32_t>(self->state.running.size()); },
       [=](drain_atom) { return drain(self); },

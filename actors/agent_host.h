@@ -33,6 +33,8 @@ inline constexpr int kMaxResultsPerBatch = 1024;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using running_atom = caf::atom_constant<caf::atom("running")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+// (crashed_atom, request, reason): local, from a crashing agent.
+using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 
 struct AgentHostState {
   AgentContext identity;

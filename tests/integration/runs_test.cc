@@ -107,6 +107,24 @@ TEST_F(Runs, AStoryThatFailsTwiceThenSucceedsIsRetriedWithBackoff) {
   EXPECT_EQ(s.waves(0).stories(0).state(), v1::STORY_STATE_SUCCEEDED);
 }
 
+TEST_F(Runs, CrashedAgentsAreFailedAttemptsRetriedByPolicy) {
+  auto run_id = submit(R"({"name":"crashy","waves":[{"name":"w","continueOnError":true,"stories":[
+    {"id":"recovers","backoff":{"initialMs":20},"mock":{"crashFirstAttempts":2}},
+    {"id":"gives-up","maxAttempts":2,"backoff":{"initialMs":20},"mock":{"crashFirstAttempts":5}},
+    {"id":"bystander","mock":{"durationMs":50}}]}]})");
+  auto s = await_end(run_id);
+  expect_all_terminal(s);
+  std::map<std::string, v1::StoryStatus> by_id;
+  for (const auto& story : s.waves(0).stories()) by_id[story.id()] = story;
+  EXPECT_EQ(by_id["recovers"].state(), v1::STORY_STATE_SUCCEEDED);
+  EXPECT_EQ(by_id["recovers"].attempts(), 3u);
+  EXPECT_EQ(by_id["gives-up"].state(), v1::STORY_STATE_DEAD);
+  EXPECT_NE(by_id["gives-up"].last_error().find("agent crashed: "), std::string::npos)
+      << by_id["gives-up"].last_error();
+  EXPECT_NE(by_id["gives-up"].last_error().find("(attempt 2 of 2)"), std::string::npos);
+  EXPECT_EQ(by_id["bystander"].state(), v1::STORY_STATE_SUCCEEDED) << "a crash touches no other";
+}
+
 TEST_F(Runs, ATimedOutStoryIsDeadAndTheRunFailsWithExitOne) {
   auto path = dir_.file("slow.json", R"({"name":"slow","waves":[{"name":"w","stories":[
     {"id":"slow","timeoutMs":100,"maxAttempts":1,"mock":{"durationMs":60000}}]},
