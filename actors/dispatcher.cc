@@ -282,6 +282,19 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         }
         pump(self);
       },
+      [=](resink_atom, const std::string& run_id) {
+        // Keys order by run first: the run's requests are one range.
+        auto sink = caf::actor_cast<caf::actor>(self->current_sender());
+        std::vector<std::string> open;
+        auto& pending = self->state.pending;
+        for (auto it = pending.lower_bound({run_id, "", 0});
+             it != pending.end() && std::get<0>(it->first) == run_id; ++it) {
+          if (!it->second.sink) continue;
+          it->second.sink = sink;
+          open.push_back(std::get<1>(it->first));
+        }
+        return open;
+      },
       [=](const Proto<v1::CancelRequest>& request) {
         cancel(self, request.value);
         flush_outbox(self);

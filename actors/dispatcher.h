@@ -36,6 +36,9 @@ using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
 // a synthetic one: refused, node lost, cancelled) goes to the sender, in
 // Proto<ResultBatch> messages. No answer.
 using place_atom = caf::atom_constant<caf::atom("place")>;
+// (resink_atom, run id) -> std::vector<std::string>: the sender takes over the
+// run's requests still open; the answer lists their story ids.
+using resink_atom = caf::atom_constant<caf::atom("resink")>;
 // (members_atom, node ids, their NodeAgents): the nodes that host agents, from NodeAgent.
 using members_atom = caf::atom_constant<caf::atom("members")>;
 // (node_lost_atom, node id): a member is down; what it accepted will not report.

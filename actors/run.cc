@@ -4,6 +4,7 @@
 
 #include "actors/agent.h"
 #include "actors/dispatcher.h"
+#include "runtime/logging.h"
 #include "runtime/proto_bridge.h"
 
 namespace rad {
@@ -35,14 +36,30 @@ void finish_if_over(Self self) {
 }  // namespace
 
 caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
-                        caf::actor dispatcher, caf::actor supervisor) {
+                        caf::actor dispatcher, caf::actor supervisor, bool restarted) {
   auto& st = self->state;
   // The Supervisor made the RunState; from here on only this actor touches it.
   st.run = std::move(run);
   st.dispatcher = std::move(dispatcher);
   st.supervisor = std::move(supervisor);
-  place_ready(self);
-  finish_if_over(self);
+  if (restarted) {
+    self->request(st.dispatcher, std::chrono::seconds{30}, resink_atom::value, st.run->run_id())
+        .then(
+            [=](const std::vector<std::string>& open) {
+              auto lost = self->state.run->adopt(open, RunState::Clock::now());
+              logger("supervisor")
+                  ->info(
+                      "run {}: restarted actor took over {} open requests; {} results lost with "
+                      "the old one get new attempts",
+                      self->state.run->run_id(), open.size(), lost);
+              place_ready(self);
+              finish_if_over(self);
+            },
+            [=](caf::error& err) { self->quit(std::move(err)); });
+  } else {
+    place_ready(self);
+    finish_if_over(self);
+  }
   return {
       [=](const Proto<v1::ResultBatch>& batch) {
         auto& st = self->state;

@@ -32,7 +32,9 @@ struct RunActorState {
   static inline const char* name = "rad.run";
 };
 
+// `restarted`: a previous Run actor of this run crashed; this one takes over
+// its open requests at the Dispatcher first.
 caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
-                        caf::actor dispatcher, caf::actor supervisor);
+                        caf::actor dispatcher, caf::actor supervisor, bool restarted);
 
 }  // namespace rad

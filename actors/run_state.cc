@@ -1,5 +1,7 @@
 #include "actors/run_state.h"
 
+#include <unordered_set>
+
 #include "actors/backoff.h"
 #include "runtime/clock.h"
 #include "runtime/trace.h"
@@ -150,6 +152,32 @@ void RunState::retry_due(size_t i) {
   }
   s.state = v1::STORY_STATE_PENDING;
   waves_[static_cast<size_t>(s.wave)].ready.push_back(i);
+}
+
+size_t RunState::adopt(const std::vector<std::string>& still_open, Clock::time_point now) {
+  std::unordered_set<std::string> open(still_open.begin(), still_open.end());
+  std::vector<v1::StoryResult> lost;
+  for (const auto& s : stories_) {
+    bool placed = s.state == v1::STORY_STATE_SCHEDULED || s.state == v1::STORY_STATE_RUNNING;
+    if (!placed || open.count(s.spec->id())) continue;
+    v1::StoryResult r;
+    r.set_story_id(s.spec->id());
+    r.set_attempt(s.attempt);
+    r.set_outcome(v1::OUTCOME_NODE_LOST);
+    r.set_error("result lost with a crashed run actor");
+    lost.push_back(std::move(r));
+  }
+  for (const auto& r : lost) on_result(r, now, 0.5);
+  return lost.size();
+}
+
+void RunState::abandon(const std::string& reason, Clock::time_point now) {
+  for (size_t i = 0; i < stories_.size(); ++i)
+    if (!terminal(stories_[i].state)) finish_story(i, v1::STORY_STATE_CANCELLED, reason, now);
+  in_flight_ = 0;
+  error_ = reason;
+  state_ = v1::RUN_STATE_FAILED;
+  finished_at_ = to_timestamp(now);
 }
 
 bool RunState::cancel(const std::string& reason, Clock::time_point now) {

@@ -65,10 +65,19 @@ class RunState {
   // A story's backoff is over: it may be placed again.
   void retry_due(size_t story);
 
+  // After the actor driving this run crashed: placed stories whose requests
+  // are no longer open (their results went to the dead actor) get a new
+  // attempt, as if their node was lost. Returns how many.
+  size_t adopt(const std::vector<std::string>& still_open, Clock::time_point now);
+
   // Cancels the run: stories not yet placed are CANCELLED at once; placed ones
   // are when their agents report. True when nothing is placed any more.
   bool cancel(const std::string& reason, Clock::time_point now);
   bool cancelling() const { return cancelling_; }
+
+  // Gives the run up: it FAILED with `reason`, and every story not yet
+  // terminal is CANCELLED. For a run whose actor cannot go on.
+  void abandon(const std::string& reason, Clock::time_point now);
 
   // Stories placed and not yet reported.
   size_t in_flight() const { return in_flight_; }

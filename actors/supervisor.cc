@@ -34,6 +34,7 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
   auto it = st.runs.find(run_id);
   if (it == st.runs.end() || it->second.final) return;
   it->second.actor = nullptr;
+  it->second.state.reset();
   it->second.final = std::move(status);
   st.finished_order.emplace(it->second.seq, run_id);
   while (st.finished_order.size() > st.options.max_finished_runs) {
@@ -48,11 +49,11 @@ caf::result<std::string> submit(Self self, const v1::Plan& plan) {
   auto run_id = new_run_id(self);
   auto options = st.options.run;
   options.traceparent = new_traceparent();
-  auto run = std::make_shared<RunState>(run_id, plan, options);
   auto& entry = st.runs[run_id];
   entry.seq = st.next_seq++;
   entry.plan_name = plan.name();
-  entry.actor = self->spawn(run_actor, std::move(run), st.dispatcher, caf::actor{self});
+  entry.state = std::make_shared<RunState>(run_id, plan, options);
+  entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, false);
   self->monitor(entry.actor);
   int stories = 0;
   for (const auto& w : plan.waves()) stories += w.stories_size();
@@ -75,18 +76,32 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
     auto& st = self->state;
     for (auto& [run_id, entry] : st.runs) {
       if (!entry.actor || entry.actor.address() != dm.source) continue;
-      if (!entry.final) {
-        // Crashed before it reported: this run fails, no other is touched.
-        auto why = "run actor crashed: " + self->system().render(dm.reason);
-        st.log->error("run {}: {}", run_id, why);
-        v1::RunStatus status;
-        status.set_run_id(run_id);
-        status.set_plan_name(entry.plan_name);
-        status.set_state(v1::RUN_STATE_FAILED);
-        status.set_error(why);
-        std::string id = run_id;
-        remember_final(self, id, std::move(status));
+      if (entry.final || !dm.reason) return;  // it ended after reporting
+      auto why = self->system().render(dm.reason);
+      auto now = std::chrono::steady_clock::now();
+      while (!entry.restarts.empty() && now - entry.restarts.front() > st.options.restart_window)
+        entry.restarts.pop_front();
+      if (entry.restarts.size() < st.options.max_restarts) {
+        entry.restarts.push_back(now);
+        st.log->warn(
+            "run {}: run actor crashed ({}); restarted ({} of {} within {} s)", run_id, why,
+            entry.restarts.size(), st.options.max_restarts,
+            std::chrono::duration_cast<std::chrono::seconds>(st.options.restart_window).count());
+        entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, true);
+        self->monitor(entry.actor);
+        return;
       }
+      // Beyond the restart intensity: this run fails, no other is touched.
+      auto reason = "run actor crashed " + std::to_string(entry.restarts.size() + 1) +
+                    " times within the restart window; last: " + why;
+      st.log->error("run {}: {}", run_id, reason);
+      entry.state->abandon(reason, RunState::Clock::now());
+      v1::CancelRequest cancel;  // its agents stop: nobody would take their results
+      cancel.set_run_id(run_id);
+      cancel.set_reason(reason);
+      self->send(st.dispatcher, proto(std::move(cancel)));
+      std::string id = run_id;
+      remember_final(self, id, entry.state->status(true));
       return;
     }
   });
@@ -111,6 +126,12 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
         self->state.log->info("run {}: cancel requested", run_id);
         self->send(it->second.actor, cancel_atom::value, std::string{"cancelled by request"});
         return self->delegate(it->second.actor, status_atom::value, false);
+      },
+      [=](kill_run_atom, const std::string& run_id) {
+        auto it = self->state.runs.find(run_id);
+        if (it == self->state.runs.end() || !it->second.actor) return false;
+        self->send_exit(it->second.actor, caf::exit_reason::kill);
+        return true;
       },
       [=](list_atom) {
         auto& st = self->state;

@@ -1,8 +1,9 @@
 // Supervisor (coordinator): owns runs. It validates a submitted plan, starts
 // one Run actor per run and watches it; a finished run's status is kept for
-// status queries. A Run that crashes fails its own run with the reason and
-// touches no other run. (Restarting it by policy needs its state from the
-// checkpoint store, issue [4].)
+// status queries. A Run actor that crashes is restarted one-for-one on the
+// run's state, which the Supervisor holds, at most max_restarts times within
+// restart_window; beyond that its run fails with the reason. No other run is
+// touched.
 //
 // Messages:
 //   (submit_atom, Proto<Plan>)          -> std::string run id | error (invalid_input:
@@ -10,10 +11,14 @@
 //   (status_atom, run id, with_stories) -> Proto<RunStatus> | error (not_found)
 //   (cancel_atom, run id)               -> Proto<RunStatus> | error (not_found)
 //   (list_atom)                         -> Proto<RunList>: summaries, newest first
+//   (kill_run_atom, run id)             -> bool: kills the Run actor as a crash would
+//                                          (for chaos and tests)
 #pragma once
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,19 +37,25 @@ namespace rad {
 
 using submit_atom = caf::atom_constant<caf::atom("submit")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
+using kill_run_atom = caf::atom_constant<caf::atom("killrun")>;
 
 struct SupervisorOptions {
   RunOptions run;
   PlanLimits limits;
   // Finished runs whose status is kept; the oldest are forgotten first.
   size_t max_finished_runs = 1000;
+  // Restarts of one run's actor allowed within restart_window.
+  size_t max_restarts = 3;
+  std::chrono::milliseconds restart_window{60000};
 };
 
 struct SupervisorState {
   struct Entry {
-    caf::actor actor;                    // while it runs
-    std::optional<v1::RunStatus> final;  // once it is over
-    uint64_t seq = 0;                    // submission order
+    caf::actor actor;                 // while it runs
+    std::shared_ptr<RunState> state;  // while it runs: a restarted actor goes on from it
+    std::deque<std::chrono::steady_clock::time_point> restarts;  // within the window
+    std::optional<v1::RunStatus> final;                          // once it is over
+    uint64_t seq = 0;                                            // submission order
     std::string plan_name;
   };
   SupervisorOptions options;

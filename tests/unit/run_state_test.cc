@@ -179,6 +179,33 @@ TEST_F(RunStateTest, CancelEndsPendingStoriesAtOnceAndPlacedOnesWhenTheyReport) 
   EXPECT_EQ(run->status(false).error(), "cancelled by user");
 }
 
+TEST_F(RunStateTest, AdoptionGivesStoriesWhoseResultsWereLostANewAttempt) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","maxAttempts":1,"mock":{}},{"id":"b","mock":{}},{"id":"c","mock":{}}]}]})"));
+  EXPECT_THAT(ready(), ElementsAre("a#1", "b#1", "c#1"));
+  report("c", 1, v1::OUTCOME_SUCCEEDED);  // reached the old actor before it died
+  EXPECT_EQ(run->adopt({"b"}, now), 1u) << "a's result was lost; b is still open";
+  EXPECT_THAT(ready(), ElementsAre("a#2")) << "a new attempt, not counted against maxAttempts";
+  EXPECT_FALSE(report("a", 1, v1::OUTCOME_SUCCEEDED).applied) << "the lost attempt is over";
+  report("a", 2, v1::OUTCOME_SUCCEEDED);
+  report("b", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_SUCCEEDED);
+}
+
+TEST_F(RunStateTest, AbandonEndsEveryOpenStory) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","mock":{}},{"id":"b","mock":{}}]},{"name":"x","stories":[{"id":"c","mock":{}}]}]})"));
+  ready();
+  report("a", 1, v1::OUTCOME_SUCCEEDED);
+  run->abandon("gave up", now);
+  auto s = run->status(false);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_FAILED);
+  EXPECT_EQ(s.error(), "gave up");
+  EXPECT_EQ(s.counts().succeeded(), 1u);
+  EXPECT_EQ(s.counts().cancelled(), 2u);
+  EXPECT_EQ(run->in_flight(), 0u);
+}
+
 TEST_F(RunStateTest, ALongChainOfDependentsDiesWithoutDeepRecursion) {
   v1::Plan plan;
   plan.set_name("chain");

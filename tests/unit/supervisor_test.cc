@@ -1,0 +1,128 @@
+// The Supervisor, Run actors, Dispatcher and AgentHosts in one actor system:
+// a crashed Run actor is restarted on its run's state; past the restart
+// intensity its run fails, and other runs go on.
+#include "actors/supervisor.h"
+
+#include <gtest/gtest.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/agent_host.h"
+#include "actors/dispatcher.h"
+#include "runtime/error.h"
+#include "runtime/proto_bridge.h"
+#include "runtime/system_config.h"
+
+namespace rad {
+namespace {
+
+using namespace std::chrono_literals;
+
+v1::Plan plan_of(const std::string& name, int stories, uint64_t duration_ms) {
+  v1::Plan plan;
+  plan.set_name(name);
+  auto* wave = plan.add_waves();
+  wave->set_name("w");
+  for (int i = 0; i < stories; ++i) {
+    auto* s = wave->add_stories();
+    s->set_id("s" + std::to_string(i));
+    s->mutable_mock()->set_duration_ms(duration_ms);
+  }
+  return plan;
+}
+
+class SupervisorTest : public ::testing::Test {
+ protected:
+  SupervisorTest() {
+    dispatcher_ = system_.spawn(dispatcher, DispatcherOptions{});
+    std::vector<std::string> ids{"n1", "n2"};
+    for (const auto& id : ids)
+      hosts_.push_back(system_.spawn(agent_host, AgentContext{id, 1}, 100000u));
+    caf::anon_send(dispatcher_, members_atom::value, ids, hosts_);
+    SupervisorOptions options;
+    options.max_restarts = 2;
+    supervisor_ = system_.spawn(supervisor, options, dispatcher_);
+  }
+
+  ~SupervisorTest() override {
+    for (auto& a : hosts_) self_->send_exit(a, caf::exit_reason::user_shutdown);
+    self_->send_exit(dispatcher_, caf::exit_reason::user_shutdown);
+    self_->send_exit(supervisor_, caf::exit_reason::user_shutdown);
+  }
+
+  std::string submit(const v1::Plan& plan) {
+    std::string id;
+    self_->request(supervisor_, 5s, submit_atom::value, proto(plan))
+        .receive([&](const std::string& run_id) { id = run_id; },
+                 [&](const caf::error& err) { ADD_FAILURE() << error_message(err); });
+    return id;
+  }
+
+  // The status, once its Run actor answers again (after a restart) or the run is over.
+  std::optional<v1::RunStatus> status(const std::string& run_id) {
+    std::optional<v1::RunStatus> out;
+    self_->request(supervisor_, 5s, status_atom::value, run_id, true)
+        .receive([&](const Proto<v1::RunStatus>& s) { out = s.value; },
+                 [&](const caf::error&) {});
+    return out;
+  }
+
+  v1::RunStatus await_end(const std::string& run_id) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    std::optional<v1::RunStatus> s;
+    while (std::chrono::steady_clock::now() < deadline)
+      if ((s = status(run_id)) && s->has_finished_at()) return *s;
+    ADD_FAILURE() << "run " << run_id << " did not end";
+    return s.value_or(v1::RunStatus{});
+  }
+
+  // Kills the run's actor, then waits until its successor answers.
+  void crash(const std::string& run_id) {
+    bool killed = false;
+    self_->request(supervisor_, 5s, kill_run_atom::value, run_id)
+        .receive([&](bool k) { killed = k; }, [&](const caf::error&) {});
+    ASSERT_TRUE(killed);
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!status(run_id)) ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+  }
+
+  SystemConfig config_;
+  caf::actor_system system_{config_};
+  caf::scoped_actor self_{system_};
+  caf::actor dispatcher_, supervisor_;
+  std::vector<caf::actor> hosts_;
+};
+
+TEST_F(SupervisorTest, ACrashedRunActorIsRestartedAndEveryStoryEndsOnce) {
+  auto run_id = submit(plan_of("p", 400, 100));
+  crash(run_id);
+  crash(run_id);
+  auto s = await_end(run_id);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.error();
+  EXPECT_EQ(s.counts().succeeded(), 400u);
+  for (const auto& story : s.waves(0).stories()) EXPECT_EQ(story.state(), v1::STORY_STATE_SUCCEEDED);
+}
+
+TEST_F(SupervisorTest, PastTheRestartIntensityTheRunFailsAndOthersGoOn) {
+  auto doomed = submit(plan_of("doomed", 100, 60'000));
+  auto other = submit(plan_of("other", 50, 10));
+  crash(doomed);
+  crash(doomed);
+  bool killed = false;
+  self_->request(supervisor_, 5s, kill_run_atom::value, doomed)
+      .receive([&](bool k) { killed = k; }, [&](const caf::error&) {});
+  ASSERT_TRUE(killed);
+  auto s = await_end(doomed);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_FAILED);
+  EXPECT_NE(s.error().find("run actor crashed 3 times within the restart window"),
+            std::string::npos)
+      << s.error();
+  EXPECT_EQ(s.counts().cancelled(), 100u) << "every story ends, none is left open";
+  auto o = await_end(other);
+  EXPECT_EQ(o.state(), v1::RUN_STATE_SUCCEEDED);
+  EXPECT_EQ(o.counts().succeeded(), 50u);
+}
+
+}  // namespace
+}  // namespace rad
