@@ -67,42 +67,43 @@ caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::
   };
 }
 
-caf::behavior exec_agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
-                         AgentContext context, CancelToken cancel) {
+caf::behavior blocking_agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
+                             AgentContext context, CancelToken cancel,
+                             std::shared_ptr<BlockingDriver> driver) {
   const auto& story = request->story();
   auto env = process_environment();
   std::chrono::milliseconds timeout{story.timeout_ms()};
-  auto report = [&](v1::Outcome outcome, const SubprocessResult* run, std::string output,
-                    std::string error) {
-    auto r = result_of(*request, context, outcome);
-    if (run) r.set_exit_code(run->exit_code);
-    r.set_output(std::move(output));
-    r.set_error(std::move(error));
+  auto report = [&](const AttemptOutcome& o) {
+    auto r = result_of(*request, context, o.outcome);
+    r.set_exit_code(o.exit_code);
+    r.set_output(o.output);
+    r.set_error(o.error);
     self->send(host, proto(std::move(r)));
     self->quit();
     return caf::behavior{};
   };
   // A failing check fails the attempt with its own outcome and says which check.
   auto check = [&](const v1::Verification& v, v1::Outcome failed,
-                   const char* kind) -> std::optional<std::pair<v1::Outcome, std::string>> {
+                   const char* kind) -> std::optional<AttemptOutcome> {
     auto run = run_subprocess(verification_spec(v, timeout, env), cancel);
     auto outcome = exec_outcome(run);
     if (outcome.outcome == v1::OUTCOME_SUCCEEDED) return std::nullopt;
     auto name = v.name().empty() ? v.argv(0) : v.name();
-    auto why = std::string{kind} + " '" + name + "' failed: " + outcome.error;
     bool cut = outcome.outcome == v1::OUTCOME_CANCELLED || outcome.outcome == v1::OUTCOME_TIMED_OUT;
-    return std::make_pair(cut ? outcome.outcome : failed, why);
+    return AttemptOutcome{cut ? outcome.outcome : failed, run.exit_code, "",
+                          std::string{kind} + " '" + name + "' failed: " + outcome.error};
   };
   for (const auto& v : story.preconditions())
     if (auto failed = check(v, v1::OUTCOME_PRECONDITION_FAILED, "precondition"))
-      return report(failed->first, nullptr, "", failed->second);
-  auto run = run_subprocess(exec_spec(story.exec(), timeout, env), cancel);
-  auto outcome = exec_outcome(run);
+      return report(*failed);
+  auto outcome = driver->run(*request, cancel);
   if (outcome.outcome == v1::OUTCOME_SUCCEEDED)
     for (const auto& v : story.postconditions())
-      if (auto failed = check(v, v1::OUTCOME_POSTCONDITION_FAILED, "postcondition"))
-        return report(failed->first, &run, std::move(outcome.output), failed->second);
-  return report(outcome.outcome, &run, std::move(outcome.output), std::move(outcome.error));
+      if (auto failed = check(v, v1::OUTCOME_POSTCONDITION_FAILED, "postcondition")) {
+        failed->output = std::move(outcome.output);
+        return report(*failed);
+      }
+  return report(outcome);
 }
 
 }  // namespace rad

@@ -1,16 +1,16 @@
 // Agent: runs one attempt of one story through its driver and sends exactly
 // one StoryResult to its AgentHost, then stops. An attempt longer than the
 // story's timeout_ms (0: none; the coordinator fills in its default) ends
-// TIMED_OUT when the timeout passes. With agents.use_real, an exec story runs
-// its preconditions, its command and its postconditions as subprocesses on a
-// thread of its own (exec_agent); llm stories run as mocks until their driver
-// arrives.
+// TIMED_OUT when the timeout passes. With agents.use_real, a story of a
+// blocking driver (exec) runs its preconditions, its driver and its
+// postconditions on a thread of its own (blocking_agent); llm stories run as
+// mocks until their driver arrives.
 #pragma once
 
 #include <caf/event_based_actor.hpp>
 #include <memory>
 
-#include "actors/drivers/subprocess.h"
+#include "actors/drivers/driver.h"
 #include "rad/v1/cluster.pb.h"
 
 namespace rad {
@@ -32,9 +32,11 @@ using SpawnRequestPtr = std::shared_ptr<const v1::SpawnRequest>;
 caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
                     AgentContext identity);
 
-// The exec driver; spawn it detached: it blocks while its commands run. It is
-// cancelled through `cancel`, not through messages.
-caf::behavior exec_agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
-                         AgentContext context, CancelToken cancel);
+// An attempt of a blocking driver (actors/drivers/driver.h) between its
+// preconditions and postconditions. Spawn it detached: it blocks while it
+// works. It is cancelled through `cancel`, not through messages.
+caf::behavior blocking_agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
+                             AgentContext context, CancelToken cancel,
+                             std::shared_ptr<BlockingDriver> driver);
 
 }  // namespace rad

@@ -114,10 +114,11 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
     d->set_accepted(true);
     st.sinks[request.run_id()] = sink;
     auto shared = std::make_shared<const v1::SpawnRequest>(request);
-    if (st.identity.use_real && request.story().has_exec()) {
+    if (auto driver = blocking_driver_for(request.story(), st.identity.use_real)) {
       CancelToken cancel;
       auto a =
-          self->spawn<caf::detached>(exec_agent, shared, caf::actor{self}, st.identity, cancel);
+          self->spawn<caf::detached>(blocking_agent, shared, caf::actor{self}, st.identity, cancel,
+                                     std::shared_ptr<BlockingDriver>{std::move(driver)});
       report_crash(self, a, shared);
       st.running.emplace(std::move(key), AgentHostState::Running{a, cancel});
     } else {

@@ -63,8 +63,7 @@ class SupervisorTest : public ::testing::Test {
   std::optional<v1::RunStatus> status(const std::string& run_id) {
     std::optional<v1::RunStatus> out;
     self_->request(supervisor_, 5s, status_atom::value, run_id, true)
-        .receive([&](const Proto<v1::RunStatus>& s) { out = s.value; },
-                 [&](const caf::error&) {});
+        .receive([&](const Proto<v1::RunStatus>& s) { out = s.value; }, [&](const caf::error&) {});
     return out;
   }
 
@@ -101,7 +100,8 @@ TEST_F(SupervisorTest, ACrashedRunActorIsRestartedAndEveryStoryEndsOnce) {
   auto s = await_end(run_id);
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.error();
   EXPECT_EQ(s.counts().succeeded(), 400u);
-  for (const auto& story : s.waves(0).stories()) EXPECT_EQ(story.state(), v1::STORY_STATE_SUCCEEDED);
+  for (const auto& story : s.waves(0).stories())
+    EXPECT_EQ(story.state(), v1::STORY_STATE_SUCCEEDED);
 }
 
 TEST_F(SupervisorTest, PastTheRestartIntensityTheRunFailsAndOthersGoOn) {
