@@ -126,7 +126,9 @@ MembershipTable::Heard MembershipTable::heartbeat(const v1::Heartbeat& hb, Clock
   *m->mutable_last_heartbeat() = now_timestamp();
   if (hb.has_stats()) {
     // A changed admission verdict changes where work may go: a new view.
-    bool verdict_changed = !m->has_stats() || m->stats().admits() != hb.stats().admits();
+    // A member without stats yet counts as admitting.
+    bool admitted = !m->has_stats() || m->stats().admits();
+    bool verdict_changed = admitted != hb.stats().admits();
     *m->mutable_stats() = hb.stats();
     if (verdict_changed) changed();
   }
