@@ -13,8 +13,7 @@ class ExecCommandDriver : public BlockingDriver {
     auto result =
         run_subprocess(exec_spec(request.story().exec(), timeout, process_environment()), cancel);
     auto outcome = exec_outcome(result);
-    return {outcome.outcome, result.exit_code, std::move(outcome.output),
-            std::move(outcome.error)};
+    return {outcome.outcome, result.exit_code, std::move(outcome.output), std::move(outcome.error)};
   }
 };
 

@@ -152,5 +152,37 @@ TEST_F(MembershipTableTest, LeaveIsLeftNotDown) {
   EXPECT_EQ(state_of(w), v1::MEMBER_STATE_LEFT);
 }
 
+TEST_F(MembershipTableTest, DrainingIsLiveButNotUpAndThenLeaves) {
+  auto w = node("w", 1);
+  ASSERT_TRUE(table_.join(request(w), t0_).accepted);
+  EXPECT_TRUE(table_.drain(w.node_id(), 1, "draining"));
+  EXPECT_FALSE(table_.drain(w.node_id(), 1, "again")) << "already draining";
+  EXPECT_EQ(state_of(w), v1::MEMBER_STATE_DRAINING);
+  EXPECT_EQ(table_.heartbeat(beat(w), t0_ + 100ms), MembershipTable::Heard::current);
+  EXPECT_EQ(state_of(w), v1::MEMBER_STATE_DRAINING) << "a heartbeat does not make it up again";
+  EXPECT_TRUE(table_.leave(w.node_id(), 1, "bye"));
+  EXPECT_EQ(state_of(w), v1::MEMBER_STATE_LEFT);
+}
+
+TEST_F(MembershipTableTest, OnlyAChangedAdmissionVerdictChangesTheView) {
+  auto w = node("w", 1);
+  ASSERT_TRUE(table_.join(request(w), t0_).accepted);
+  auto with_stats = [&](bool admits) {
+    auto hb = beat(w);
+    hb.mutable_stats()->set_admits(admits);
+    hb.mutable_stats()->set_cpu_percent(admits ? 10 : 99);
+    EXPECT_EQ(table_.heartbeat(hb, t0_ + 100ms), MembershipTable::Heard::current);
+    return table_.view().version();
+  };
+  auto v0 = table_.view().version();
+  EXPECT_EQ(with_stats(true), v0) << "first stats, admitting: nothing to tell";
+  EXPECT_EQ(with_stats(true), v0);
+  auto v1 = with_stats(false);
+  EXPECT_GT(v1, v0) << "it refuses now: placement must know";
+  EXPECT_EQ(table_.find(w.node_id())->stats().cpu_percent(), 99);
+  EXPECT_EQ(with_stats(false), v1);
+  EXPECT_GT(with_stats(true), v1);
+}
+
 }  // namespace
 }  // namespace rad
