@@ -6,3 +6,4 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 "$bin/rad-bench-bridge" --benchmark_min_time=1
 "$bin/rad-bench-detection" --trials 10 --busy-seconds 10
 "$bin/rad-bench-spawn" --agents 100000 --repeat 3
+"$bin/rad-bench-e2e" --stories 100000 --repeat 3
