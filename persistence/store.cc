@@ -1,0 +1,259 @@
+#include "persistence/store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/utilities/options_util.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+
+#include "runtime/error.h"
+
+namespace rad {
+namespace {
+
+// Column family order: the handles vector follows it.
+enum Family { kDefault, kRuns, kStories, kEvents, kAudit, kMeta, kFamilies };
+constexpr std::array<const char*, kFamilies> kFamilyNames = {"default", "runs",  "stories",
+                                                             "events",  "audit", "meta"};
+constexpr const char* kSchemaKey = "schema_version";
+
+void append_be64(std::string& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+std::string serialized(const google::protobuf::Message& m) {
+  std::string out;
+  m.SerializeToString(&out);
+  return out;
+}
+
+caf::error store_error(const std::string& path, const rocksdb::Status& s, const char* doing) {
+  if (s.IsCorruption())
+    return make_error(Errc::io_error, "checkpoint store " + path + " is damaged (" + s.ToString() +
+                                          "); radctl checkpoint verify tells what, or restore a "
+                                          "backup");
+  if (s.IsNoSpace())
+    return make_error(Errc::io_error, "checkpoint store " + path + ": the disk is full (" +
+                                          s.ToString() + "); free space and it resumes");
+  return make_error(Errc::io_error,
+                    std::string{"checkpoint store "} + path + ": cannot " + doing + ": " + s.ToString());
+}
+
+}  // namespace
+
+caf::expected<SyncMode> sync_mode_from(std::string_view name) {
+  if (name == "none") return SyncMode::none;
+  if (name == "batch") return SyncMode::batch;
+  if (name == "every") return SyncMode::every;
+  return make_error(Errc::invalid_input,
+                    "sync mode '" + std::string{name} + "' is not one of none, batch, every");
+}
+
+const char* to_string(SyncMode mode) {
+  switch (mode) {
+    case SyncMode::none:
+      return "none";
+    case SyncMode::batch:
+      return "batch";
+    case SyncMode::every:
+      return "every";
+  }
+  return "?";
+}
+
+std::string story_key(std::string_view run_id, std::string_view story_id) {
+  std::string key{run_id};
+  key.push_back('\0');
+  key.append(story_id);
+  return key;
+}
+
+std::string event_key(std::string_view run_id, uint64_t seq) {
+  std::string key{run_id};
+  key.push_back('\0');
+  append_be64(key, seq);
+  return key;
+}
+
+// -- Batch --------------------------------------------------------------------
+
+struct Store::Batch::Rep {
+  // Records by family, applied in one WriteBatch (or one each, in `every` mode).
+  struct Record {
+    Family family;
+    std::string key, value;
+  };
+  std::vector<Record> records;
+  size_t bytes = 0;
+  void add(Family f, std::string key, std::string value) {
+    bytes += key.size() + value.size();
+    records.push_back({f, std::move(key), std::move(value)});
+  }
+};
+
+Store::Batch::Batch() : rep_(std::make_unique<Rep>()) {}
+Store::Batch::~Batch() = default;
+Store::Batch::Batch(Batch&&) noexcept = default;
+Store::Batch& Store::Batch::operator=(Batch&&) noexcept = default;
+
+void Store::Batch::put_run(const v1::RunStatus& run) {
+  rep_->add(kRuns, run.run_id(), serialized(run));
+  ++records_;
+}
+
+void Store::Batch::put_story(const std::string& run_id, const v1::StoryStatus& story) {
+  rep_->add(kStories, story_key(run_id, story.id()), serialized(story));
+  ++records_;
+}
+
+void Store::Batch::append_event(const v1::StoryTransition& t) {
+  rep_->add(kEvents, event_key(t.run_id(), t.seq()), serialized(t));
+  ++records_;
+}
+
+void Store::Batch::append_audit(uint64_t seq, const v1::AuditRecord& record) {
+  std::string key;
+  append_be64(key, seq);
+  rep_->add(kAudit, std::move(key), serialized(record));
+  ++records_;
+}
+
+size_t Store::Batch::bytes() const { return rep_->bytes; }
+
+// -- Store --------------------------------------------------------------------
+
+struct Store::Rep {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> families;
+  ~Rep() {
+    for (auto* h : families) db->DestroyColumnFamilyHandle(h);
+  }
+};
+
+Store::Store(StoreOptions options, std::unique_ptr<Rep> rep)
+    : options_(std::move(options)), rep_(std::move(rep)) {}
+
+Store::~Store() = default;
+
+caf::expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.paranoid_checks = true;
+  // Sized for a node, not a database server: two cores.
+  db_options.IncreaseParallelism(2);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kFamilyNames)
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+  auto rep = std::make_unique<Rep>();
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(db_options, options.path, descriptors, &rep->families, &db);
+  if (!s.ok()) return store_error(options.path, s, "open it");
+  rep->db.reset(db);
+
+  std::string version;
+  s = rep->db->Get(rocksdb::ReadOptions{}, rep->families[kMeta], kSchemaKey, &version);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions w;
+    w.sync = true;
+    s = rep->db->Put(w, rep->families[kMeta], kSchemaKey, std::to_string(kSchemaVersion));
+    if (!s.ok()) return store_error(options.path, s, "write its schema version");
+  } else if (!s.ok()) {
+    return store_error(options.path, s, "read its schema version");
+  } else if (version.empty() || version.find_first_not_of("0123456789") != std::string::npos) {
+    return make_error(Errc::io_error, "checkpoint store " + options.path +
+                                          " is damaged: its schema version reads '" +
+                                          version.substr(0, 20) +
+                                          "'; radctl checkpoint verify tells what, or restore a "
+                                          "backup");
+  } else if (version.size() > 9 || std::stoul(version) > kSchemaVersion) {
+    return make_error(Errc::invalid_input,
+                      "checkpoint store " + options.path + " has schema version " + version +
+                          ", newer than this rad's " + std::to_string(kSchemaVersion) +
+                          "; run a newer rad on it, or point --data-dir elsewhere");
+  }
+  return std::unique_ptr<Store>{new Store(options, std::move(rep))};
+}
+
+caf::error Store::write(Batch& batch) {
+  auto& records = batch.rep_->records;
+  if (records.empty()) return {};
+  rocksdb::WriteOptions w;
+  w.sync = options_.sync != SyncMode::none;
+  if (options_.sync == SyncMode::every) {
+    for (auto& r : records) {
+      auto s = rep_->db->Put(w, rep_->families[r.family], r.key, r.value);
+      if (!s.ok()) return store_error(options_.path, s, "write");
+    }
+  } else {
+    rocksdb::WriteBatch wb;
+    for (auto& r : records) wb.Put(rep_->families[r.family], r.key, r.value);
+    auto s = rep_->db->Write(w, &wb);
+    if (!s.ok()) return store_error(options_.path, s, "write");
+  }
+  records.clear();
+  batch.rep_->bytes = 0;
+  batch.records_ = 0;
+  return {};
+}
+
+namespace {
+
+template <class Message>
+caf::expected<Message> get(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
+                           const std::string& key, const std::string& path, const char* what) {
+  std::string value;
+  auto s = db.Get(rocksdb::ReadOptions{}, family, key, &value);
+  if (s.IsNotFound()) return make_error(Errc::not_found, std::string{"no "} + what + " in the store");
+  if (!s.ok()) return store_error(path, s, "read");
+  Message m;
+  if (!m.ParseFromString(value))
+    return make_error(Errc::io_error, "checkpoint store " + path + " holds an unreadable " + what +
+                                          "; radctl checkpoint verify tells what");
+  return m;
+}
+
+}  // namespace
+
+caf::expected<v1::RunStatus> Store::run(const std::string& run_id) const {
+  return get<v1::RunStatus>(*rep_->db, rep_->families[kRuns], run_id, options_.path,
+                            ("run '" + run_id + "'").c_str());
+}
+
+caf::expected<v1::StoryStatus> Store::story(const std::string& run_id,
+                                            const std::string& story_id) const {
+  return get<v1::StoryStatus>(*rep_->db, rep_->families[kStories], story_key(run_id, story_id),
+                              options_.path, ("story '" + story_id + "'").c_str());
+}
+
+caf::error Store::for_each_event(const std::string& run_id,
+                                 const std::function<bool(const v1::StoryTransition&)>& visit) const {
+  std::string prefix = run_id;
+  prefix.push_back('\0');
+  std::unique_ptr<rocksdb::Iterator> it{
+      rep_->db->NewIterator(rocksdb::ReadOptions{}, rep_->families[kEvents])};
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    v1::StoryTransition t;
+    if (!t.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())))
+      return make_error(Errc::io_error, "checkpoint store " + options_.path +
+                                            " holds an unreadable event of run '" + run_id + "'");
+    if (!visit(t)) break;
+  }
+  if (!it->status().ok()) return store_error(options_.path, it->status(), "read events");
+  return {};
+}
+
+uint64_t Store::size_bytes() const {
+  uint64_t total = 0;
+  for (auto* family : rep_->families) {
+    uint64_t sst = 0;
+    rep_->db->GetIntProperty(family, rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
+    total += sst;
+  }
+  uint64_t mem = 0;
+  rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &mem);
+  return total + mem;
+}
+
+}  // namespace rad

@@ -1,0 +1,107 @@
+// The checkpoint store: RocksDB, one column family per kind of record, values
+// in protobuf wire format, keys that sort one run into one range.
+//
+//   runs     RUN                      -> rad.v1.RunStatus (the run's summary)
+//   stories  RUN \0 STORY             -> rad.v1.StoryStatus (its state now)
+//   events   RUN \0 SEQ (8 bytes, BE) -> rad.v1.StoryTransition (append only)
+//   audit    SEQ (8 bytes, BE)        -> rad.v1.AuditRecord
+//   meta     "schema_version"         -> decimal
+//
+//   auto store = Store::open({dir + "/checkpoint", SyncMode::batch});
+//   Store::Batch batch;
+//   batch.put_story(run_id, status);
+//   batch.append_event(transition);
+//   if (auto err = (*store)->write(batch)) ...   // durable per the sync mode now
+//
+// One writer (the Checkpoint actor); reads may come from any thread.
+#pragma once
+
+#include <caf/expected.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "rad/v1/audit.pb.h"
+#include "rad/v1/run.pb.h"
+
+namespace rad {
+
+enum class SyncMode {
+  none,   // the OS decides when the write-ahead log reaches the disk
+  batch,  // one fsync per write(): a group of transitions (the default)
+  every,  // one fsync per record
+};
+
+caf::expected<SyncMode> sync_mode_from(std::string_view name);
+const char* to_string(SyncMode mode);
+
+inline constexpr uint32_t kSchemaVersion = 1;
+
+struct StoreOptions {
+  // The store's directory, e.g. DATA_DIR/checkpoint.
+  std::string path;
+  SyncMode sync = SyncMode::batch;
+};
+
+class Store {
+ public:
+  // Opens (creating if missing) the store. Errors: a store of a newer schema
+  // version, a damaged or unreadable store, each naming the directory and what
+  // to do.
+  static caf::expected<std::unique_ptr<Store>> open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Records written together: all or none, durable per the sync mode once
+  // write() returns.
+  class Batch {
+   public:
+    Batch();
+    ~Batch();
+    Batch(Batch&&) noexcept;
+    Batch& operator=(Batch&&) noexcept;
+
+    void put_run(const v1::RunStatus& run);
+    void put_story(const std::string& run_id, const v1::StoryStatus& story);
+    // Keyed by the transition's run id and seq.
+    void append_event(const v1::StoryTransition& transition);
+    void append_audit(uint64_t seq, const v1::AuditRecord& record);
+
+    size_t records() const { return records_; }
+    size_t bytes() const;
+
+   private:
+    friend class Store;
+    struct Rep;
+    std::unique_ptr<Rep> rep_;
+    size_t records_ = 0;
+  };
+
+  caf::error write(Batch& batch);
+
+  // Errc::not_found when there is no such run.
+  caf::expected<v1::RunStatus> run(const std::string& run_id) const;
+  caf::expected<v1::StoryStatus> story(const std::string& run_id, const std::string& story_id) const;
+  // Every event of the run, in seq order; stops early when `visit` returns false.
+  caf::error for_each_event(const std::string& run_id,
+                            const std::function<bool(const v1::StoryTransition&)>& visit) const;
+
+  // Estimated bytes held: SST files, and memtables not yet flushed to them.
+  uint64_t size_bytes() const;
+  const StoreOptions& options() const { return options_; }
+
+ private:
+  struct Rep;
+  Store(StoreOptions options, std::unique_ptr<Rep> rep);
+
+  StoreOptions options_;
+  std::unique_ptr<Rep> rep_;
+};
+
+// The keys, exposed for tools and tests.
+std::string story_key(std::string_view run_id, std::string_view story_id);
+std::string event_key(std::string_view run_id, uint64_t seq);
+
+}  // namespace rad

@@ -1,0 +1,149 @@
+// The checkpoint store on a real RocksDB in a temporary directory.
+#include "persistence/store.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <fstream>
+
+#include "runtime/error.h"
+#include "tests/support/process.h"
+
+namespace rad {
+namespace {
+
+v1::StoryTransition transition(const std::string& run, uint64_t seq, const std::string& story) {
+  v1::StoryTransition t;
+  t.set_run_id(run);
+  t.set_seq(seq);
+  t.set_story_id(story);
+  t.set_attempt(1);
+  t.set_from(v1::STORY_STATE_SCHEDULED);
+  t.set_to(v1::STORY_STATE_SUCCEEDED);
+  return t;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Store> open(SyncMode sync = SyncMode::batch) {
+    auto store = Store::open({path_, sync});
+    EXPECT_TRUE(store) << error_message(store.error());
+    return store ? std::move(*store) : nullptr;
+  }
+
+  test::TempDir dir_;
+  std::string path_ = dir_.path() + "/checkpoint";
+};
+
+TEST_F(StoreTest, WhatIsWrittenIsReadBackAfterReopening) {
+  for (auto mode : {SyncMode::none, SyncMode::batch, SyncMode::every}) {
+    test::TempDir dir;
+    auto path = dir.path() + "/checkpoint";
+    {
+      auto store = Store::open({path, mode});
+      ASSERT_TRUE(store) << error_message(store.error());
+      Store::Batch batch;
+      v1::RunStatus run;
+      run.set_run_id("r1");
+      run.set_plan_name("p");
+      batch.put_run(run);
+      v1::StoryStatus story;
+      story.set_id("a");
+      story.set_state(v1::STORY_STATE_SUCCEEDED);
+      story.set_attempts(2);
+      batch.put_story("r1", story);
+      batch.append_event(transition("r1", 1, "a"));
+      EXPECT_EQ(batch.records(), 3u);
+      EXPECT_GT(batch.bytes(), 0u);
+      ASSERT_FALSE((*store)->write(batch));
+      EXPECT_EQ(batch.records(), 0u) << "a written batch is empty again";
+    }
+    auto store = Store::open({path, mode});
+    ASSERT_TRUE(store);
+    auto run = (*store)->run("r1");
+    ASSERT_TRUE(run) << to_string(mode);
+    EXPECT_EQ(run->plan_name(), "p");
+    auto story = (*store)->story("r1", "a");
+    ASSERT_TRUE(story);
+    EXPECT_EQ(story->attempts(), 2u);
+    EXPECT_GT((*store)->size_bytes(), 0u);
+  }
+}
+
+TEST_F(StoreTest, EventsOfARunComeInSeqOrderAndOnlyItsOwn) {
+  auto store = open();
+  Store::Batch batch;
+  // Seqs out of order, and a run whose id extends another's.
+  for (uint64_t seq : {3, 1, 300, 2}) batch.append_event(transition("r", seq, "s"));
+  batch.append_event(transition("r2", 1, "x"));
+  batch.append_event(transition("q", 1, "y"));
+  ASSERT_FALSE(store->write(batch));
+  std::vector<uint64_t> seqs;
+  ASSERT_FALSE(store->for_each_event("r", [&](const v1::StoryTransition& t) {
+    seqs.push_back(t.seq());
+    return true;
+  }));
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 2, 3, 300}));
+  seqs.clear();
+  ASSERT_FALSE(store->for_each_event("r", [&](const v1::StoryTransition& t) {
+    seqs.push_back(t.seq());
+    return seqs.size() < 2;
+  }));
+  EXPECT_EQ(seqs.size(), 2u) << "visiting stops when asked";
+}
+
+TEST_F(StoreTest, MissingRecordsAreNotFound) {
+  auto store = open();
+  auto run = store->run("nope");
+  ASSERT_FALSE(run);
+  EXPECT_TRUE(is(run.error(), Errc::not_found));
+}
+
+TEST_F(StoreTest, ANewerSchemaIsRefusedWithWhatToDo) {
+  open().reset();
+  {
+    // What a future rad would leave behind.
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name : {"default", "runs", "stories", "events", "audit", "meta"})
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions{}, path_, families, &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions{}, handles[5], "schema_version", "99").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto store = Store::open({path_, SyncMode::batch});
+  ASSERT_FALSE(store);
+  EXPECT_EQ(exit_code_for(store.error()), 2);
+  EXPECT_EQ(error_message(store.error()),
+            "checkpoint store " + path_ + " has schema version 99, newer than this rad's 1; run a "
+                                          "newer rad on it, or point --data-dir elsewhere");
+}
+
+TEST_F(StoreTest, ADamagedStoreIsDetectedAtOpen) {
+  {
+    auto store = open();
+    Store::Batch batch;
+    batch.append_event(transition("r", 1, "s"));
+    ASSERT_FALSE(store->write(batch));
+  }
+  // The file that names the current manifest, overwritten with garbage.
+  std::ofstream{path_ + "/CURRENT", std::ios::trunc} << "MANIFEST-garbage\n";
+  auto store = Store::open({path_, SyncMode::batch});
+  ASSERT_FALSE(store);
+  EXPECT_EQ(error_message(store.error()).rfind("checkpoint store " + path_, 0), 0u)
+      << error_message(store.error());
+}
+
+TEST_F(StoreTest, SyncModesByName) {
+  EXPECT_EQ(*sync_mode_from("none"), SyncMode::none);
+  EXPECT_EQ(*sync_mode_from("batch"), SyncMode::batch);
+  EXPECT_EQ(*sync_mode_from("every"), SyncMode::every);
+  auto bad = sync_mode_from("always");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(error_message(bad.error()), "sync mode 'always' is not one of none, batch, every");
+}
+
+}  // namespace
+}  // namespace rad
