@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "actors/agent_host.h"
+#include "actors/checkpoint.h"
 #include "actors/cluster_api.h"
 #include "actors/dispatcher.h"
 #include "actors/health_api.h"
@@ -113,9 +114,18 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
         config.agents().max_agents());
   if (config.role() != "worker") {
     options.dispatcher = node->system_->spawn(dispatcher, DispatcherOptions{});
+    auto sync = sync_mode_from(config.checkpoint().sync());
+    if (!sync) return sync.error();
+    auto store = Store::open({config.data_dir() + "/checkpoint", *sync});
+    if (!store) {
+      node->stop();
+      return store.error();
+    }
+    node->checkpoint_ =
+        node->system_->spawn<caf::detached>(checkpoint, std::shared_ptr<Store>{std::move(*store)});
     SupervisorOptions so;
     so.run.default_timeout = std::chrono::milliseconds{config.agents().timeout_ms()};
-    node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher);
+    node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher, node->checkpoint_);
   }
   node->agent_host_ = options.agent_host;
   node->dispatcher_ = options.dispatcher;
@@ -213,7 +223,7 @@ void Node::stop() {
     system_->middleman().unpublish(agent_, static_cast<uint16_t>(config_.cluster_port()));
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
     agent_ = nullptr;
-    for (auto* helper : {&monitor_, &supervisor_, &dispatcher_, &agent_host_}) {
+    for (auto* helper : {&monitor_, &supervisor_, &checkpoint_, &dispatcher_, &agent_host_}) {
       if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
       *helper = nullptr;
     }

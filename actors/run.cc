@@ -1,8 +1,11 @@
 #include "actors/run.h"
 
 #include <algorithm>
+#include <functional>
+#include <unordered_set>
 
 #include "actors/agent.h"
+#include "actors/checkpoint.h"
 #include "actors/dispatcher.h"
 #include "runtime/logging.h"
 #include "runtime/proto_bridge.h"
@@ -12,36 +15,127 @@ namespace {
 
 using Self = caf::stateful_actor<RunActorState>*;
 
-void place_ready(Self self) {
+// The records of the transitions since the last call: the events, the
+// stories' new states, and the run's summary when it is over or new.
+v1::CheckpointRecords records_of(Self self) {
   auto& st = self->state;
-  auto ready = st.run->take_ready(RunState::Clock::now());
-  for (size_t i = 0; i < ready.size(); i += kMaxRequestsPerOrder) {
-    Proto<v1::SpawnBatch> batch;
-    auto end = std::min(ready.size(), i + kMaxRequestsPerOrder);
-    batch.value.mutable_requests()->Reserve(static_cast<int>(end - i));
-    for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move(ready[j]);
-    self->send(st.dispatcher, place_atom::value, std::move(batch));
+  v1::CheckpointRecords records;
+  records.set_run_id(st.run->run_id());
+  // Events carry every step; a story's materialized state is written when it
+  // ends (recovery replays the events of stories still open).
+  std::unordered_set<size_t> ended;
+  auto transitions = st.run->take_transitions();
+  records.mutable_transitions()->Reserve(static_cast<int>(transitions.size()));
+  for (auto& t : transitions) {
+    bool terminal = t.to() == v1::STORY_STATE_SUCCEEDED || t.to() == v1::STORY_STATE_DEAD ||
+                    t.to() == v1::STORY_STATE_CANCELLED;
+    if (terminal) ended.insert(st.run->index_of(t.story_id()));
+    *records.add_transitions() = std::move(t);
   }
+  for (size_t i : ended) *records.add_stories() = st.run->story_status(i);
+  if (!st.summary_written || st.run->finished()) {
+    *records.mutable_run() = st.run->status(false);
+    for (auto& w : *records.mutable_run()->mutable_waves()) w.clear_stories();
+    st.summary_written = true;
+  }
+  return records;
 }
 
-// Reports the end of the run once. It stops when the Supervisor acknowledges:
-// queries the Supervisor passed on before that are still answered.
+void finish_if_over(Self self);
+
+// Makes the transitions so far durable, then does `then`: nothing is acted on
+// before the store has it. Without a Checkpoint actor, `then` runs at once.
+void persist(Self self, std::function<void()> then) {
+  auto& st = self->state;
+  if (!st.checkpoint) {
+    (void)st.run->take_transitions();
+    then();
+    return;
+  }
+  auto records = records_of(self);
+  if (records.transitions_size() == 0 && !records.has_run()) {
+    // Nothing new: still after what is in flight, so acts keep their order.
+    if (st.persisting == 0)
+      then();
+    else
+      st.after_persist.push_back(std::move(then));
+    return;
+  }
+  ++st.persisting;
+  auto write = std::make_shared<std::function<void()>>();
+  // One message, shared by the first write and any retry: no copies.
+  auto message = caf::make_message(checkpoint_atom::value, proto(std::move(records)));
+  *write = [=] {
+    self->request(self->state.checkpoint, caf::infinite, message)
+        .then(
+            [=](bool) {
+              --self->state.persisting;
+              then();
+              if (self->state.persisting == 0) {
+                auto waiting = std::move(self->state.after_persist);
+                self->state.after_persist.clear();
+                for (auto& f : waiting) f();
+              }
+              finish_if_over(self);
+            },
+            [=](caf::error& err) {
+              // The store cannot be written (a full disk): nothing moves on
+              // until it can; try again.
+              logger("checkpoint")
+                  ->warn("run {}: checkpoint failed ({}); retrying in 1 s",
+                         self->state.run->run_id(), self->system().render(err));
+              self->state.failed_writes.push_back(*write);
+              self->delayed_send(self, std::chrono::seconds{1}, retry_write_atom::value);
+            });
+  };
+  (*write)();
+}
+
+void place_ready(Self self) {
+  auto& st = self->state;
+  auto ready =
+      std::make_shared<std::vector<v1::SpawnRequest>>(st.run->take_ready(RunState::Clock::now()));
+  if (ready->empty()) return;
+  persist(self, [self, ready] {
+    for (size_t i = 0; i < ready->size(); i += kMaxRequestsPerOrder) {
+      Proto<v1::SpawnBatch> batch;
+      auto end = std::min(ready->size(), i + kMaxRequestsPerOrder);
+      batch.value.mutable_requests()->Reserve(static_cast<int>(end - i));
+      for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move((*ready)[j]);
+      self->send(self->state.dispatcher, place_atom::value, std::move(batch));
+    }
+  });
+}
+
+// Reports the end of the run once, when it is durable. It stops when the
+// Supervisor acknowledges: queries the Supervisor passed on before that are
+// still answered.
 void finish_if_over(Self self) {
   auto& st = self->state;
-  if (st.reported || !st.run->finished() || st.run->in_flight() > 0) return;
+  if (st.reported || !st.run->finished() || st.run->in_flight() > 0 || st.persisting > 0) return;
   st.reported = true;
   self->send(st.supervisor, run_done_atom::value, proto(st.run->status(true)));
+}
+
+// After a state change: its records first, then what follows from it.
+void settle_and_go_on(Self self) {
+  persist(self, [self] {
+    place_ready(self);
+    finish_if_over(self);
+  });
 }
 
 }  // namespace
 
 caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
-                        caf::actor dispatcher, caf::actor supervisor, bool restarted) {
+                        caf::actor dispatcher, caf::actor supervisor, caf::actor checkpoint,
+                        bool restarted) {
   auto& st = self->state;
   // The Supervisor made the RunState; from here on only this actor touches it.
   st.run = std::move(run);
   st.dispatcher = std::move(dispatcher);
   st.supervisor = std::move(supervisor);
+  st.checkpoint = std::move(checkpoint);
   if (restarted) {
     self->request(st.dispatcher, std::chrono::seconds{30}, resink_atom::value, st.run->run_id())
         .then(
@@ -52,13 +146,11 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
                       "run {}: restarted actor took over {} open requests; {} results lost with "
                       "the old one get new attempts",
                       self->state.run->run_id(), open.size(), lost);
-              place_ready(self);
-              finish_if_over(self);
+              settle_and_go_on(self);
             },
             [=](caf::error& err) { self->quit(std::move(err)); });
   } else {
-    place_ready(self);
-    finish_if_over(self);
+    settle_and_go_on(self);
   }
   return {
       [=](const Proto<v1::ResultBatch>& batch) {
@@ -71,13 +163,16 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
             self->delayed_send(self, *effect.retry_in, retry_atom::value,
                                static_cast<uint64_t>(effect.story));
         }
-        place_ready(self);
-        finish_if_over(self);
+        settle_and_go_on(self);
       },
       [=](retry_atom, uint64_t story) {
         self->state.run->retry_due(static_cast<size_t>(story));
-        place_ready(self);
-        finish_if_over(self);
+        settle_and_go_on(self);
+      },
+      [=](retry_write_atom) {
+        auto writes = std::move(self->state.failed_writes);
+        self->state.failed_writes.clear();
+        for (auto& w : writes) w();
       },
       [=](run_done_atom) { self->quit(); },
       [=](status_atom, bool with_stories) { return proto(self->state.run->status(with_stories)); },
@@ -88,7 +183,7 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
         cancel.set_run_id(st.run->run_id());
         cancel.set_reason(reason);
         self->send(st.dispatcher, proto(std::move(cancel)));
-        finish_if_over(self);
+        settle_and_go_on(self);
       },
   };
 }

@@ -13,8 +13,10 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <functional>
 #include <memory>
 #include <random>
+#include <vector>
 
 #include "actors/run_state.h"
 
@@ -23,11 +25,20 @@ namespace rad {
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using run_done_atom = caf::atom_constant<caf::atom("rundone")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using retry_write_atom = caf::atom_constant<caf::atom("retrywrite")>;
 
 struct RunActorState {
   std::shared_ptr<RunState> run;
   caf::actor dispatcher, supervisor;
+  // Null: nothing is checkpointed (and acts need not wait).
+  caf::actor checkpoint;
   bool reported = false;
+  bool summary_written = false;
+  // Checkpoint writes not yet acknowledged, and acts waiting for them.
+  int persisting = 0;
+  std::vector<std::function<void()>> after_persist;
+  // Writes the store refused, tried again a second later.
+  std::vector<std::function<void()>> failed_writes;
   std::mt19937_64 rng{std::random_device{}()};
   static inline const char* name = "rad.run";
 };
@@ -35,6 +46,7 @@ struct RunActorState {
 // `restarted`: a previous Run actor of this run crashed; this one takes over
 // its open requests at the Dispatcher first.
 caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
-                        caf::actor dispatcher, caf::actor supervisor, bool restarted);
+                        caf::actor dispatcher, caf::actor supervisor, caf::actor checkpoint,
+                        bool restarted);
 
 }  // namespace rad

@@ -1,6 +1,7 @@
 #include "actors/run_state.h"
 
 #include <unordered_set>
+#include <utility>
 
 #include "actors/backoff.h"
 #include "runtime/clock.h"
@@ -59,8 +60,8 @@ std::vector<v1::SpawnRequest> RunState::take_ready(Clock::time_point now) {
     wave.ready.pop_front();
     auto& s = stories_[i];
     if (s.state != v1::STORY_STATE_PENDING || s.waiting_retry) continue;
-    s.state = v1::STORY_STATE_SCHEDULED;
     ++s.attempt;
+    set_state(i, v1::STORY_STATE_SCHEDULED, now, "");
     if (s.attempt == 1) s.started_at = to_timestamp(now);
     ++wave.active;
     ++in_flight_;
@@ -92,7 +93,7 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
   if (!r.node_id().empty()) s.node_id = r.node_id();
 
   auto again = [&](std::optional<std::chrono::milliseconds> after) {
-    s.state = after ? v1::STORY_STATE_FAILED : v1::STORY_STATE_PENDING;
+    set_state(i, after ? v1::STORY_STATE_FAILED : v1::STORY_STATE_PENDING, now, s.last_error);
     if (after) {
       s.waiting_retry = true;
       effect.retry_in = after;
@@ -150,7 +151,7 @@ void RunState::retry_due(size_t i) {
     advance(Clock::now());
     return;
   }
-  s.state = v1::STORY_STATE_PENDING;
+  set_state(i, v1::STORY_STATE_PENDING, Clock::now(), "backoff over");
   waves_[static_cast<size_t>(s.wave)].ready.push_back(i);
 }
 
@@ -202,9 +203,9 @@ void RunState::finish_story(size_t first, v1::StoryState state, const std::strin
     todo.pop_back();
     auto& s = stories_[i];
     if (terminal(s.state)) continue;
-    s.state = st;
     s.waiting_retry = false;
     if (!why.empty()) s.last_error = why;
+    set_state(i, st, now, s.last_error);
     s.finished_at = to_timestamp(now);
     auto& wave = waves_[static_cast<size_t>(s.wave)];
     ++wave.terminal;
@@ -223,6 +224,47 @@ void RunState::finish_story(size_t first, v1::StoryState state, const std::strin
       }
     }
   }
+}
+
+void RunState::set_state(size_t i, v1::StoryState to, Clock::time_point now,
+                         const std::string& reason) {
+  auto& s = stories_[i];
+  if (options_.record_transitions && s.state != to) {
+    v1::StoryTransition t;
+    t.set_run_id(run_id_);
+    t.set_story_id(s.spec->id());
+    t.set_attempt(s.attempt);
+    t.set_from(s.state);
+    t.set_to(to);
+    t.set_node_id(s.node_id);
+    *t.mutable_at() = to_timestamp(now);
+    t.set_reason(reason);
+    t.set_seq(++seq_);
+    transitions_.push_back(std::move(t));
+  }
+  s.state = to;
+}
+
+std::vector<v1::StoryTransition> RunState::take_transitions() {
+  return std::exchange(transitions_, {});
+}
+
+v1::StoryStatus RunState::story_status(size_t i) const {
+  const auto& s = stories_[i];
+  v1::StoryStatus out;
+  out.set_id(s.spec->id());
+  out.set_state(s.state);
+  out.set_attempts(s.attempt);
+  out.set_node_id(s.node_id);
+  out.set_last_error(s.last_error);
+  *out.mutable_started_at() = s.started_at;
+  if (terminal(s.state)) *out.mutable_finished_at() = s.finished_at;
+  return out;
+}
+
+size_t RunState::index_of(const std::string& story_id) const {
+  auto it = index_.find(story_id);
+  return it == index_.end() ? stories_.size() : it->second;
 }
 
 void RunState::start_wave(int w, Clock::time_point now) {
@@ -330,14 +372,7 @@ v1::RunStatus RunState::status(bool with_stories) const {
       count(*ws->mutable_counts(), s.state);
       count(*out.mutable_counts(), s.state);
       if (!with_stories) continue;
-      auto* ss = ws->add_stories();
-      ss->set_id(s.spec->id());
-      ss->set_state(s.state);
-      ss->set_attempts(s.attempt);
-      ss->set_node_id(s.node_id);
-      ss->set_last_error(s.last_error);
-      *ss->mutable_started_at() = s.started_at;
-      if (terminal(s.state)) *ss->mutable_finished_at() = s.finished_at;
+      *ws->add_stories() = story_status(i);
     }
   }
   return out;

@@ -34,6 +34,9 @@ struct RunOptions {
   std::chrono::milliseconds refused_retry{200};
   // Timeout of an attempt whose story sets none (agents.timeout_ms).
   std::chrono::milliseconds default_timeout{300000};
+  // Keep a StoryTransition for every change of a story's state, for the
+  // checkpoint store (take_transitions()).
+  bool record_transitions = false;
   // W3C traceparent of the run; each attempt gets a child span. Empty: a new trace.
   std::string traceparent;
 };
@@ -87,6 +90,12 @@ class RunState {
   // Counts per run and wave; per story when `with_stories`.
   v1::RunStatus status(bool with_stories) const;
 
+  // The transitions since the last call, in order (with record_transitions).
+  std::vector<v1::StoryTransition> take_transitions();
+  // A story's state now, by its index; index_of() is stories' size when unknown.
+  v1::StoryStatus story_status(size_t story) const;
+  size_t index_of(const std::string& story_id) const;
+
  private:
   struct Story {
     const v1::Story* spec = nullptr;
@@ -110,6 +119,7 @@ class RunState {
   };
 
   static bool terminal(v1::StoryState s);
+  void set_state(size_t i, v1::StoryState to, Clock::time_point now, const std::string& reason);
   void finish_story(size_t i, v1::StoryState state, const std::string& error,
                     Clock::time_point now);
   void start_wave(int w, Clock::time_point now);
@@ -125,6 +135,8 @@ class RunState {
   int current_wave_ = -1;
   size_t in_flight_ = 0;
   size_t terminal_ = 0;
+  uint64_t seq_ = 0;
+  std::vector<v1::StoryTransition> transitions_;
   bool cancelling_ = false;
   v1::RunState state_ = v1::RUN_STATE_RUNNING;
   std::string error_;

@@ -49,11 +49,13 @@ caf::result<std::string> submit(Self self, const v1::Plan& plan) {
   auto run_id = new_run_id(self);
   auto options = st.options.run;
   options.traceparent = new_traceparent();
+  options.record_transitions = static_cast<bool>(st.checkpoint);
   auto& entry = st.runs[run_id];
   entry.seq = st.next_seq++;
   entry.plan_name = plan.name();
   entry.state = std::make_shared<RunState>(run_id, plan, options);
-  entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, false);
+  entry.actor =
+      self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint, false);
   self->monitor(entry.actor);
   int stories = 0;
   for (const auto& w : plan.waves()) stories += w.stories_size();
@@ -65,10 +67,11 @@ caf::result<std::string> submit(Self self, const v1::Plan& plan) {
 }  // namespace
 
 caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorOptions options,
-                         caf::actor dispatcher) {
+                         caf::actor dispatcher, caf::actor checkpoint) {
   auto& st = self->state;
   st.options = std::move(options);
   st.dispatcher = std::move(dispatcher);
+  st.checkpoint = std::move(checkpoint);
   st.log = logger("supervisor");
   guard_against_peers(self, st.log);
 
@@ -87,7 +90,8 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
             "run {}: run actor crashed ({}); restarted ({} of {} within {} s)", run_id, why,
             entry.restarts.size(), st.options.max_restarts,
             std::chrono::duration_cast<std::chrono::seconds>(st.options.restart_window).count());
-        entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, true);
+        entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self},
+                                  st.checkpoint, true);
         self->monitor(entry.actor);
         return;
       }

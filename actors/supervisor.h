@@ -59,7 +59,7 @@ struct SupervisorState {
     std::string plan_name;
   };
   SupervisorOptions options;
-  caf::actor dispatcher;
+  caf::actor dispatcher, checkpoint;
   std::map<std::string, Entry> runs;
   std::map<uint64_t, std::string> finished_order;  // seq -> run id, oldest first
   uint64_t next_seq = 1;
@@ -68,7 +68,8 @@ struct SupervisorState {
   static inline const char* name = "rad.supervisor";
 };
 
+// `checkpoint`: the Checkpoint actor runs write through; null, nothing is stored.
 caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorOptions options,
-                         caf::actor dispatcher);
+                         caf::actor dispatcher, caf::actor checkpoint);
 
 }  // namespace rad

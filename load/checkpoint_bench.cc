@@ -161,9 +161,11 @@ int main(int argc, char** argv) {
       ++failures;
       continue;
     }
-    std::printf("sync %-5s: rad %9.0f transitions/s, raw RocksDB %9.0f/s, ratio %.2f (%d transitions, %d per write)\n",
-                rad::to_string(mode), rad_tps, raw, rad_tps / raw, n,
-                mode == rad::SyncMode::every ? 1 : group);
+    std::printf(
+        "sync %-5s: rad %9.0f transitions/s, raw RocksDB %9.0f/s, ratio %.2f (%d transitions, %d "
+        "per write)\n",
+        rad::to_string(mode), rad_tps, raw, rad_tps / raw, n,
+        mode == rad::SyncMode::every ? 1 : group);
   }
   return failures == 0 ? 0 : 1;
 }

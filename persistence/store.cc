@@ -19,7 +19,8 @@ constexpr std::array<const char*, kFamilies> kFamilyNames = {"default", "runs", 
 constexpr const char* kSchemaKey = "schema_version";
 
 void append_be64(std::string& out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 std::string serialized(const google::protobuf::Message& m) {
@@ -36,8 +37,8 @@ caf::error store_error(const std::string& path, const rocksdb::Status& s, const 
   if (s.IsNoSpace())
     return make_error(Errc::io_error, "checkpoint store " + path + ": the disk is full (" +
                                           s.ToString() + "); free space and it resumes");
-  return make_error(Errc::io_error,
-                    std::string{"checkpoint store "} + path + ": cannot " + doing + ": " + s.ToString());
+  return make_error(Errc::io_error, std::string{"checkpoint store "} + path + ": cannot " + doing +
+                                        ": " + s.ToString());
 }
 
 }  // namespace
@@ -205,7 +206,8 @@ caf::expected<Message> get(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
                            const std::string& key, const std::string& path, const char* what) {
   std::string value;
   auto s = db.Get(rocksdb::ReadOptions{}, family, key, &value);
-  if (s.IsNotFound()) return make_error(Errc::not_found, std::string{"no "} + what + " in the store");
+  if (s.IsNotFound())
+    return make_error(Errc::not_found, std::string{"no "} + what + " in the store");
   if (!s.ok()) return store_error(path, s, "read");
   Message m;
   if (!m.ParseFromString(value))
@@ -227,8 +229,8 @@ caf::expected<v1::StoryStatus> Store::story(const std::string& run_id,
                               options_.path, ("story '" + story_id + "'").c_str());
 }
 
-caf::error Store::for_each_event(const std::string& run_id,
-                                 const std::function<bool(const v1::StoryTransition&)>& visit) const {
+caf::error Store::for_each_event(
+    const std::string& run_id, const std::function<bool(const v1::StoryTransition&)>& visit) const {
   std::string prefix = run_id;
   prefix.push_back('\0');
   std::unique_ptr<rocksdb::Iterator> it{

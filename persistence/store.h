@@ -83,7 +83,8 @@ class Store {
 
   // Errc::not_found when there is no such run.
   caf::expected<v1::RunStatus> run(const std::string& run_id) const;
-  caf::expected<v1::StoryStatus> story(const std::string& run_id, const std::string& story_id) const;
+  caf::expected<v1::StoryStatus> story(const std::string& run_id,
+                                       const std::string& story_id) const;
   // Every event of the run, in seq order; stops early when `visit` returns false.
   caf::error for_each_event(const std::string& run_id,
                             const std::function<bool(const v1::StoryTransition&)>& visit) const;

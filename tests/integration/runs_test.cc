@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "persistence/store.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
 #include "tests/support/cluster.h"
@@ -95,6 +96,37 @@ TEST_F(Runs, TheExamplePlanCompletesWithWaitAndExitsZero) {
   expect_all_terminal(s);
   auto listed = radctl({"runs"});
   EXPECT_NE(listed.out.find(run_id), std::string::npos);
+}
+
+TEST_F(Runs, EveryTransitionIsInTheCheckpointStore) {
+  auto run_id = submit(R"({"name":"stored","waves":[{"name":"w","stories":[
+    {"id":"a","mock":{}},{"id":"b","backoff":{"initialMs":20},"mock":{"failFirstAttempts":1}}]}]})");
+  ASSERT_EQ(await_end(run_id).state(), v1::RUN_STATE_SUCCEEDED);
+  node("coord").signal(SIGTERM);
+  ASSERT_EQ(node("coord").wait_exit(), 0);
+  auto store = Store::open({dir_.path() + "/coord/checkpoint", SyncMode::batch});
+  ASSERT_TRUE(store) << error_message(store.error());
+  auto run = (*store)->run(run_id);
+  ASSERT_TRUE(run) << error_message(run.error());
+  EXPECT_EQ(run->state(), v1::RUN_STATE_SUCCEEDED);
+  EXPECT_EQ(run->counts().succeeded(), 2u);
+  for (const char* id : {"a", "b"}) {
+    auto story = (*store)->story(run_id, id);
+    ASSERT_TRUE(story) << id;
+    EXPECT_EQ(story->state(), v1::STORY_STATE_SUCCEEDED);
+  }
+  std::vector<std::string> steps;
+  uint64_t last_seq = 0;
+  ASSERT_FALSE((*store)->for_each_event(run_id, [&](const v1::StoryTransition& t) {
+    EXPECT_GT(t.seq(), last_seq);
+    last_seq = t.seq();
+    if (t.story_id() == "b")
+      steps.push_back(v1::StoryState_Name(t.to()) + "#" + std::to_string(t.attempt()));
+    return true;
+  }));
+  EXPECT_EQ(steps, (std::vector<std::string>{"STORY_STATE_SCHEDULED#1", "STORY_STATE_FAILED#1",
+                                             "STORY_STATE_PENDING#1", "STORY_STATE_SCHEDULED#2",
+                                             "STORY_STATE_SUCCEEDED#2"}));
 }
 
 TEST_F(Runs, AStoryThatFailsTwiceThenSucceedsIsRetriedWithBackoff) {

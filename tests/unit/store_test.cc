@@ -117,8 +117,9 @@ TEST_F(StoreTest, ANewerSchemaIsRefusedWithWhatToDo) {
   ASSERT_FALSE(store);
   EXPECT_EQ(exit_code_for(store.error()), 2);
   EXPECT_EQ(error_message(store.error()),
-            "checkpoint store " + path_ + " has schema version 99, newer than this rad's 1; run a "
-                                          "newer rad on it, or point --data-dir elsewhere");
+            "checkpoint store " + path_ +
+                " has schema version 99, newer than this rad's 1; run a "
+                "newer rad on it, or point --data-dir elsewhere");
 }
 
 TEST_F(StoreTest, ADamagedStoreIsDetectedAtOpen) {

@@ -42,7 +42,7 @@ class SupervisorTest : public ::testing::Test {
     caf::anon_send(dispatcher_, members_atom::value, ids, hosts_);
     SupervisorOptions options;
     options.max_restarts = 2;
-    supervisor_ = system_.spawn(supervisor, options, dispatcher_);
+    supervisor_ = system_.spawn(supervisor, options, dispatcher_, caf::actor{});
   }
 
   ~SupervisorTest() override {

@@ -1,0 +1,50 @@
+#include "actors/checkpoint.h"
+
+#include "runtime/logging.h"
+#include "runtime/proto_bridge.h"
+
+namespace rad {
+namespace {
+
+using Self = caf::stateful_actor<CheckpointState>*;
+using flush_atom = caf::atom_constant<caf::atom("ckflush")>;
+
+void flush(Self self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  auto waiting = std::move(st.waiting);
+  st.waiting.clear();
+  if (auto err = st.store->write(st.batch)) {
+    logger("checkpoint")->error("{}", self->system().render(err));
+    st.batch = Store::Batch{};  // the writers try again with their records
+    for (auto& p : waiting) p.deliver(err);
+    return;
+  }
+  for (auto& p : waiting) p.deliver(true);
+}
+
+}  // namespace
+
+caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared_ptr<Store> store) {
+  self->state.store = std::move(store);
+  return {
+      [=](checkpoint_atom, const Proto<v1::CheckpointRecords>& records) {
+        auto& st = self->state;
+        const auto& r = records.value;
+        for (const auto& t : r.transitions()) st.batch.append_event(t);
+        for (const auto& s : r.stories()) st.batch.put_story(r.run_id(), s);
+        if (r.has_run()) st.batch.put_run(r.run());
+        st.waiting.push_back(self->make_response_promise<bool>());
+        // The flush message queues behind every request already in the
+        // mailbox: they all go into this write.
+        if (!st.flush_scheduled) {
+          st.flush_scheduled = true;
+          self->send(self, flush_atom::value);
+        }
+        return st.waiting.back();
+      },
+      [=](flush_atom) { flush(self); },
+  };
+}
+
+}  // namespace rad

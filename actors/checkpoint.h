@@ -1,0 +1,32 @@
+// Checkpoint (coordinator): the only writer of the checkpoint store. Requests
+// that arrive together are committed together, in one write (in sync mode
+// batch, one fsync) for all of them; each is answered once its records are
+// durable, and only then does its Run act on them.
+//
+//   (checkpoint_atom, Proto<CheckpointRecords>) -> true | error (io_error: not written;
+//                                                 the caller tries again later)
+#pragma once
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <memory>
+#include <vector>
+
+#include "persistence/store.h"
+
+namespace rad {
+
+using checkpoint_atom = caf::atom_constant<caf::atom("ckpt")>;
+
+struct CheckpointState {
+  std::shared_ptr<Store> store;
+  Store::Batch batch;
+  std::vector<caf::typed_response_promise<bool>> waiting;
+  bool flush_scheduled = false;
+  static inline const char* name = "rad.checkpoint";
+};
+
+caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared_ptr<Store> store);
+
+}  // namespace rad
