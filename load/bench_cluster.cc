@@ -1,5 +1,6 @@
 #include "load/bench_cluster.h"
 
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
@@ -22,6 +23,18 @@ caf::behavior answer_once(caf::event_based_actor* self, caf::actor parent) {
 }
 
 }  // namespace
+
+void add_bench_options(CLI::App& app, BenchOptions& options) {
+  app.add_option("--repeat", options.repeat, "Rounds; medians are reported")
+      ->check(CLI::Range(1, 100));
+  app.add_option("--scheduler-policy", options.policy, "CAF scheduler of the nodes and of bare CAF")
+      ->check(CLI::IsMember({"sharing", "stealing"}));
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
 
 double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy) {
   auto node = default_config();
@@ -61,7 +74,11 @@ bool BenchCluster::start(const std::string& scheduler_policy) {
     nodes_.push_back(Process::start(p));
   }
   for (auto& n : nodes_)
-    if (!n->wait_for_line(std::regex{R"(view v\d+: 3 members \(3 up\))"}, 10s)) return false;
+    if (!n->wait_for_line(std::regex{R"(view v\d+: 3 members \(3 up\))"}, 10s)) {
+      std::fprintf(stderr, "the 3-node cluster did not form\n");
+      dump();
+      return false;
+    }
   draining_ = true;
   drain_ = std::thread{[this] {
     while (draining_)

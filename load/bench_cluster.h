@@ -3,6 +3,7 @@
 // CAF baseline they are compared with in the same run.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -13,6 +14,15 @@
 
 namespace rad::bench {
 
+// The options every cluster benchmark takes.
+struct BenchOptions {
+  int repeat = 3;                  // rounds; medians are reported
+  std::string policy = "sharing";  // CAF scheduler of the nodes and of bare CAF
+};
+void add_bench_options(CLI::App& app, BenchOptions& options);
+
+double median(std::vector<double> values);
+
 // Actors per second that one process of bare CAF spawns, each answering once.
 double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy);
 
@@ -20,7 +30,8 @@ class BenchCluster {
  public:
   ~BenchCluster();
 
-  // Starts the nodes and waits until all three agree on the view.
+  // Starts the nodes and waits until all three agree on the view; otherwise
+  // prints why and the nodes' output.
   bool start(const std::string& scheduler_policy);
 
   uint16_t coordinator_port() const { return coord_port_; }

@@ -84,29 +84,20 @@ Round run_round(const std::string& api, int stories, int round) {
   return {stories / seconds, stories / server};
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  int stories = 100000, repeat = 3;
-  std::string policy = "sharing";
+  int stories = 100000;
   CLI::App app{"rad-bench-e2e: stories through the whole path on 3 loopback nodes vs bare CAF"};
   app.add_option("--stories", stories)->check(CLI::Range(1, 1000000));
-  app.add_option("--repeat", repeat, "Rounds; medians are reported")->check(CLI::Range(1, 100));
-  app.add_option("--scheduler-policy", policy, "CAF scheduler of the nodes and of bare CAF")
-      ->check(CLI::IsMember({"sharing", "stealing"}));
+  rad::bench::BenchOptions bench;
+  rad::bench::add_bench_options(app, bench);
   CLI11_PARSE(app, argc, argv);
+  int repeat = bench.repeat;
+  const auto& policy = bench.policy;
 
   rad::bench::BenchCluster cluster;
-  if (!cluster.start(policy)) {
-    std::fprintf(stderr, "the 3-node cluster did not form\n");
-    cluster.dump();
-    return 1;
-  }
+  if (!cluster.start(policy)) return 1;
   auto api = "http://127.0.0.1:" + std::to_string(cluster.coordinator_http_port());
   std::vector<double> client, server, bare;
   for (int round = 0; round < repeat; ++round) {
@@ -123,7 +114,8 @@ int main(int argc, char** argv) {
         "coordinator), bare CAF %.0f actors/s\n",
         round + 1, client.back(), server.back(), bare.back());
   }
-  double c = median(client), s = median(server), b = median(bare);
+  double c = rad::bench::median(client), s = rad::bench::median(server),
+         b = rad::bench::median(bare);
   std::printf(
       "median of %d: rad %.0f stories/s end to end (%.0f/s on the coordinator), bare CAF "
       "%.0f actors/s, ratio %.2f\n",

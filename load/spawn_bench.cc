@@ -72,30 +72,22 @@ double rad_cluster(rad::bench::BenchCluster& cluster, int agents, int orders, in
   return agents / seconds;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  int agents = 100000, order_size = 5000, repeat = 3;
-  std::string policy = "sharing";
+  int agents = 100000, order_size = 5000;
   CLI::App app{"rad-bench-spawn: agents spawned across 3 loopback nodes vs bare CAF"};
   app.add_option("--agents", agents)->check(CLI::Range(1, 10000000));
   app.add_option("--order-size", order_size, "Spawn requests per order; orders go concurrently")
       ->check(CLI::Range(1, rad::kMaxRequestsPerOrder));
-  app.add_option("--repeat", repeat, "Rounds; medians are reported")->check(CLI::Range(1, 100));
-  app.add_option("--scheduler-policy", policy, "CAF scheduler of the nodes and of bare CAF")
-      ->check(CLI::IsMember({"sharing", "stealing"}));
+  rad::bench::BenchOptions bench;
+  rad::bench::add_bench_options(app, bench);
   CLI11_PARSE(app, argc, argv);
+  int repeat = bench.repeat;
+  const auto& policy = bench.policy;
 
   rad::bench::BenchCluster cluster;
-  if (!cluster.start(policy)) {
-    std::fprintf(stderr, "the 3-node cluster did not form\n");
-    return 1;
-  }
+  if (!cluster.start(policy)) return 1;
   std::vector<double> rad_rates, bare_rates;
   for (int round = 0; round < repeat; ++round) {
     double rate = rad_cluster(cluster, agents, (agents + order_size - 1) / order_size, round);
@@ -109,7 +101,7 @@ int main(int argc, char** argv) {
         "round %d: rad %.0f agents/s across 3 nodes, bare CAF %.0f actors/s in one process\n",
         round + 1, rad_rates.back(), bare_rates.back());
   }
-  double r = median(rad_rates), b = median(bare_rates);
+  double r = rad::bench::median(rad_rates), b = rad::bench::median(bare_rates);
   std::printf("median of %d: rad %.0f agents/s, bare CAF %.0f actors/s, ratio %.2f\n", repeat, r, b,
               r / b);
   // Busy is not dead: no member may be reported suspect or down under this load.
