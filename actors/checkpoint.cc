@@ -34,6 +34,7 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
         for (const auto& t : r.transitions()) st.batch.append_event(t);
         for (const auto& s : r.stories()) st.batch.put_story(r.run_id(), s);
         if (r.has_run()) st.batch.put_run(r.run());
+        if (r.has_plan()) st.batch.put_plan(r.run_id(), r.plan());
         st.waiting.push_back(self->make_response_promise<bool>());
         // The flush message queues behind every request already in the
         // mailbox: they all go into this write.

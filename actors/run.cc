@@ -33,6 +33,7 @@ v1::CheckpointRecords records_of(Self self) {
     *records.add_transitions() = std::move(t);
   }
   for (size_t i : ended) *records.add_stories() = st.run->story_status(i);
+  if (!st.summary_written) *records.mutable_plan() = st.run->plan();
   if (!st.summary_written || st.run->finished()) {
     *records.mutable_run() = st.run->status(false);
     for (auto& w : *records.mutable_run()->mutable_waves()) w.clear_stories();

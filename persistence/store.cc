@@ -13,9 +13,9 @@ namespace rad {
 namespace {
 
 // Column family order: the handles vector follows it.
-enum Family { kDefault, kRuns, kStories, kEvents, kAudit, kMeta, kFamilies };
-constexpr std::array<const char*, kFamilies> kFamilyNames = {"default", "runs",  "stories",
-                                                             "events",  "audit", "meta"};
+enum Family { kDefault, kRuns, kStories, kEvents, kAudit, kMeta, kPlans, kFamilies };
+constexpr std::array<const char*, kFamilies> kFamilyNames = {"default", "runs", "stories", "events",
+                                                             "audit",   "meta", "plans"};
 constexpr const char* kSchemaKey = "schema_version";
 
 void append_be64(std::string& out, uint64_t v) {
@@ -100,6 +100,11 @@ Store::Batch& Store::Batch::operator=(Batch&&) noexcept = default;
 
 void Store::Batch::put_run(const v1::RunStatus& run) {
   rep_->add(kRuns, run.run_id(), serialized(run));
+  ++records_;
+}
+
+void Store::Batch::put_plan(const std::string& run_id, const v1::Plan& plan) {
+  rep_->add(kPlans, run_id, serialized(plan));
   ++records_;
 }
 
@@ -221,6 +226,25 @@ caf::expected<Message> get(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
 caf::expected<v1::RunStatus> Store::run(const std::string& run_id) const {
   return get<v1::RunStatus>(*rep_->db, rep_->families[kRuns], run_id, options_.path,
                             ("run '" + run_id + "'").c_str());
+}
+
+caf::expected<v1::Plan> Store::plan(const std::string& run_id) const {
+  return get<v1::Plan>(*rep_->db, rep_->families[kPlans], run_id, options_.path,
+                       ("plan of run '" + run_id + "'").c_str());
+}
+
+caf::error Store::for_each_run(const std::function<bool(const v1::RunStatus&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it{
+      rep_->db->NewIterator(rocksdb::ReadOptions{}, rep_->families[kRuns])};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::RunStatus run;
+    if (!run.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())))
+      return make_error(Errc::io_error,
+                        "checkpoint store " + options_.path + " holds an unreadable run summary");
+    if (!visit(run)) break;
+  }
+  if (!it->status().ok()) return store_error(options_.path, it->status(), "read runs");
+  return {};
 }
 
 caf::expected<v1::StoryStatus> Store::story(const std::string& run_id,

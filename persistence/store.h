@@ -2,6 +2,7 @@
 // in protobuf wire format, keys that sort one run into one range.
 //
 //   runs     RUN                      -> rad.v1.RunStatus (the run's summary)
+//   plans    RUN                      -> rad.v1.Plan (what a restart resumes)
 //   stories  RUN \0 STORY             -> rad.v1.StoryStatus (its state now)
 //   events   RUN \0 SEQ (8 bytes, BE) -> rad.v1.StoryTransition (append only)
 //   audit    SEQ (8 bytes, BE)        -> rad.v1.AuditRecord
@@ -23,6 +24,7 @@
 #include <string_view>
 
 #include "rad/v1/audit.pb.h"
+#include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 
 namespace rad {
@@ -64,6 +66,7 @@ class Store {
     Batch& operator=(Batch&&) noexcept;
 
     void put_run(const v1::RunStatus& run);
+    void put_plan(const std::string& run_id, const v1::Plan& plan);
     void put_story(const std::string& run_id, const v1::StoryStatus& story);
     // Keyed by the transition's run id and seq.
     void append_event(const v1::StoryTransition& transition);
@@ -83,6 +86,9 @@ class Store {
 
   // Errc::not_found when there is no such run.
   caf::expected<v1::RunStatus> run(const std::string& run_id) const;
+  caf::expected<v1::Plan> plan(const std::string& run_id) const;
+  // Every run's summary, in run id order; stops early when `visit` returns false.
+  caf::error for_each_run(const std::function<bool(const v1::RunStatus&)>& visit) const;
   caf::expected<v1::StoryStatus> story(const std::string& run_id,
                                        const std::string& story_id) const;
   // Every event of the run, in seq order; stops early when `visit` returns false.

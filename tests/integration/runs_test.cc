@@ -110,6 +110,16 @@ TEST_F(Runs, EveryTransitionIsInTheCheckpointStore) {
   ASSERT_TRUE(run) << error_message(run.error());
   EXPECT_EQ(run->state(), v1::RUN_STATE_SUCCEEDED);
   EXPECT_EQ(run->counts().succeeded(), 2u);
+  auto plan = (*store)->plan(run_id);
+  ASSERT_TRUE(plan) << error_message(plan.error());
+  EXPECT_EQ(plan->name(), "stored");
+  EXPECT_EQ(plan->waves(0).stories_size(), 2);
+  int runs = 0;
+  ASSERT_FALSE((*store)->for_each_run([&](const v1::RunStatus& r) {
+    runs += r.run_id() == run_id;
+    return true;
+  }));
+  EXPECT_EQ(runs, 1);
   for (const char* id : {"a", "b"}) {
     auto story = (*store)->story(run_id, id);
     ASSERT_TRUE(story) << id;

@@ -104,7 +104,7 @@ TEST_F(StoreTest, ANewerSchemaIsRefusedWithWhatToDo) {
   {
     // What a future rad would leave behind.
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "runs", "stories", "events", "audit", "meta"})
+    for (const char* name : {"default", "runs", "stories", "events", "audit", "meta", "plans"})
       families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
