@@ -5,6 +5,7 @@
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <array>
 
 #include "runtime/error.h"
@@ -182,6 +183,36 @@ caf::expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   return std::unique_ptr<Store>{new Store(options, std::move(rep))};
 }
 
+caf::expected<std::unique_ptr<Store>> Store::open_read_only(const std::string& path) {
+  rocksdb::DBOptions db_options;
+  db_options.paranoid_checks = true;
+  std::vector<std::string> names;
+  auto s = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
+  if (!s.ok()) return store_error(path, s, "open it");
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kFamilyNames)
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+  for (const auto& name : names)
+    if (std::find(kFamilyNames.begin(), kFamilyNames.end(), name) == kFamilyNames.end())
+      return make_error(Errc::invalid_input, "checkpoint store " + path + " has a column family '" +
+                                                 name +
+                                                 "' this rad does not know; run a newer rad");
+  auto rep = std::make_unique<Rep>();
+  rocksdb::DB* db = nullptr;
+  // Families this store lacks (older layout) cannot be opened read-only.
+  std::vector<rocksdb::ColumnFamilyDescriptor> present;
+  for (auto& d : descriptors)
+    if (std::find(names.begin(), names.end(), d.name) != names.end()) present.push_back(d);
+  if (present.size() != descriptors.size())
+    return make_error(
+        Errc::invalid_input,
+        "checkpoint store " + path + " lacks column families; open it once with rad-node");
+  s = rocksdb::DB::OpenForReadOnly(db_options, path, present, &rep->families, &db);
+  if (!s.ok()) return store_error(path, s, "open it");
+  rep->db.reset(db);
+  return std::unique_ptr<Store>{new Store(StoreOptions{path, SyncMode::none}, std::move(rep))};
+}
+
 caf::error Store::write(Batch& batch) {
   auto& records = batch.rep_->records;
   if (records.empty()) return {};
@@ -268,6 +299,78 @@ caf::error Store::for_each_event(
   }
   if (!it->status().ok()) return store_error(options_.path, it->status(), "read events");
   return {};
+}
+
+caf::error Store::for_each_story(const std::string& run_id,
+                                 const std::function<bool(const v1::StoryStatus&)>& visit) const {
+  std::string prefix = run_id;
+  prefix.push_back('\0');
+  std::unique_ptr<rocksdb::Iterator> it{
+      rep_->db->NewIterator(rocksdb::ReadOptions{}, rep_->families[kStories])};
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    v1::StoryStatus story;
+    if (!story.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())))
+      return make_error(Errc::io_error, "checkpoint store " + options_.path +
+                                            " holds an unreadable story of run '" + run_id + "'");
+    if (!visit(story)) break;
+  }
+  if (!it->status().ok()) return store_error(options_.path, it->status(), "read stories");
+  return {};
+}
+
+namespace {
+
+bool parses(Family family, const rocksdb::Slice& value) {
+  auto parse = [&](google::protobuf::Message&& m) {
+    return m.ParseFromArray(value.data(), static_cast<int>(value.size()));
+  };
+  switch (family) {
+    case kRuns:
+      return parse(v1::RunStatus{});
+    case kStories:
+      return parse(v1::StoryStatus{});
+    case kEvents:
+      return parse(v1::StoryTransition{});
+    case kAudit:
+      return parse(v1::AuditRecord{});
+    case kPlans:
+      return parse(v1::Plan{});
+    default:
+      return true;
+  }
+}
+
+std::string hex(const rocksdb::Slice& key) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < key.size() && i < 64; ++i) {
+    auto c = static_cast<unsigned char>(key[i]);
+    out += kDigits[c >> 4];
+    out += kDigits[c & 0xf];
+  }
+  return out;
+}
+
+}  // namespace
+
+caf::expected<Store::Verification> Store::verify() const {
+  Verification out;
+  auto s = rep_->db->VerifyChecksum();
+  if (!s.ok()) out.damaged.push_back("checksums: " + s.ToString());
+  for (int f = kRuns; f < kFamilies; ++f) {
+    auto family = static_cast<Family>(f);
+    auto& count = out.records[kFamilyNames[f]];
+    std::unique_ptr<rocksdb::Iterator> it{
+        rep_->db->NewIterator(rocksdb::ReadOptions{}, rep_->families[family])};
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++count;
+      if (!parses(family, it->value()))
+        out.damaged.push_back(std::string{kFamilyNames[f]} + ": " + hex(it->key()));
+    }
+    if (!it->status().ok())
+      out.damaged.push_back(std::string{kFamilyNames[f]} + ": " + it->status().ToString());
+  }
+  return out;
 }
 
 uint64_t Store::size_bytes() const {

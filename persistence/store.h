@@ -19,9 +19,11 @@
 
 #include <caf/expected.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rad/v1/audit.pb.h"
 #include "rad/v1/plan.pb.h"
@@ -52,6 +54,8 @@ class Store {
   // version, a damaged or unreadable store, each naming the directory and what
   // to do.
   static caf::expected<std::unique_ptr<Store>> open(const StoreOptions& options);
+  // For tools: reads a store, also while its node has it open; never writes.
+  static caf::expected<std::unique_ptr<Store>> open_read_only(const std::string& path);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -94,6 +98,19 @@ class Store {
   // Every event of the run, in seq order; stops early when `visit` returns false.
   caf::error for_each_event(const std::string& run_id,
                             const std::function<bool(const v1::StoryTransition&)>& visit) const;
+
+  // Every story's state of the run, in story id order.
+  caf::error for_each_story(const std::string& run_id,
+                            const std::function<bool(const v1::StoryStatus&)>& visit) const;
+
+  struct Verification {
+    // Records per column family, and the ones that do not parse, as
+    // "FAMILY: KEY (hex)".
+    std::map<std::string, uint64_t> records;
+    std::vector<std::string> damaged;
+  };
+  // Reads every record and checks every block checksum.
+  caf::expected<Verification> verify() const;
 
   // Estimated bytes held: SST files, and memtables not yet flushed to them.
   uint64_t size_bytes() const;

@@ -23,6 +23,7 @@
 #include "runtime/trace.h"
 #include "runtime/version.h"
 #include "tools/api_client.h"
+#include "tools/checkpoint_commands.h"
 #include "tools/run_commands.h"
 
 namespace {
@@ -167,6 +168,16 @@ int main(int argc, char** argv) {
   bool runs_json = false;
   runs_cmd->add_flag("--json", runs_json, "Print rad.v1.RunList as JSON");
 
+  auto* checkpoint_cmd = app.add_subcommand("checkpoint", "Read a node's checkpoint store");
+  checkpoint_cmd->require_subcommand(1);
+  std::string data_dir = std::getenv("RAD_DATA_DIR") ? std::getenv("RAD_DATA_DIR") : "./rad-data";
+  checkpoint_cmd->add_option("--data-dir", data_dir, "The node's data dir [env RAD_DATA_DIR]");
+  auto* export_cmd =
+      checkpoint_cmd->add_subcommand("export", "Print a run as JSON (rad.v1.RunExport)");
+  export_cmd->add_option("RUN", run_id, "Run id")->required();
+  auto* verify_cmd =
+      checkpoint_cmd->add_subcommand("verify", "Read every record and checksum; exit 1 if damaged");
+
   auto* nodes_cmd =
       app.add_subcommand("nodes", "The cluster's members as the node at --api sees them");
   bool nodes_json = false;
@@ -189,6 +200,8 @@ int main(int argc, char** argv) {
   if (*status_cmd) return rad::status_command(api, run_id, status_json);
   if (*cancel_cmd) return rad::cancel_command(api, run_id);
   if (*runs_cmd) return rad::runs_command(api, runs_json);
+  if (*export_cmd) return rad::checkpoint_export_command(data_dir, run_id);
+  if (*verify_cmd) return rad::checkpoint_verify_command(data_dir);
   if (*nodes_cmd) return nodes(api, nodes_json);
   if (*ping_cmd) return ping(target, count, json, std::chrono::milliseconds{timeout_ms});
   return 2;

@@ -1,5 +1,6 @@
 // Plans run end to end on a real 3-node cluster, through radctl and the
 // coordinator's HTTP API: completion, retries, timeouts, cancel, node loss.
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -102,8 +103,22 @@ TEST_F(Runs, EveryTransitionIsInTheCheckpointStore) {
   auto run_id = submit(R"({"name":"stored","waves":[{"name":"w","stories":[
     {"id":"a","mock":{}},{"id":"b","backoff":{"initialMs":20},"mock":{"failFirstAttempts":1}}]}]})");
   ASSERT_EQ(await_end(run_id).state(), v1::RUN_STATE_SUCCEEDED);
+  // radctl reads the store while the coordinator runs...
+  auto exported = radctl({"checkpoint", "--data-dir", dir_.path() + "/coord", "export", run_id});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  v1::RunExport export_;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(exported.out, &export_).ok());
+  EXPECT_EQ(export_.run().run_id(), run_id);
+  EXPECT_EQ(export_.plan().name(), "stored");
+  EXPECT_EQ(export_.stories_size(), 2);
+  EXPECT_EQ(export_.events_size(), 7) << "a: 2 steps, b: 5";
+  EXPECT_EQ(
+      radctl({"checkpoint", "--data-dir", dir_.path() + "/coord", "export", "nope"}).exit_code, 2);
   node("coord").signal(SIGTERM);
   ASSERT_EQ(node("coord").wait_exit(), 0);
+  auto verified = radctl({"checkpoint", "--data-dir", dir_.path() + "/coord", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.out.find("checkpoint store is sound"), std::string::npos);
   auto store = Store::open({dir_.path() + "/coord/checkpoint", SyncMode::batch});
   ASSERT_TRUE(store) << error_message(store.error());
   auto run = (*store)->run(run_id);

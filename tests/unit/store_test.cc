@@ -137,6 +137,40 @@ TEST_F(StoreTest, ADamagedStoreIsDetectedAtOpen) {
       << error_message(store.error());
 }
 
+TEST_F(StoreTest, VerifyFindsARecordThatDoesNotParse) {
+  {
+    auto store = open();
+    Store::Batch batch;
+    batch.append_event(transition("r", 1, "s"));
+    ASSERT_FALSE(store->write(batch));
+  }
+  {
+    auto ro = Store::open_read_only(path_);
+    ASSERT_TRUE(ro) << error_message(ro.error());
+    auto report = (*ro)->verify();
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->damaged.empty());
+    EXPECT_EQ(report->records["events"], 1u);
+  }
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name : {"default", "runs", "stories", "events", "audit", "meta", "plans"})
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions{}, path_, families, &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions{}, handles[2], "r", "\xff\xff not protobuf").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto ro = Store::open_read_only(path_);
+  ASSERT_TRUE(ro);
+  auto report = (*ro)->verify();
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->damaged.size(), 1u);
+  EXPECT_EQ(report->damaged[0], "stories: 72");
+}
+
 TEST_F(StoreTest, SyncModesByName) {
   EXPECT_EQ(*sync_mode_from("none"), SyncMode::none);
   EXPECT_EQ(*sync_mode_from("batch"), SyncMode::batch);
