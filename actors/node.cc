@@ -49,6 +49,39 @@ MonitorOptions monitor_options_of(const v1::NodeConfig& config, const v1::NodeIn
   return o;
 }
 
+// The runs the store holds as running: the coordinator stopped (or died)
+// while they ran. Each is rebuilt from its plan and transitions.
+caf::expected<std::vector<std::shared_ptr<RunState>>> resume_runs(const Store& store,
+                                                                  RunOptions options,
+                                                                  spdlog::logger& log) {
+  std::vector<v1::RunStatus> open;
+  auto err = store.for_each_run([&](const v1::RunStatus& run) {
+    if (run.state() == v1::RUN_STATE_RUNNING) open.push_back(run);
+    return true;
+  });
+  if (err) return err;
+  std::vector<std::shared_ptr<RunState>> out;
+  options.record_transitions = true;
+  for (const auto& run : open) {
+    auto plan = store.plan(run.run_id());
+    if (!plan) return plan.error();
+    std::vector<v1::StoryTransition> log_of_run;
+    if (auto e = store.for_each_event(run.run_id(), [&](const v1::StoryTransition& t) {
+          log_of_run.push_back(t);
+          return true;
+        }))
+      return e;
+    auto o = options;
+    o.traceparent = run.trace().traceparent();
+    auto state = std::make_shared<RunState>(run.run_id(), std::move(*plan), o);
+    auto ended = state->restore(log_of_run, RunState::Clock::now());
+    log.info("resuming run {} of plan '{}': {} of {} stories had ended", run.run_id(),
+             state->plan().name(), ended, run.counts().total());
+    out.push_back(std::move(state));
+  }
+  return out;
+}
+
 v1::Role role_of(const std::string& role) {
   if (role == "coordinator") return v1::ROLE_COORDINATOR;
   if (role == "worker") return v1::ROLE_WORKER;
@@ -121,10 +154,16 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
       node->stop();
       return store.error();
     }
-    node->checkpoint_ =
-        node->system_->spawn<caf::detached>(checkpoint, std::shared_ptr<Store>{std::move(*store)});
     SupervisorOptions so;
     so.run.default_timeout = std::chrono::milliseconds{config.agents().timeout_ms()};
+    auto resumed = resume_runs(**store, so.run, *log);
+    if (!resumed) {
+      node->stop();
+      return resumed.error();
+    }
+    so.resume = std::move(*resumed);
+    node->checkpoint_ =
+        node->system_->spawn<caf::detached>(checkpoint, std::shared_ptr<Store>{std::move(*store)});
     node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher, node->checkpoint_);
   }
   node->agent_host_ = options.agent_host;

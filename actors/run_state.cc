@@ -155,6 +155,39 @@ void RunState::retry_due(size_t i) {
   waves_[static_cast<size_t>(s.wave)].ready.push_back(i);
 }
 
+size_t RunState::restore(const std::vector<v1::StoryTransition>& transitions,
+                         Clock::time_point now) {
+  for (const auto& t : transitions) {
+    auto it = index_.find(t.story_id());
+    if (it == index_.end()) continue;
+    auto& s = stories_[it->second];
+    s.state = t.to();
+    s.attempt = t.attempt();
+    if (!t.node_id().empty()) s.node_id = t.node_id();
+    if (!t.reason().empty()) s.last_error = t.reason();
+    if (t.to() == v1::STORY_STATE_FAILED) ++s.failed;
+    seq_ = std::max(seq_, t.seq());
+  }
+  size_t ended = 0;
+  for (size_t i = 0; i < stories_.size(); ++i) {
+    auto& s = stories_[i];
+    if (terminal(s.state)) {
+      ++ended;
+      ++terminal_;
+      auto& wave = waves_[static_cast<size_t>(s.wave)];
+      ++wave.terminal;
+      if (s.state == v1::STORY_STATE_DEAD) wave.any_dead = true;
+      if (s.state == v1::STORY_STATE_SUCCEEDED)
+        for (size_t j : s.dependents) --stories_[j].unmet;
+    } else if (s.state != v1::STORY_STATE_PENDING) {
+      s.last_error = "attempt " + std::to_string(s.attempt) + " lost with a restarted coordinator";
+      set_state(i, v1::STORY_STATE_PENDING, now, s.last_error);
+    }
+  }
+  advance(now);
+  return ended;
+}
+
 size_t RunState::adopt(const std::vector<std::string>& still_open, Clock::time_point now) {
   std::unordered_set<std::string> open(still_open.begin(), still_open.end());
   std::vector<v1::StoryResult> lost;

@@ -68,6 +68,13 @@ class RunState {
   // A story's backoff is over: it may be placed again.
   void retry_due(size_t story);
 
+  // Rebuilds the run from its checkpointed transitions (in seq order) after
+  // the coordinator restarted: ended stories stay ended; an attempt that was
+  // placed or waiting for its backoff is lost with the old coordinator and
+  // the story goes back to pending, for a new attempt. Returns the stories
+  // that had ended.
+  size_t restore(const std::vector<v1::StoryTransition>& transitions, Clock::time_point now);
+
   // After the actor driving this run crashed: placed stories whose requests
   // are no longer open (their results went to the dead actor) get a new
   // attempt, as if their node was lost. Returns how many.

@@ -75,6 +75,18 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
   st.log = logger("supervisor");
   guard_against_peers(self, st.log);
 
+  for (auto& state : st.options.resume) {
+    auto run_id = state->run_id();
+    auto& entry = st.runs[run_id];
+    entry.seq = st.next_seq++;
+    entry.plan_name = state->plan().name();
+    entry.state = std::move(state);
+    entry.actor =
+        self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint, false);
+    self->monitor(entry.actor);
+  }
+  st.options.resume.clear();
+
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     for (auto& [run_id, entry] : st.runs) {

@@ -24,6 +24,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "actors/run.h"
 #include "rad/v1/run.pb.h"
@@ -44,6 +45,8 @@ struct SupervisorOptions {
   PlanLimits limits;
   // Finished runs whose status is kept; the oldest are forgotten first.
   size_t max_finished_runs = 1000;
+  // Runs restored from the checkpoint store after a restart: they go on.
+  std::vector<std::shared_ptr<RunState>> resume;
   // Restarts of one run's actor allowed within restart_window.
   size_t max_restarts = 3;
   std::chrono::milliseconds restart_window{60000};

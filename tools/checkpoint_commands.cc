@@ -26,8 +26,8 @@ int checkpoint_export_command(const std::string& data_dir, const std::string& ru
   v1::RunExport out;
   auto run = (*store)->run(run_id);
   if (!run)
-    return fail(make_error(Errc::not_found, "no run '" + run_id + "' in the checkpoint store of " +
-                                                data_dir));
+    return fail(make_error(Errc::not_found,
+                           "no run '" + run_id + "' in the checkpoint store of " + data_dir));
   *out.mutable_run() = std::move(*run);
   if (auto plan = (*store)->plan(run_id)) *out.mutable_plan() = std::move(*plan);
   if (auto err = (*store)->for_each_story(run_id, [&](const v1::StoryStatus& s) {

@@ -154,6 +154,43 @@ TEST_F(Runs, EveryTransitionIsInTheCheckpointStore) {
                                              "STORY_STATE_SUCCEEDED#2"}));
 }
 
+TEST_F(Runs, AKilledCoordinatorResumesItsRunAndEveryStoryEndsOnce) {
+  std::string stories;
+  for (int i = 0; i < 60; ++i)
+    stories += std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) +
+               R"(","mock":{"durationMs":150}})";
+  auto run_id = submit(R"({"name":"resumed","waves":[{"name":"w","maxConcurrent":10,"stories":[)" +
+                       stories + "]}]}");
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (status(run_id).counts().succeeded() < 10)
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+  node("coord").signal(SIGKILL);
+  ASSERT_EQ(node("coord").wait_exit(), 128 + SIGKILL);
+
+  start({"coord", "coordinator"});  // same ports, same data dir
+  expect_log("coord",
+             "resuming run " + run_id + " of plan 'resumed': \\d+ of 60 stories had ended");
+  expect_log("coord", "ready: node");
+  auto s = await_end(run_id);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  EXPECT_EQ(s.counts().succeeded(), 60u);
+  expect_all_terminal(s);
+
+  node("coord").signal(SIGTERM);
+  ASSERT_EQ(node("coord").wait_exit(), 0);
+  auto store = Store::open({dir_.path() + "/coord/checkpoint", SyncMode::batch});
+  ASSERT_TRUE(store) << error_message(store.error());
+  std::map<std::string, int> ends;
+  ASSERT_FALSE((*store)->for_each_event(run_id, [&](const v1::StoryTransition& t) {
+    if (t.to() == v1::STORY_STATE_SUCCEEDED || t.to() == v1::STORY_STATE_DEAD ||
+        t.to() == v1::STORY_STATE_CANCELLED)
+      ++ends[t.story_id()];
+    return true;
+  }));
+  EXPECT_EQ(ends.size(), 60u) << "every story ended";
+  for (const auto& [story, n] : ends) EXPECT_EQ(n, 1) << story << " ended " << n << " times";
+}
+
 TEST_F(Runs, AStoryThatFailsTwiceThenSucceedsIsRetriedWithBackoff) {
   auto run_id = submit(R"({"name":"flaky","waves":[{"name":"w","stories":[
     {"id":"flaky","backoff":{"initialMs":50},"mock":{"failFirstAttempts":2}}]}]})");

@@ -206,6 +206,35 @@ TEST_F(RunStateTest, AbandonEndsEveryOpenStory) {
   EXPECT_EQ(run->in_flight(), 0u);
 }
 
+TEST_F(RunStateTest, ARestoredRunEndsWhatWasOpenAndKeepsWhatHadEnded) {
+  auto plan = parse(R"({"name":"p","waves":[
+    {"name":"one","stories":[{"id":"a","mock":{}},{"id":"b","mock":{}},
+                             {"id":"c","dependsOn":["a"],"mock":{}}]},
+    {"name":"two","stories":[{"id":"d","mock":{}}]}]})");
+  RunOptions options;
+  options.record_transitions = true;
+  run = std::make_unique<RunState>("r", plan, options);
+  EXPECT_THAT(ready(), ElementsAre("a#1", "b#1"));
+  report("a", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_THAT(ready(), ElementsAre("c#1"));
+  auto log = run->take_transitions();  // what the store held when the coordinator died
+
+  RunState restored{"r", plan, options};
+  EXPECT_EQ(restored.restore(log, now), 1u) << "only a had ended";
+  auto s = restored.status(true);
+  EXPECT_EQ(s.waves(0).stories(0).state(), v1::STORY_STATE_SUCCEEDED);
+  EXPECT_EQ(s.waves(0).stories(1).state(), v1::STORY_STATE_PENDING);
+  EXPECT_NE(s.waves(0).stories(1).last_error().find("lost with a restarted coordinator"),
+            std::string::npos);
+  EXPECT_THAT(ids(restored.take_ready(now)), ElementsAre("b#2", "c#2")) << "new attempts";
+  auto again = restored.take_transitions();
+  ASSERT_FALSE(again.empty());
+  EXPECT_GT(again.front().seq(), log.back().seq()) << "the log goes on where it stopped";
+  restored.on_result(result("b", 2, v1::OUTCOME_SUCCEEDED), now, 0.5);
+  restored.on_result(result("c", 2, v1::OUTCOME_SUCCEEDED), now, 0.5);
+  EXPECT_THAT(ids(restored.take_ready(now)), ElementsAre("d#1"));
+}
+
 TEST_F(RunStateTest, ALongChainOfDependentsDiesWithoutDeepRecursion) {
   v1::Plan plan;
   plan.set_name("chain");
