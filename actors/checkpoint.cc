@@ -8,6 +8,7 @@ namespace {
 
 using Self = caf::stateful_actor<CheckpointState>*;
 using flush_atom = caf::atom_constant<caf::atom("ckflush")>;
+using tick_atom = caf::atom_constant<caf::atom("cktick")>;
 
 void flush(Self self) {
   auto& st = self->state;
@@ -23,11 +24,37 @@ void flush(Self self) {
   for (auto& p : waiting) p.deliver(true);
 }
 
+caf::expected<v1::CompactionReport> compact(Self self, bool dry_run) {
+  auto& st = self->state;
+  // What is pending goes in first: compaction sees every record.
+  if (!st.waiting.empty()) flush(self);
+  auto report = st.store->compact(st.options.retention, dry_run);
+  if (report)
+    logger("checkpoint")
+        ->info("compaction{}: {} finished runs pruned, {} records deleted, {} bytes -> {} bytes",
+               dry_run ? " (dry run)" : "", report->runs_pruned(), report->records_deleted(),
+               report->bytes_before(), report->bytes_after());
+  return report;
+}
+
 }  // namespace
 
-caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared_ptr<Store> store) {
+caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared_ptr<Store> store,
+                         CheckpointOptions options) {
   self->state.store = std::move(store);
+  self->state.options = options;
+  if (options.compact_every.count() > 0)
+    self->delayed_send(self, options.compact_every, tick_atom::value);
   return {
+      [=](compact_atom, bool dry_run) -> caf::result<Proto<v1::CompactionReport>> {
+        auto report = compact(self, dry_run);
+        if (!report) return report.error();
+        return proto(std::move(*report));
+      },
+      [=](tick_atom) {
+        (void)compact(self, false);
+        self->delayed_send(self, self->state.options.compact_every, tick_atom::value);
+      },
       [=](checkpoint_atom, const Proto<v1::CheckpointRecords>& records) {
         auto& st = self->state;
         const auto& r = records.value;

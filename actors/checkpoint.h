@@ -5,6 +5,8 @@
 //
 //   (checkpoint_atom, Proto<CheckpointRecords>) -> true | error (io_error: not written;
 //                                                 the caller tries again later)
+//   (compact_atom, bool dry_run)                -> Proto<CompactionReport>
+// It also compacts by itself every CheckpointOptions::compact_every.
 #pragma once
 
 #include <caf/event_based_actor.hpp>
@@ -18,15 +20,24 @@
 namespace rad {
 
 using checkpoint_atom = caf::atom_constant<caf::atom("ckpt")>;
+using compact_atom = caf::atom_constant<caf::atom("compact")>;
+
+struct CheckpointOptions {
+  Store::Retention retention;
+  // Zero: only when asked.
+  std::chrono::minutes compact_every{60};
+};
 
 struct CheckpointState {
   std::shared_ptr<Store> store;
+  CheckpointOptions options;
   Store::Batch batch;
   std::vector<caf::typed_response_promise<bool>> waiting;
   bool flush_scheduled = false;
   static inline const char* name = "rad.checkpoint";
 };
 
-caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared_ptr<Store> store);
+caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared_ptr<Store> store,
+                         CheckpointOptions options);
 
 }  // namespace rad

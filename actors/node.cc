@@ -162,8 +162,12 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
       return resumed.error();
     }
     so.resume = std::move(*resumed);
-    node->checkpoint_ =
-        node->system_->spawn<caf::detached>(checkpoint, std::shared_ptr<Store>{std::move(*store)});
+    CheckpointOptions co;
+    co.retention.keep_runs = config.checkpoint().keep_runs();
+    co.retention.keep_for = std::chrono::hours{config.checkpoint().keep_hours()};
+    co.compact_every = std::chrono::minutes{config.checkpoint().compact_every_minutes()};
+    node->checkpoint_ = node->system_->spawn<caf::detached>(
+        checkpoint, std::shared_ptr<Store>{std::move(*store)}, co);
     node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher, node->checkpoint_);
   }
   node->agent_host_ = options.agent_host;
@@ -190,7 +194,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
   add_cluster_routes(*node->http_, *node->system_, node->agent_);
   add_health_routes(*node->http_, *node->system_, node->agent_);
-  if (node->supervisor_) add_run_routes(*node->http_, *node->system_, node->supervisor_);
+  if (node->supervisor_)
+    add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_);
   if (auto err = node->http_->start()) {
     node->stop();
     return err;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/agent.h"
+#include "actors/checkpoint.h"
 #include "actors/supervisor.h"
 #include "runtime/error.h"
 #include "runtime/http_json.h"
@@ -41,7 +42,19 @@ HttpResponse ask(caf::actor_system& system, const caf::actor& supervisor, int st
 
 }  // namespace
 
-void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor) {
+void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor,
+                    caf::actor checkpoint) {
+  server.route("POST", "/v1/compact", [&system, checkpoint](const HttpRequest& request) {
+    auto it = request.query.find("dryRun");
+    bool dry = it != request.query.end() && it->second == "true";
+    caf::scoped_actor self{system};
+    HttpResponse response = error_response(503, "the checkpoint actor did not answer");
+    // Compacting a large store takes its time.
+    self->request(checkpoint, std::chrono::minutes{10}, compact_atom::value, dry)
+        .receive([&](const Proto<v1::CompactionReport>& r) { response = json_response(r.value); },
+                 [&](const caf::error& err) { response = error_response(err); });
+    return response;
+  });
   server.route("POST", "/v1/runs", [&system, supervisor](const HttpRequest& request) {
     v1::Plan plan;
     if (auto err = parse_proto_text(request.body, FileFormat::json, "request body", plan))

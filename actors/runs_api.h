@@ -6,6 +6,7 @@
 //   GET  /v1/runs/ID[?stories=false]         -> RunStatus (per wave, and per story
 //                                               unless stories=false); 404
 //   POST /v1/runs/ID/cancel                  -> 202 RunStatus; 404
+//   POST /v1/compact[?dryRun=true]           -> CompactionReport of the checkpoint store
 #pragma once
 
 #include <caf/actor.hpp>
@@ -15,6 +16,7 @@
 
 namespace rad {
 
-void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor);
+void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor,
+                    caf::actor checkpoint);
 
 }  // namespace rad

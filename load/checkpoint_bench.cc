@@ -127,10 +127,63 @@ double raw_rate(rad::SyncMode mode, int n, int group) {
   return n / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Bytes of a store holding `stories` finished stories (runs of 10,000, each
+// story with its two events and state), before and after compaction with no
+// retention; -1 on failure.
+int compaction(int stories) {
+  rad::test::TempDir dir;
+  auto store = rad::Store::open({dir.path() + "/checkpoint", rad::SyncMode::none});
+  if (!store) return -1;
+  constexpr int kPerRun = 10000;
+  int runs = (stories + kPerRun - 1) / kPerRun;
+  for (int r = 0; r < runs; ++r) {
+    auto run_id = "run-" + std::to_string(r);
+    rad::Store::Batch batch;
+    rad::v1::Plan plan;
+    plan.set_name("p");
+    auto* wave = plan.add_waves();
+    wave->set_name("w");
+    for (int i = 0; i < kPerRun && r * kPerRun + i < stories; ++i) {
+      auto t = make(r * kPerRun + i);
+      t.event.set_run_id(run_id);
+      wave->add_stories()->set_id(t.story.id());
+      for (auto to : {rad::v1::STORY_STATE_SCHEDULED, rad::v1::STORY_STATE_SUCCEEDED}) {
+        t.event.set_to(to);
+        t.event.set_seq(t.event.seq() * 2 + (to == rad::v1::STORY_STATE_SUCCEEDED));
+        batch.append_event(t.event);
+      }
+      batch.put_story(run_id, t.story);
+    }
+    batch.put_plan(run_id, plan);
+    rad::v1::RunStatus summary;
+    summary.set_run_id(run_id);
+    summary.set_state(rad::v1::RUN_STATE_SUCCEEDED);
+    summary.mutable_counts()->set_total(kPerRun);
+    summary.mutable_counts()->set_succeeded(kPerRun);
+    summary.mutable_finished_at()->set_seconds(1);
+    batch.put_run(summary);
+    if ((*store)->write(batch)) return -1;
+  }
+  rad::Store::Retention none;
+  none.keep_runs = 0;
+  none.keep_for = std::chrono::seconds{0};
+  auto report = (*store)->compact(none, false);
+  if (!report) return -1;
+  std::printf(
+      "compaction of %d finished stories in %d runs: %.1f MiB -> %.2f MiB (%.2f%% of "
+      "before), %llu records deleted\n",
+      stories, runs, static_cast<double>(report->bytes_before()) / (1 << 20),
+      static_cast<double>(report->bytes_after()) / (1 << 20),
+      100.0 * static_cast<double>(report->bytes_after()) /
+          static_cast<double>(report->bytes_before()),
+      static_cast<unsigned long long>(report->records_deleted()));
+  return report->bytes_after() * 10 < report->bytes_before() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  int transitions = 200000, group = 1000, every = 2000, repeat = 3;
+  int transitions = 200000, group = 1000, every = 2000, repeat = 3, compaction_stories = 0;
   CLI::App app{"rad-bench-checkpoint: checkpointed transitions/s per sync mode vs raw RocksDB"};
   app.add_option("--transitions", transitions, "Per sync mode none and batch")
       ->check(CLI::Range(1, 100000000));
@@ -139,6 +192,10 @@ int main(int argc, char** argv) {
   app.add_option("--every", every, "Transitions in sync mode every")->check(CLI::Range(1, 1000000));
   app.add_option("--repeat", repeat, "Rounds, alternating which goes first; medians are reported")
       ->check(CLI::Range(1, 100));
+  app.add_option("--compaction-stories", compaction_stories,
+                 "Also fill a store with this many finished stories and compact it (floor: "
+                 "under 10% of the size before)")
+      ->check(CLI::Range(0, 10000000));
   CLI11_PARSE(app, argc, argv);
 
   int failures = 0;
@@ -167,5 +224,6 @@ int main(int argc, char** argv) {
         rad::to_string(mode), rad_tps, raw, rad_tps / raw, n,
         mode == rad::SyncMode::every ? 1 : group);
   }
+  if (compaction_stories > 0 && compaction(compaction_stories) != 0) ++failures;
   return failures == 0 ? 0 : 1;
 }

@@ -373,6 +373,78 @@ caf::expected<Store::Verification> Store::verify() const {
   return out;
 }
 
+caf::expected<v1::CompactionReport> Store::compact(const Retention& retention, bool dry_run) {
+  v1::CompactionReport report;
+  report.set_dry_run(dry_run);
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  for (auto* family : rep_->families) rep_->db->Flush(flush, family);
+  report.set_bytes_before(size_bytes());
+
+  // Finished runs, newest first by when they finished.
+  std::vector<std::pair<int64_t, std::string>> finished;
+  auto err = for_each_run([&](const v1::RunStatus& run) {
+    if (run.state() == v1::RUN_STATE_SUCCEEDED || run.state() == v1::RUN_STATE_FAILED ||
+        run.state() == v1::RUN_STATE_CANCELLED)
+      finished.emplace_back(run.finished_at().seconds(), run.run_id());
+    return true;
+  });
+  if (err) return err;
+  std::sort(finished.rbegin(), finished.rend());
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  std::vector<std::string> prune;
+  for (size_t i = 0; i < finished.size(); ++i) {
+    bool young = now - finished[i].first < retention.keep_for.count();
+    if (i >= retention.keep_runs && !young) prune.push_back(finished[i].second);
+  }
+  uint64_t deleted = 0, pruned_bytes = 0;
+  uint32_t runs_pruned = 0;
+  for (const auto& run_id : prune) {
+    uint64_t before = deleted;
+    std::string begin = run_id, end = run_id;
+    begin.push_back('\0');
+    end.push_back('\1');
+    for (Family f : {kStories, kEvents}) {
+      rocksdb::Range range{begin, end};
+      uint64_t bytes = 0;
+      rep_->db->GetApproximateSizes(rep_->families[f], &range, 1, &bytes);
+      pruned_bytes += bytes;
+      std::unique_ptr<rocksdb::Iterator> it{
+          rep_->db->NewIterator(rocksdb::ReadOptions{}, rep_->families[f])};
+      for (it->Seek(begin); it->Valid() && it->key().compare(end) < 0; it->Next()) ++deleted;
+      if (!dry_run) {
+        auto s = rep_->db->DeleteRange(rocksdb::WriteOptions{}, rep_->families[f], begin, end);
+        if (!s.ok()) return store_error(options_.path, s, "delete a finished run's records");
+      }
+    }
+    std::string plan;
+    if (rep_->db->Get(rocksdb::ReadOptions{}, rep_->families[kPlans], run_id, &plan).ok())
+      ++deleted;
+    if (deleted > before) ++runs_pruned;  // not pruned already
+    if (!dry_run) {
+      auto s = rep_->db->Delete(rocksdb::WriteOptions{}, rep_->families[kPlans], run_id);
+      if (!s.ok()) return store_error(options_.path, s, "delete a finished run's plan");
+    }
+  }
+  report.set_runs_pruned(runs_pruned);
+  report.set_records_deleted(deleted);
+  if (dry_run) {
+    report.set_bytes_after(
+        report.bytes_before() > pruned_bytes ? report.bytes_before() - pruned_bytes : 0);
+    return report;
+  }
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* family : rep_->families) {
+    auto s = rep_->db->CompactRange(options, family, nullptr, nullptr);
+    if (!s.ok()) return store_error(options_.path, s, "compact");
+  }
+  report.set_bytes_after(size_bytes());
+  return report;
+}
+
 uint64_t Store::size_bytes() const {
   uint64_t total = 0;
   for (auto* family : rep_->families) {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <caf/expected.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -111,6 +112,18 @@ class Store {
   };
   // Reads every record and checks every block checksum.
   caf::expected<Verification> verify() const;
+
+  // Which finished runs keep their details (stories, events, plan); the
+  // others keep only their summary. A run is kept if it is among the newest
+  // `keep_runs` finished ones or finished less than `keep_for` ago.
+  struct Retention {
+    size_t keep_runs = 100;
+    std::chrono::seconds keep_for{24 * 3600};
+  };
+  // Drops what retention allows (DeleteRange per run), then compacts every
+  // column family; bytes are measured with memtables flushed. Dry: counts
+  // what would go and estimates the size after.
+  caf::expected<v1::CompactionReport> compact(const Retention& retention, bool dry_run);
 
   // Estimated bytes held: SST files, and memtables not yet flushed to them.
   uint64_t size_bytes() const;

@@ -2,12 +2,14 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <cstdio>
 #include <iostream>
 
 #include "persistence/store.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/cli.h"
 #include "runtime/error.h"
+#include "tools/api_client.h"
 
 namespace rad {
 namespace {
@@ -45,6 +47,21 @@ int checkpoint_export_command(const std::string& data_dir, const std::string& ru
   options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(out, &json, options);
   std::cout << json << "\n";
+  return 0;
+}
+
+int compact_command(const std::string& api, bool dry_run) {
+  auto answer =
+      api_request("POST", api, std::string{"/v1/compact"} + (dry_run ? "?dryRun=true" : ""));
+  if (!answer) return fail(answer.error());
+  v1::CompactionReport report;
+  if (auto err = parse_answer(*answer, "the API", report)) return fail(err);
+  auto mb = [](uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
+  std::printf("%s: %.1f MiB before, %.1f MiB after%s; %u finished runs pruned, %llu records %s\n",
+              dry_run ? "compaction (dry run)" : "compaction", mb(report.bytes_before()),
+              mb(report.bytes_after()), dry_run ? " (estimated)" : "", report.runs_pruned(),
+              static_cast<unsigned long long>(report.records_deleted()),
+              dry_run ? "would be deleted" : "deleted");
   return 0;
 }
 

@@ -13,4 +13,8 @@ int checkpoint_export_command(const std::string& data_dir, const std::string& ru
 // Reads every record and checksum; prints what is damaged; exit 1 if anything is.
 int checkpoint_verify_command(const std::string& data_dir);
 
+// Asks the coordinator at `api` to compact its store by its retention, and
+// prints the bytes before and after; with `dry_run`, what it would do.
+int compact_command(const std::string& api, bool dry_run);
+
 }  // namespace rad

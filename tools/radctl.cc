@@ -168,6 +168,11 @@ int main(int argc, char** argv) {
   bool runs_json = false;
   runs_cmd->add_flag("--json", runs_json, "Print rad.v1.RunList as JSON");
 
+  auto* compact_cmd = app.add_subcommand(
+      "compact", "Compact the coordinator's checkpoint store; prints bytes before and after");
+  bool dry_run = false;
+  compact_cmd->add_flag("--dry-run", dry_run, "Say what it would do, change nothing");
+
   auto* checkpoint_cmd = app.add_subcommand("checkpoint", "Read a node's checkpoint store");
   checkpoint_cmd->require_subcommand(1);
   std::string data_dir = std::getenv("RAD_DATA_DIR") ? std::getenv("RAD_DATA_DIR") : "./rad-data";
@@ -200,6 +205,7 @@ int main(int argc, char** argv) {
   if (*status_cmd) return rad::status_command(api, run_id, status_json);
   if (*cancel_cmd) return rad::cancel_command(api, run_id);
   if (*runs_cmd) return rad::runs_command(api, runs_json);
+  if (*compact_cmd) return rad::compact_command(api, dry_run);
   if (*export_cmd) return rad::checkpoint_export_command(data_dir, run_id);
   if (*verify_cmd) return rad::checkpoint_verify_command(data_dir);
   if (*nodes_cmd) return nodes(api, nodes_json);

@@ -114,6 +114,10 @@ TEST_F(Runs, EveryTransitionIsInTheCheckpointStore) {
   EXPECT_EQ(export_.events_size(), 7) << "a: 2 steps, b: 5";
   EXPECT_EQ(
       radctl({"checkpoint", "--data-dir", dir_.path() + "/coord", "export", "nope"}).exit_code, 2);
+  auto dry = radctl({"compact", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("compaction (dry run): "), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("0 finished runs pruned"), std::string::npos) << "retention keeps 100";
   node("coord").signal(SIGTERM);
   ASSERT_EQ(node("coord").wait_exit(), 0);
   auto verified = radctl({"checkpoint", "--data-dir", dir_.path() + "/coord", "verify"});

@@ -171,6 +171,62 @@ TEST_F(StoreTest, VerifyFindsARecordThatDoesNotParse) {
   EXPECT_EQ(report->damaged[0], "stories: 72");
 }
 
+TEST_F(StoreTest, CompactionKeepsSummariesAndDropsOldFinishedRunsDetails) {
+  auto store = open();
+  auto write_run = [&](const std::string& id, v1::RunState state, int64_t finished_at) {
+    Store::Batch batch;
+    v1::RunStatus run;
+    run.set_run_id(id);
+    run.set_state(state);
+    run.mutable_finished_at()->set_seconds(finished_at);
+    batch.put_run(run);
+    v1::Plan plan;
+    plan.set_name(id);
+    batch.put_plan(id, plan);
+    for (int i = 0; i < 100; ++i) {
+      v1::StoryStatus story;
+      story.set_id("s" + std::to_string(i));
+      batch.put_story(id, story);
+      batch.append_event(transition(id, static_cast<uint64_t>(i) + 1, story.id()));
+    }
+    ASSERT_FALSE(store->write(batch));
+  };
+  write_run("old1", v1::RUN_STATE_SUCCEEDED, 1000);
+  write_run("old2", v1::RUN_STATE_FAILED, 2000);
+  write_run("newest", v1::RUN_STATE_SUCCEEDED, 3000);
+  write_run("running", v1::RUN_STATE_RUNNING, 0);
+
+  Store::Retention retention;
+  retention.keep_runs = 1;
+  retention.keep_for = std::chrono::seconds{0};
+  auto dry = store->compact(retention, true);
+  ASSERT_TRUE(dry) << error_message(dry.error());
+  EXPECT_TRUE(dry->dry_run());
+  EXPECT_EQ(dry->runs_pruned(), 2u);
+  EXPECT_EQ(dry->records_deleted(), 2u * 201);
+  EXPECT_TRUE(store->story("old1", "s0")) << "a dry run deletes nothing";
+
+  auto done = store->compact(retention, false);
+  ASSERT_TRUE(done) << error_message(done.error());
+  EXPECT_EQ(done->runs_pruned(), 2u);
+  EXPECT_LT(done->bytes_after(), done->bytes_before());
+  for (const char* gone : {"old1", "old2"}) {
+    EXPECT_TRUE(store->run(gone)) << "the summary stays";
+    EXPECT_FALSE(store->story(gone, "s0"));
+    EXPECT_FALSE(store->plan(gone));
+    int events = 0;
+    ASSERT_FALSE(store->for_each_event(gone, [&](const v1::StoryTransition&) { return ++events; }));
+    EXPECT_EQ(events, 0);
+  }
+  for (const char* kept : {"newest", "running"}) {
+    EXPECT_TRUE(store->story(kept, "s99")) << kept;
+    EXPECT_TRUE(store->plan(kept)) << kept;
+  }
+  auto again = store->compact(retention, false);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->runs_pruned(), 0u) << "pruned runs are not pruned twice";
+}
+
 TEST_F(StoreTest, SyncModesByName) {
   EXPECT_EQ(*sync_mode_from("none"), SyncMode::none);
   EXPECT_EQ(*sync_mode_from("batch"), SyncMode::batch);
