@@ -4,6 +4,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
+#include <csignal>
 #include <cstdio>
 #include <regex>
 
@@ -71,6 +72,7 @@ bool BenchCluster::start(const std::string& scheduler_policy) {
     if (!coord) p.argv.insert(p.argv.end(), {"--join", "127.0.0.1:" + std::to_string(coord_port_)});
     p.cwd = dir_.path();
     p.env["RAD_CLUSTER_SCHEDULER_POLICY"] = scheduler_policy;
+    if (coord) coordinator_options_ = p;
     nodes_.push_back(Process::start(p));
   }
   for (auto& n : nodes_)
@@ -79,12 +81,26 @@ bool BenchCluster::start(const std::string& scheduler_policy) {
       dump();
       return false;
     }
+  start_draining();
+  return true;
+}
+
+bool BenchCluster::kill_and_restart_coordinator() {
+  stop_draining();
+  nodes_[0]->signal(SIGKILL);
+  if (!nodes_[0]->wait_exit(10s)) return false;
+  nodes_[0] = Process::start(coordinator_options_);
+  bool ready = nodes_[0]->wait_for_line(std::regex{"ready: node"}, 60s).has_value();
+  start_draining();
+  return ready;
+}
+
+void BenchCluster::start_draining() {
   draining_ = true;
   drain_ = std::thread{[this] {
     while (draining_)
       for (auto& n : nodes_) n->wait_for_line(std::regex{"^$^"}, 50ms);
   }};
-  return true;
 }
 
 void BenchCluster::stop_draining() {

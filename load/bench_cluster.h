@@ -37,6 +37,10 @@ class BenchCluster {
   uint16_t coordinator_port() const { return coord_port_; }
   uint16_t coordinator_http_port() const { return coord_http_port_; }
 
+  // kill -9 of the coordinator, then the same coordinator (ports, data dir)
+  // started again; returns once it says it is ready, or false.
+  bool kill_and_restart_coordinator();
+
   // Stops reading the nodes' output and prints every line that reported a
   // member suspect or down: busy is not dead. Returns their number.
   long false_alarms();
@@ -45,12 +49,14 @@ class BenchCluster {
   void dump();
 
  private:
+  void start_draining();
   void stop_draining();
 
   test::TempDir dir_;
   uint16_t coord_port_ = test::free_port();
   uint16_t coord_http_port_ = test::free_port();
   std::vector<std::unique_ptr<test::Process>> nodes_;
+  test::ProcessOptions coordinator_options_;
   // Reads the nodes' output while the benchmark runs: a full pipe would
   // block a node on its next log line.
   std::atomic<bool> draining_{false};
