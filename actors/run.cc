@@ -27,22 +27,44 @@ v1::CheckpointRecords records_of(Self self) {
   auto transitions = st.run->take_transitions();
   records.mutable_transitions()->Reserve(static_cast<int>(transitions.size()));
   for (auto& t : transitions) {
-    bool terminal = t.to() == v1::STORY_STATE_SUCCEEDED || t.to() == v1::STORY_STATE_DEAD ||
-                    t.to() == v1::STORY_STATE_CANCELLED;
-    if (terminal) ended.insert(st.run->index_of(t.story_id()));
+    if (is_terminal(t.to())) ended.insert(st.run->index_of(t.story_id()));
     *records.add_transitions() = std::move(t);
   }
   for (size_t i : ended) *records.add_stories() = st.run->story_status(i);
   if (!st.summary_written) *records.mutable_plan() = st.run->plan();
   if (!st.summary_written || st.run->finished()) {
     *records.mutable_run() = st.run->status(false);
-    for (auto& w : *records.mutable_run()->mutable_waves()) w.clear_stories();
     st.summary_written = true;
   }
   return records;
 }
 
 void finish_if_over(Self self);
+
+// Sends one write to the Checkpoint actor; `then` runs once it is durable. A
+// write the store refuses (a full disk) is kept and sent again a second
+// later: nothing moves on until it is written.
+void write_records(Self self, caf::message records, std::function<void()> then) {
+  self->request(self->state.checkpoint, caf::infinite, records)
+      .then(
+          [=](bool) {
+            --self->state.persisting;
+            then();
+            if (self->state.persisting == 0) {
+              auto waiting = std::move(self->state.after_persist);
+              self->state.after_persist.clear();
+              for (auto& f : waiting) f();
+            }
+            finish_if_over(self);
+          },
+          [=](caf::error& err) {
+            logger("checkpoint")
+                ->warn("run {}: checkpoint failed ({}); retrying in 1 s", self->state.run->run_id(),
+                       self->system().render(err));
+            self->state.failed_writes.push_back({records, then});
+            self->delayed_send(self, std::chrono::seconds{1}, retry_write_atom::value);
+          });
+}
 
 // Makes the transitions so far durable, then does `then`: nothing is acted on
 // before the store has it. Without a Checkpoint actor, `then` runs at once.
@@ -63,33 +85,8 @@ void persist(Self self, std::function<void()> then) {
     return;
   }
   ++st.persisting;
-  auto write = std::make_shared<std::function<void()>>();
-  // One message, shared by the first write and any retry: no copies.
-  auto message = caf::make_message(checkpoint_atom::value, proto(std::move(records)));
-  *write = [=] {
-    self->request(self->state.checkpoint, caf::infinite, message)
-        .then(
-            [=](bool) {
-              --self->state.persisting;
-              then();
-              if (self->state.persisting == 0) {
-                auto waiting = std::move(self->state.after_persist);
-                self->state.after_persist.clear();
-                for (auto& f : waiting) f();
-              }
-              finish_if_over(self);
-            },
-            [=](caf::error& err) {
-              // The store cannot be written (a full disk): nothing moves on
-              // until it can; try again.
-              logger("checkpoint")
-                  ->warn("run {}: checkpoint failed ({}); retrying in 1 s",
-                         self->state.run->run_id(), self->system().render(err));
-              self->state.failed_writes.push_back(*write);
-              self->delayed_send(self, std::chrono::seconds{1}, retry_write_atom::value);
-            });
-  };
-  (*write)();
+  write_records(self, caf::make_message(checkpoint_atom::value, proto(std::move(records))),
+                std::move(then));
 }
 
 void place_ready(Self self) {
@@ -173,7 +170,7 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
       [=](retry_write_atom) {
         auto writes = std::move(self->state.failed_writes);
         self->state.failed_writes.clear();
-        for (auto& w : writes) w();
+        for (auto& w : writes) write_records(self, std::move(w.records), std::move(w.then));
       },
       [=](run_done_atom) { self->quit(); },
       [=](status_atom, bool with_stories) { return proto(self->state.run->status(with_stories)); },

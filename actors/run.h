@@ -37,8 +37,12 @@ struct RunActorState {
   // Checkpoint writes not yet acknowledged, and acts waiting for them.
   int persisting = 0;
   std::vector<std::function<void()>> after_persist;
-  // Writes the store refused, tried again a second later.
-  std::vector<std::function<void()>> failed_writes;
+  // Writes the store refused, sent again a second later.
+  struct FailedWrite {
+    caf::message records;
+    std::function<void()> then;
+  };
+  std::vector<FailedWrite> failed_writes;
   std::mt19937_64 rng{std::random_device{}()};
   static inline const char* name = "rad.run";
 };

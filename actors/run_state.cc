@@ -44,7 +44,7 @@ RunState::RunState(std::string run_id, v1::Plan plan, RunOptions options)
     }
 }
 
-bool RunState::terminal(v1::StoryState s) {
+bool is_terminal(v1::StoryState s) {
   return s == v1::STORY_STATE_SUCCEEDED || s == v1::STORY_STATE_DEAD ||
          s == v1::STORY_STATE_CANCELLED;
 }
@@ -144,7 +144,7 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
 void RunState::retry_due(size_t i) {
   if (i >= stories_.size()) return;
   auto& s = stories_[i];
-  if (!s.waiting_retry || terminal(s.state)) return;
+  if (!s.waiting_retry || is_terminal(s.state)) return;
   s.waiting_retry = false;
   if (cancelling_) {
     finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", Clock::now());
@@ -171,7 +171,7 @@ size_t RunState::restore(const std::vector<v1::StoryTransition>& transitions,
   size_t ended = 0;
   for (size_t i = 0; i < stories_.size(); ++i) {
     auto& s = stories_[i];
-    if (terminal(s.state)) {
+    if (is_terminal(s.state)) {
       ++ended;
       ++terminal_;
       auto& wave = waves_[static_cast<size_t>(s.wave)];
@@ -207,7 +207,7 @@ size_t RunState::adopt(const std::vector<std::string>& still_open, Clock::time_p
 
 void RunState::abandon(const std::string& reason, Clock::time_point now) {
   for (size_t i = 0; i < stories_.size(); ++i)
-    if (!terminal(stories_[i].state)) finish_story(i, v1::STORY_STATE_CANCELLED, reason, now);
+    if (!is_terminal(stories_[i].state)) finish_story(i, v1::STORY_STATE_CANCELLED, reason, now);
   in_flight_ = 0;
   error_ = reason;
   state_ = v1::RUN_STATE_FAILED;
@@ -220,7 +220,7 @@ bool RunState::cancel(const std::string& reason, Clock::time_point now) {
   if (error_.empty()) error_ = reason;
   for (size_t i = 0; i < stories_.size(); ++i) {
     auto st = stories_[i].state;
-    if (!terminal(st) && st != v1::STORY_STATE_SCHEDULED && st != v1::STORY_STATE_RUNNING)
+    if (!is_terminal(st) && st != v1::STORY_STATE_SCHEDULED && st != v1::STORY_STATE_RUNNING)
       finish_story(i, v1::STORY_STATE_CANCELLED, reason, now);
   }
   advance(now);
@@ -235,7 +235,7 @@ void RunState::finish_story(size_t first, v1::StoryState state, const std::strin
     auto [i, st, why] = std::move(todo.back());
     todo.pop_back();
     auto& s = stories_[i];
-    if (terminal(s.state)) continue;
+    if (is_terminal(s.state)) continue;
     s.waiting_retry = false;
     if (!why.empty()) s.last_error = why;
     set_state(i, st, now, s.last_error);
@@ -291,7 +291,7 @@ v1::StoryStatus RunState::story_status(size_t i) const {
   out.set_node_id(s.node_id);
   out.set_last_error(s.last_error);
   *out.mutable_started_at() = s.started_at;
-  if (terminal(s.state)) *out.mutable_finished_at() = s.finished_at;
+  if (is_terminal(s.state)) *out.mutable_finished_at() = s.finished_at;
   return out;
 }
 

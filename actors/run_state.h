@@ -26,6 +26,9 @@
 
 namespace rad {
 
+// SUCCEEDED, DEAD or CANCELLED: a story in one of them is over for good.
+bool is_terminal(v1::StoryState state);
+
 struct RunOptions {
   // Attempts lost with their node do not count against max_attempts, up to
   // this many per story.
@@ -125,7 +128,6 @@ class RunState {
     std::deque<size_t> ready;  // pending with every dependency met
   };
 
-  static bool terminal(v1::StoryState s);
   void set_state(size_t i, v1::StoryState to, Clock::time_point now, const std::string& reason);
   void finish_story(size_t i, v1::StoryState state, const std::string& error,
                     Clock::time_point now);

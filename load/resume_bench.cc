@@ -9,6 +9,8 @@
 // again: the store read, the run rebuilt from its transitions, new attempts
 // written and placed. For scale, in the same run: how long the first placing
 // of the same plan took after its submission.
+#include <google/protobuf/util/json_util.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -18,8 +20,6 @@
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
 #include "tools/api_client.h"
-
-#include <google/protobuf/util/json_util.h>
 
 namespace {
 
@@ -47,8 +47,7 @@ double await_placed(const std::string& api, const std::string& run_id, int stori
   rad::v1::RunStatus status;
   while (Clock::now() < deadline) {
     if (!rad::api_get(api, "/v1/runs/" + run_id + "?stories=false", status) &&
-        status.counts().scheduled() + status.counts().running() ==
-            static_cast<uint32_t>(stories))
+        status.counts().scheduled() + status.counts().running() == static_cast<uint32_t>(stories))
       return std::chrono::duration<double>(Clock::now() - since).count();
     std::this_thread::sleep_for(std::chrono::milliseconds{10});  // the poll's pace
   }
@@ -93,11 +92,12 @@ int main(int argc, char** argv) {
     }
     first.push_back(placed);
     resumed.push_back(again);
-    std::printf("round %d: %d stories placed %.2f s after submission; after kill -9 and restart, "
-                "placed again in %.2f s\n",
-                round + 1, stories, placed, again);
+    std::printf(
+        "round %d: %d stories placed %.2f s after submission; after kill -9 and restart, "
+        "placed again in %.2f s\n",
+        round + 1, stories, placed, again);
   }
-  std::printf("median of %d: resumed in %.2f s (first placing: %.2f s); floor: 2 s\n",
-              bench.repeat, rad::bench::median(resumed), rad::bench::median(first));
+  std::printf("median of %d: resumed in %.2f s (first placing: %.2f s); floor: 2 s\n", bench.repeat,
+              rad::bench::median(resumed), rad::bench::median(first));
   return rad::bench::median(resumed) < 2.0 ? 0 : 1;
 }
