@@ -13,6 +13,8 @@ namespace {
 
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
 
+}  // namespace
+
 v1::StoryResult result_of(const v1::SpawnRequest& request, const AgentContext& identity,
                           v1::Outcome outcome) {
   v1::StoryResult r;
@@ -26,8 +28,6 @@ v1::StoryResult result_of(const v1::SpawnRequest& request, const AgentContext& i
   r.mutable_trace()->set_traceparent(child_traceparent(request.trace().traceparent()));
   return r;
 }
-
-}  // namespace
 
 caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
                     AgentContext identity) {

@@ -29,6 +29,11 @@ struct AgentContext {
 // Shared, not copied: the request is read-only and an agent lives briefly.
 using SpawnRequestPtr = std::shared_ptr<const v1::SpawnRequest>;
 
+// The result of `request`'s attempt on this node, finished now, in the
+// request's trace.
+v1::StoryResult result_of(const v1::SpawnRequest& request, const AgentContext& context,
+                          v1::Outcome outcome);
+
 caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
                     AgentContext identity);
 

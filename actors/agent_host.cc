@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "runtime/clock.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
@@ -158,15 +157,8 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
         auto why = self->system().render(reason);
         logger("agents")->warn("agent of story {} attempt {} of run {} crashed: {}",
                                request->story().id(), request->attempt(), request->run_id(), why);
-        v1::StoryResult r;
-        r.set_run_id(request->run_id());
-        r.set_story_id(request->story().id());
-        r.set_attempt(request->attempt());
-        r.set_outcome(v1::OUTCOME_FAILED);
+        auto r = result_of(*request, st.identity, v1::OUTCOME_FAILED);
         r.set_error("agent crashed: " + why);
-        r.set_node_id(st.identity.node_id);
-        r.set_node_incarnation(st.identity.incarnation);
-        *r.mutable_finished_at() = now_timestamp();
         collect(self, std::move(r));
       },
       [=](running_atom) { return static_cast<uint32_t>(self->state.running.size()); },
