@@ -59,16 +59,23 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
     v1::Plan plan;
     if (auto err = parse_proto_text(request.body, FileFormat::json, "request body", plan))
       return error_response(err);
-    if (auto problems = validate_plan(plan); !problems.empty())
-      return problems_response(plan, problems);
+    // The Supervisor validates; only a refused plan is validated here again,
+    // for the problems as a list.
+    auto submission = caf::make_message(submit_atom::value, proto(std::move(plan)));
     caf::scoped_actor self{system};
     HttpResponse response = error_response(503, "the supervisor did not answer");
-    self->request(supervisor, kSubmitTimeout, submit_atom::value, proto(std::move(plan)))
+    self->request(supervisor, kSubmitTimeout, submission)
         .receive(
             [&](const std::string& run_id) {
               response = {201, nlohmann::json{{"runId", run_id}}.dump(), "application/json"};
             },
-            [&](const caf::error& err) { response = error_response(err); });
+            [&](const caf::error& err) {
+              const auto& refused = submission.get_as<Proto<v1::Plan>>(1).value;
+              auto problems = validate_plan(refused);
+              response = is(err, Errc::invalid_input) && !problems.empty()
+                             ? problems_response(refused, problems)
+                             : error_response(err);
+            });
     return response;
   });
   server.route("GET", "/v1/runs", [&system, supervisor](const HttpRequest&) {
