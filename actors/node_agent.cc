@@ -9,6 +9,7 @@
 
 #include "actors/dispatcher.h"
 #include "runtime/clock.h"
+#include "runtime/enum_word.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
@@ -34,22 +35,7 @@ uint64_t now_ms() {
           .count());
 }
 
-std::string state_name(v1::MemberState s) {
-  switch (s) {
-    case v1::MEMBER_STATE_UP:
-      return "up";
-    case v1::MEMBER_STATE_SUSPECT:
-      return "suspect";
-    case v1::MEMBER_STATE_DOWN:
-      return "down";
-    case v1::MEMBER_STATE_LEFT:
-      return "left";
-    case v1::MEMBER_STATE_DRAINING:
-      return "draining";
-    default:
-      return "unknown";
-  }
-}
+std::string state_name(v1::MemberState s) { return enum_word(v1::MemberState_Name(s)); }
 
 std::string summary(const v1::MembershipView& view) {
   std::map<std::string, int> counts;

@@ -16,6 +16,7 @@
 #include "rad/v1/plan.pb.h"
 #include "runtime/cli.h"
 #include "runtime/clock.h"
+#include "runtime/enum_word.h"
 #include "runtime/error.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/proto_file.h"
@@ -83,20 +84,6 @@ int ping(const std::string& target, int count, bool json, std::chrono::milliseco
   return failures == 0 ? 0 : 3;
 }
 
-std::string member_state(rad::v1::MemberState s) {
-  std::string name = rad::v1::MemberState_Name(s);
-  name = name.substr(name.rfind('_') + 1);
-  for (auto& c : name) c = static_cast<char>(std::tolower(c));
-  return name;
-}
-
-std::string role_name(rad::v1::Role r) {
-  std::string name = rad::v1::Role_Name(r);
-  name = name.substr(name.rfind('_') + 1);
-  for (auto& c : name) c = static_cast<char>(std::tolower(c));
-  return name;
-}
-
 int nodes(const std::string& api, bool json) {
   rad::v1::MembershipView view;
   if (auto err = rad::api_get(api, "/v1/nodes", view)) return fail(err);
@@ -125,11 +112,12 @@ int nodes(const std::string& api, bool json) {
     auto reason = !m.reason().empty()                ? m.reason()
                   : m.has_stats() && !stats.admits() ? "refuses agents: " + stats.refusal()
                                                      : std::string{};
-    std::printf("%-16s %-12s %-8s %-22s %-14llu %13s %5.0f %5.0f %6.1fs  %s\n",
-                m.node().name().c_str(), role_name(m.node().role()).c_str(),
-                member_state(m.state()).c_str(), m.node().address().c_str(),
-                static_cast<unsigned long long>(m.node().incarnation()), agents.c_str(),
-                stats.cpu_percent(), mem, static_cast<double>(age) / 1000.0, reason.c_str());
+    std::printf(
+        "%-16s %-12s %-8s %-22s %-14llu %13s %5.0f %5.0f %6.1fs  %s\n", m.node().name().c_str(),
+        rad::enum_word(rad::v1::Role_Name(m.node().role())).c_str(),
+        rad::enum_word(rad::v1::MemberState_Name(m.state())).c_str(), m.node().address().c_str(),
+        static_cast<unsigned long long>(m.node().incarnation()), agents.c_str(),
+        stats.cpu_percent(), mem, static_cast<double>(age) / 1000.0, reason.c_str());
   }
   return 0;
 }

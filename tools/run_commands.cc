@@ -11,6 +11,7 @@
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/cli.h"
+#include "runtime/enum_word.h"
 #include "runtime/error.h"
 #include "runtime/plan_validation.h"
 #include "runtime/proto_file.h"
@@ -24,13 +25,7 @@ constexpr size_t kMaxPlanFileBytes = 64u << 20;
 
 int fail(const caf::error& err) { return report_failure("radctl", err); }
 
-std::string lower_state(const std::string& enum_name) {
-  auto name = enum_name.substr(enum_name.rfind('_') + 1);
-  for (auto& c : name) c = static_cast<char>(std::tolower(c));
-  return name;
-}
-
-std::string state_name(v1::RunState s) { return lower_state(v1::RunState_Name(s)); }
+std::string state_name(v1::RunState s) { return enum_word(v1::RunState_Name(s)); }
 
 std::string to_json(const google::protobuf::Message& m) {
   std::string out;

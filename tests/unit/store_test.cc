@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "runtime/error.h"
@@ -29,6 +30,24 @@ class StoreTest : public ::testing::Test {
     auto store = Store::open({path_, sync});
     EXPECT_TRUE(store) << error_message(store.error());
     return store ? std::move(*store) : nullptr;
+  }
+
+  // Writes a record straight into the store's RocksDB, as a future version
+  // or a damaged disk would leave it.
+  void put_behind_the_store(const std::string& family, const std::string& key,
+                            const std::string& value) {
+    const std::vector<std::string> names{"default", "runs", "stories", "events",
+                                         "audit",   "meta", "plans"};
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions{}, path_, families, &handles, &db).ok());
+    auto index = std::find(names.begin(), names.end(), family) - names.begin();
+    EXPECT_TRUE(
+        db->Put(rocksdb::WriteOptions{}, handles[static_cast<size_t>(index)], key, value).ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
   }
 
   test::TempDir dir_;
@@ -101,18 +120,7 @@ TEST_F(StoreTest, MissingRecordsAreNotFound) {
 
 TEST_F(StoreTest, ANewerSchemaIsRefusedWithWhatToDo) {
   open().reset();
-  {
-    // What a future rad would leave behind.
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "runs", "stories", "events", "audit", "meta", "plans"})
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions{}, path_, families, &handles, &db).ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions{}, handles[5], "schema_version", "99").ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  put_behind_the_store("meta", "schema_version", "99");  // what a future rad would leave
   auto store = Store::open({path_, SyncMode::batch});
   ASSERT_FALSE(store);
   EXPECT_EQ(exit_code_for(store.error()), 2);
@@ -152,17 +160,7 @@ TEST_F(StoreTest, VerifyFindsARecordThatDoesNotParse) {
     EXPECT_TRUE(report->damaged.empty());
     EXPECT_EQ(report->records["events"], 1u);
   }
-  {
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "runs", "stories", "events", "audit", "meta", "plans"})
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions{}, path_, families, &handles, &db).ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions{}, handles[2], "r", "\xff\xff not protobuf").ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  put_behind_the_store("stories", "r", "\xff\xff not protobuf");
   auto ro = Store::open_read_only(path_);
   ASSERT_TRUE(ro);
   auto report = (*ro)->verify();

@@ -1,0 +1,16 @@
+// The last word of a protobuf enum value's name, in lower case, as people read
+// it: MEMBER_STATE_UP -> "up", RUN_STATE_SUCCEEDED -> "succeeded", ROLE_ALL -> "all".
+#pragma once
+
+#include <cctype>
+#include <string>
+
+namespace rad {
+
+inline std::string enum_word(const std::string& enum_name) {
+  auto word = enum_name.substr(enum_name.rfind('_') + 1);
+  for (auto& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return word;
+}
+
+}  // namespace rad
