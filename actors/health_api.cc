@@ -57,16 +57,15 @@ HttpResponse answer(const std::vector<std::pair<std::string, Check>>& checks) {
 }  // namespace
 
 void add_health_routes(HttpServer& server, caf::actor_system& system, caf::actor node_agent) {
-  server.route("GET", "/health", [&system, node_agent](const HttpRequest&) {
+  // Every check the node has so far is also a readiness check.
+  auto every_check = [&system, node_agent](const HttpRequest&) {
     auto [process, cluster] = ask_node(system, node_agent);
     return answer({{"process", process}, {"cluster", cluster}});
-  });
+  };
+  server.route("GET", "/health", every_check);
+  server.route("GET", "/health/ready", every_check);
   server.route("GET", "/health/live", [&system, node_agent](const HttpRequest&) {
     return answer({{"process", ask_node(system, node_agent).first}});
-  });
-  server.route("GET", "/health/ready", [&system, node_agent](const HttpRequest&) {
-    auto [process, cluster] = ask_node(system, node_agent);
-    return answer({{"process", process}, {"cluster", cluster}});
   });
 }
 
