@@ -154,6 +154,13 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
   for (const auto& t : st.targets) self->send(t.agent, cancel_atom::value, proto(cancel));
 }
 
+// Batches sent to the node and not answered yet: its share of the window.
+int in_flight(const DispatcherState& st, const std::string& node_id) {
+  return static_cast<int>(
+      std::count_if(st.unanswered.begin(), st.unanswered.end(),
+                    [&](const auto& u) { return u.second.node_id == node_id; }));
+}
+
 void send_batch(Self self, size_t target_index) {
   auto& st = self->state;
   auto& target = st.targets[target_index];
@@ -163,21 +170,14 @@ void send_batch(Self self, size_t target_index) {
     *batch.add_requests() = std::move(st.queue.front());
     st.queue.pop_front();
   }
-  ++target.in_flight;
-  self->state.log->debug("batch {} of {} to {} (in flight {}), queue {}", batch.batch_id(),
-                         batch.requests_size(), target.node_id, target.in_flight, st.queue.size());
   auto node_id = target.node_id;
   auto batch_id = batch.batch_id();
   auto requests = std::make_shared<v1::SpawnBatch>(batch);
   st.unanswered.emplace(batch_id, DispatcherState::Unanswered{node_id, requests});
+  self->state.log->debug("batch {} of {} to {} (in flight {}), queue {}", batch_id,
+                         batch.requests_size(), node_id, in_flight(st, node_id), st.queue.size());
   // False when the batch was already given up with its node (node_lost).
-  auto answered = [=] {
-    auto& st = self->state;
-    if (st.unanswered.erase(batch_id) == 0) return false;
-    for (auto& t : st.targets)
-      if (t.node_id == node_id) --t.in_flight;
-    return true;
-  };
+  auto answered = [=] { return self->state.unanswered.erase(batch_id) != 0; };
   self->request(target.agent, kSpawnReplyTimeout, proto(std::move(batch)))
       .then(
           [=](const Proto<v1::SpawnReply>& reply) {
@@ -221,7 +221,7 @@ void pump(Self self) {
     size_t n = st.targets.size(), chosen = n;
     for (size_t i = 0; i < n && chosen == n; ++i) {
       size_t candidate = (st.next_target + i) % n;
-      if (st.targets[candidate].in_flight < st.options.window) chosen = candidate;
+      if (in_flight(st, st.targets[candidate].node_id) < st.options.window) chosen = candidate;
     }
     if (chosen == n) return;  // every node's window is full, or there is no node
     st.next_target = chosen + 1;
@@ -242,10 +242,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         std::vector<DispatcherState::Target> next;
         for (size_t i = 0; i < ids.size() && i < agents.size(); ++i) {
           if (st.closed_nodes.count(ids[i])) continue;
-          DispatcherState::Target t{ids[i], agents[i], 0};
-          for (const auto& old : st.targets)
-            if (old.node_id == ids[i]) t.in_flight = old.in_flight;
-          next.push_back(std::move(t));
+          next.push_back({ids[i], agents[i]});
         }
         st.targets = std::move(next);
         self->state.log->debug("{} nodes take agents", st.targets.size());

@@ -60,7 +60,6 @@ struct DispatcherState {
   struct Target {
     std::string node_id;
     caf::actor agent;
-    int in_flight = 0;
   };
   struct Order {
     caf::response_promise promise;
