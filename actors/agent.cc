@@ -35,8 +35,10 @@ caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::
   auto attempt =
       plan_mock_attempt(story.has_mock() ? story.mock() : v1::MockDriver::default_instance(),
                         request->run_id(), story.id(), request->attempt());
+  auto started_at = now_timestamp();
   auto finish = [=](v1::Outcome outcome, std::string output, std::string error) {
     auto r = result_of(*request, identity, outcome);
+    *r.mutable_started_at() = started_at;
     r.set_output(std::move(output));
     r.set_error(std::move(error));
     self->send(host, proto(std::move(r)));
@@ -73,8 +75,10 @@ caf::behavior blocking_agent(caf::event_based_actor* self, SpawnRequestPtr reque
   const auto& story = request->story();
   auto env = process_environment();
   std::chrono::milliseconds timeout{story.timeout_ms()};
+  auto started_at = now_timestamp();
   auto report = [&](const AttemptOutcome& o) {
     auto r = result_of(*request, context, o.outcome);
+    *r.mutable_started_at() = started_at;
     r.set_exit_code(o.exit_code);
     r.set_output(o.output);
     r.set_error(o.error);

@@ -47,7 +47,9 @@ void collect(Self self, v1::StoryResult result) {
   if (it == st.running.end()) return;  // this attempt has reported already
   st.running.erase(it);
   auto sink = st.sinks.find(result.run_id());
-  if (sink != st.sinks.end()) {
+  if (sink == st.sinks.end()) {
+    st.undelivered.push_back(std::move(result));
+  } else {
     auto& batch = st.pending[sink->second];
     *batch.add_results() = std::move(result);
     if (batch.results_size() >= kMaxResultsPerBatch) {
@@ -85,8 +87,54 @@ void report_crash(Self self, const caf::actor& agent, SpawnRequestPtr request) {
   });
 }
 
+void watch_sink(Self self, const caf::actor& sink) {
+  if (self->state.watched_sinks.insert(sink.address()).second) self->monitor(sink);
+}
+
+// The coordinator that sank our results is gone: what it would have taken
+// waits for the next one.
+void sink_down(Self self, const caf::actor_addr& gone) {
+  auto& st = self->state;
+  if (!st.watched_sinks.erase(gone)) return;
+  for (auto it = st.sinks.begin(); it != st.sinks.end();)
+    it = it->second.address() == gone ? st.sinks.erase(it) : std::next(it);
+  for (auto it = st.pending.begin(); it != st.pending.end();) {
+    if (it->first.address() != gone) {
+      ++it;
+      continue;
+    }
+    for (auto& r : *it->second.mutable_results()) st.undelivered.push_back(std::move(r));
+    it = st.pending.erase(it);
+  }
+  logger("agents")->warn("the coordinator is gone; {} agents run on, {} results wait for it",
+                         st.running.size(), st.undelivered.size());
+}
+
+// A coordinator asks what runs here: it takes every run's results from now on.
+v1::AgentReport report_to(Self self, const caf::actor& sink) {
+  auto& st = self->state;
+  watch_sink(self, sink);
+  v1::AgentReport report;
+  report.set_node_id(st.identity.node_id);
+  report.set_incarnation(st.identity.incarnation);
+  for (const auto& [key, running] : st.running) {
+    auto* ref = report.add_running();
+    ref->set_run_id(std::get<0>(key));
+    ref->set_story_id(std::get<1>(key));
+    ref->set_attempt(std::get<2>(key));
+    st.sinks[std::get<0>(key)] = sink;
+  }
+  for (auto& r : st.undelivered) *report.add_undelivered() = std::move(r);
+  st.undelivered.clear();
+  if (report.running_size() + report.undelivered_size() > 0)
+    logger("agents")->info("reported {} running agents and {} results to the coordinator",
+                           report.running_size(), report.undelivered_size());
+  return report;
+}
+
 v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::actor& sink) {
   auto& st = self->state;
+  watch_sink(self, sink);
   v1::SpawnReply reply;
   reply.set_node_id(st.identity.node_id);
   reply.set_incarnation(st.identity.incarnation);
@@ -137,6 +185,7 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
   guard_against_peers(self, logger("agents"));
 
   self->state.max_agents = max_agents;
+  self->set_down_handler([=](caf::down_msg& dm) { sink_down(self, dm.source); });
   return {
       [=](const Proto<v1::SpawnBatch>& batch) {
         auto sink = caf::actor_cast<caf::actor>(self->current_sender());
@@ -162,6 +211,9 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
         collect(self, std::move(r));
       },
       [=](running_atom) { return static_cast<uint32_t>(self->state.running.size()); },
+      [=](adopt_atom) {
+        return proto(report_to(self, caf::actor_cast<caf::actor>(self->current_sender())));
+      },
       [=](drain_atom) { return drain(self); },
       [=](cancel_atom) {
         for (const auto& entry : self->state.running) cancel_one(self, entry.second);

@@ -10,6 +10,13 @@
 //                           from then on every spawn is refused (retry elsewhere)
 //   cancel_atom          -> as drain_atom, cancelling the running agents first
 //   running_atom         -> uint32_t, agents running now
+//   adopt_atom           -> Proto<AgentReport>: the attempts running here and the
+//                           results that found no coordinator; from now on every
+//                           result goes to the sender (a coordinator's Dispatcher,
+//                           perhaps a restarted one)
+//
+// Results whose coordinator is gone (its Dispatcher is down) are kept until a
+// coordinator asks with adopt_atom: agents that ran on cannot be run again.
 #pragma once
 
 #include <caf/event_based_actor.hpp>
@@ -17,6 +24,7 @@
 #include <caf/typed_response_promise.hpp>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -33,6 +41,7 @@ inline constexpr int kMaxResultsPerBatch = 1024;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using running_atom = caf::atom_constant<caf::atom("running")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 // (crashed_atom, request, reason): local, from a crashing agent.
 using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 
@@ -45,8 +54,11 @@ struct AgentHostState {
   };
   // run id, story id, attempt -> agent
   std::map<std::tuple<std::string, std::string, uint32_t>, Running> running;
-  // Where each run's results go: the actor that asked for its spawns.
+  // Where each run's results go: the actor that asked for its spawns, while it lives.
   std::map<std::string, caf::actor> sinks;
+  std::set<caf::actor_addr> watched_sinks;
+  // Results of runs whose sink went down, for the next coordinator.
+  std::vector<v1::StoryResult> undelivered;
   std::map<caf::actor, v1::ResultBatch> pending;
   bool flush_scheduled = false;
   bool draining = false;

@@ -10,6 +10,14 @@ using Self = caf::stateful_actor<CheckpointState>*;
 using flush_atom = caf::atom_constant<caf::atom("ckflush")>;
 using tick_atom = caf::atom_constant<caf::atom("cktick")>;
 
+// The flush message queues behind every request already in the mailbox: they
+// all go into one write.
+void schedule_flush(Self self) {
+  if (self->state.flush_scheduled) return;
+  self->state.flush_scheduled = true;
+  self->send(self, flush_atom::value);
+}
+
 void flush(Self self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -63,13 +71,12 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
         if (r.has_run()) st.batch.put_run(r.run());
         if (r.has_plan()) st.batch.put_plan(r.run_id(), r.plan());
         st.waiting.push_back(self->make_response_promise<bool>());
-        // The flush message queues behind every request already in the
-        // mailbox: they all go into this write.
-        if (!st.flush_scheduled) {
-          st.flush_scheduled = true;
-          self->send(self, flush_atom::value);
-        }
+        schedule_flush(self);
         return st.waiting.back();
+      },
+      [=](const Proto<v1::AgentNodes>& nodes) {
+        self->state.batch.put_agent_nodes(nodes.value);
+        schedule_flush(self);
       },
       [=](flush_atom) { flush(self); },
   };

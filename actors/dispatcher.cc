@@ -107,6 +107,11 @@ void node_lost(Self self, const std::string& node_id) {
   if (!lost.empty())
     st.log->warn("node {} is down: {} of its agents will not report", node_id, lost.size());
   for (const auto& key : lost) settle(self, key, v1::OUTCOME_NODE_LOST, nullptr, "node lost");
+  auto& running = st.adoption.running;
+  for (auto it = running.begin(); it != running.end();)
+    it = it->second == node_id ? running.erase(it) : std::next(it);
+  // Back, it is asked again: its agents report to this Dispatcher from then on.
+  st.asked.erase(node_id);
   // Batches it never answered: nothing of them runs, place them elsewhere now
   // rather than when their requests time out.
   size_t requeued = 0;
@@ -147,6 +152,14 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
       kept.push_back(std::move(r));
   }
   st.queue = std::move(kept);
+  for (auto it = st.adoption.unclaimed.begin(); it != st.adoption.unclaimed.end();) {
+    if (!covers(it->second)) {
+      ++it;
+      continue;
+    }
+    dropped.push_back(it->first);
+    it = st.adoption.unclaimed.erase(it);
+  }
   st.log->info("cancel of run {}: {} queued requests dropped, {} nodes told", cancel.run_id(),
                dropped.size(), st.targets.size());
   for (const auto& key : dropped)
@@ -229,10 +242,124 @@ void pump(Self self) {
   }
 }
 
+// -- adoption after a restart -------------------------------------------------
+
+// Attempts no node claimed are placed again: they died with their node or
+// their results with the old coordinator.
+void close_adoption(Self self, const std::string& why) {
+  auto& ad = self->state.adoption;
+  if (!ad.open) return;
+  ad.open = false;
+  self->state.log->info("adoption over ({}): placing again {} attempts no node reported", why,
+                        ad.unclaimed.size());
+  for (auto& [key, request] : ad.unclaimed) requeue(self, std::move(request));
+  ad.unclaimed.clear();
+  ad.awaited.clear();
+  pump(self);
+}
+
+void node_reported(Self self, const std::string& node_id, const v1::AgentReport& report) {
+  auto& st = self->state;
+  auto& ad = st.adoption;
+  size_t adopted = 0, delivered = 0;
+  for (const auto& r : report.undelivered()) {
+    auto key = key_of(r.run_id(), r.story_id(), r.attempt());
+    if (st.pending.count(key)) {
+      ad.unclaimed.erase(key);
+      settle(self, key, r.outcome(), &r);
+      ++delivered;
+    } else if (!ad.window_passed) {
+      ad.results[key] = r;
+    }
+  }
+  for (const auto& ref : report.running()) {
+    auto key = key_of(ref.run_id(), ref.story_id(), ref.attempt());
+    auto p = st.pending.find(key);
+    if (p != st.pending.end() && ad.unclaimed.erase(key)) {
+      p->second.node_id = node_id;
+      ++adopted;
+    } else if (p == st.pending.end() && !ad.window_passed) {
+      ad.running[key] = node_id;
+    }
+  }
+  if (report.running_size() + report.undelivered_size() > 0)
+    st.log->info("node {} runs {} attempts and kept {} results: {} adopted, {} delivered", node_id,
+                 report.running_size(), report.undelivered_size(), adopted, delivered);
+  ad.awaited.erase(node_id);
+  if (ad.open && ad.awaited.empty()) close_adoption(self, "every node of the last view answered");
+}
+
+// Asks a node that newly hosts agents what it runs already.
+void ask_node(Self self, const DispatcherState::Target& target) {
+  if (!self->state.asked.insert(target.node_id).second) return;
+  auto node_id = target.node_id;
+  self->request(target.agent, kSpawnReplyTimeout, adopt_atom::value)
+      .then(
+          [=](const Proto<v1::AgentReport>& report) {
+            node_reported(self, node_id, report.value);
+            flush_outbox(self);
+          },
+          [=](caf::error& err) {
+            self->state.log->warn("node {} did not say what it runs: {}", node_id,
+                                  self->system().render(err));
+            node_reported(self, node_id, v1::AgentReport{});
+            flush_outbox(self);
+          });
+}
+
+// The placed attempts of a resumed run: adopted when a node reports them.
+void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
+  auto& st = self->state;
+  auto& ad = st.adoption;
+  size_t adopted = 0, delivered = 0, awaited = 0;
+  for (const auto& r : requests.requests()) {
+    auto key = key_of(r.run_id(), r.story().id(), r.attempt());
+    st.pending[key].sink = sink;
+    if (auto result = ad.results.find(key); result != ad.results.end()) {
+      settle(self, key, result->second.outcome(), &result->second);
+      ad.results.erase(result);
+      ++delivered;
+    } else if (auto node = ad.running.find(key); node != ad.running.end()) {
+      st.pending[key].node_id = node->second;
+      ad.running.erase(node);
+      ++adopted;
+    } else if (ad.open) {
+      ad.unclaimed.emplace(key, r);
+      ++awaited;
+    } else {
+      requeue(self, r);
+    }
+  }
+  if (!requests.requests().empty())
+    st.log->info("run {}: of {} attempts placed before the restart, {} adopted, {} results "
+                 "delivered, {} awaited from nodes, the rest placed again",
+                 requests.requests(0).run_id(), requests.requests_size(), adopted, delivered,
+                 awaited);
+  pump(self);
+}
+
+// The nodes hosting agents, kept in the checkpoint for the next restart.
+void keep_nodes(Self self) {
+  auto& st = self->state;
+  if (!st.options.checkpoint) return;
+  v1::AgentNodes nodes;
+  for (const auto& t : st.targets)
+    if (t.node_id != st.options.local_node_id) nodes.add_node_ids(t.node_id);
+  std::sort(nodes.mutable_node_ids()->begin(), nodes.mutable_node_ids()->end());
+  if (nodes.SerializeAsString() == st.kept_nodes.SerializeAsString()) return;
+  st.kept_nodes = nodes;
+  self->send(st.options.checkpoint, proto(std::move(nodes)));
+}
+
 }  // namespace
 
 caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherOptions options) {
-  self->state.options = options;
+  auto& ad = self->state.adoption;
+  for (const auto& id : options.adopt_from)
+    if (id != options.local_node_id) ad.awaited.insert(id);
+  ad.open = !ad.awaited.empty();
+  self->delayed_send(self, options.adopt_window, adopt_over_atom::value);
+  self->state.options = std::move(options);
   self->state.log = logger("dispatch");
   guard_against_peers(self, self->state.log);
   return {
@@ -246,7 +373,22 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         }
         st.targets = std::move(next);
         self->state.log->debug("{} nodes take agents", st.targets.size());
+        for (const auto& t : st.targets) ask_node(self, t);
+        keep_nodes(self);
         pump(self);
+      },
+      [=](adopt_atom, const Proto<v1::SpawnBatch>& requests) {
+        adopt(self, requests.value, caf::actor_cast<caf::actor>(self->current_sender()));
+        flush_outbox(self);
+      },
+      [=](adopt_over_atom) {
+        close_adoption(self, "the adoption window passed");
+        // Reports no run asked for by now are of runs that ended before.
+        auto& ad = self->state.adoption;
+        ad.window_passed = true;
+        ad.results.clear();
+        ad.running.clear();
+        flush_outbox(self);
       },
       [=](dispatch_atom, const Proto<v1::SpawnBatch>& order) {
         auto& st = self->state;

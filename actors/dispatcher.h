@@ -11,6 +11,14 @@
 // their results. A node that refuses a request because it drains gets no more.
 // Requests a node refuses count as pending in the answer (nothing runs them);
 // those a lost node had accepted count as failed (OUTCOME_NODE_LOST).
+//
+// Adoption, after the coordinator restarted: every node that comes to host
+// agents is asked what it runs (adopt_atom, answered by its AgentHost with an
+// AgentReport). A resumed Run hands over the attempts its predecessor had
+// placed (adopt_atom, Proto<SpawnBatch>); those a node reports running are
+// adopted (their results come as usual), results a node kept are delivered,
+// and the rest are placed again once every node of the last view
+// (DispatcherOptions::adopt_from) has answered, or adopt_window has passed.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -26,6 +34,7 @@
 #include <tuple>
 #include <vector>
 
+#include "actors/agent_host.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/run.pb.h"
 
@@ -49,11 +58,22 @@ using node_lost_atom = caf::atom_constant<caf::atom("nodelost")>;
 // ~400 ms, long enough for every worker to look suspect. Split larger work.
 inline constexpr int kMaxRequestsPerOrder = 10000;
 
+// Ends the adoption window; the Dispatcher's own timer.
+using adopt_over_atom = caf::atom_constant<caf::atom("adoptover")>;
+
 struct DispatcherOptions {
   // Requests per SpawnBatch message.
   int batch_size = 1024;
   // SpawnBatch messages awaiting their SpawnReply, per node.
   int window = 8;
+  // Where the nodes hosting agents are kept (Proto<AgentNodes>); null: nowhere.
+  caf::actor checkpoint = nullptr;
+  // This node: its agents die with it, so it is never awaited after a restart.
+  std::string local_node_id;
+  // The nodes that hosted agents before a restart: attempts are awaited from them.
+  std::vector<std::string> adopt_from;
+  // How long placed attempts of resumed runs wait for a node to report them.
+  std::chrono::milliseconds adopt_window{5000};
 };
 
 struct DispatcherState {
@@ -90,6 +110,20 @@ struct DispatcherState {
     std::shared_ptr<v1::SpawnBatch> requests;
   };
   std::map<uint64_t, Unanswered> unanswered;
+  // Adoption (see above): attempts awaiting a node's report, reports that came
+  // before their run asked (kept for the window), and the nodes of the last
+  // view yet to answer.
+  struct Adoption {
+    bool open = false;
+    bool window_passed = false;
+    std::map<Key, v1::SpawnRequest> unclaimed;
+    std::map<Key, std::string> running;  // -> node id
+    std::map<Key, v1::StoryResult> results;
+    std::set<std::string> awaited;
+  } adoption;
+  // Nodes asked what they run, and the hosts last written to the checkpoint.
+  std::set<std::string> asked;
+  v1::AgentNodes kept_nodes;
   // Results for sinks, sent at the end of the handler that produced them.
   std::map<caf::actor, v1::ResultBatch> outbox;
   uint64_t next_order = 1, next_batch = 1;

@@ -146,7 +146,6 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
         AgentContext{node->info_.node_id(), node->info_.incarnation(), config.agents().use_real()},
         config.agents().max_agents());
   if (config.role() != "worker") {
-    options.dispatcher = node->system_->spawn(dispatcher, DispatcherOptions{});
     auto sync = sync_mode_from(config.checkpoint().sync());
     if (!sync) return sync.error();
     auto store = Store::open({config.data_dir() + "/checkpoint", *sync});
@@ -166,8 +165,19 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     co.retention.keep_runs = config.checkpoint().keep_runs();
     co.retention.keep_for = std::chrono::hours{config.checkpoint().keep_hours()};
     co.compact_every = std::chrono::minutes{config.checkpoint().compact_every_minutes()};
+    auto agent_nodes = (*store)->agent_nodes();
+    if (!agent_nodes) {
+      node->stop();
+      return agent_nodes.error();
+    }
     node->checkpoint_ = node->system_->spawn<caf::detached>(
         checkpoint, std::shared_ptr<Store>{std::move(*store)}, co);
+    DispatcherOptions dop;
+    dop.checkpoint = node->checkpoint_;
+    dop.local_node_id = node->info_.node_id();
+    dop.adopt_from.assign(agent_nodes->node_ids().begin(), agent_nodes->node_ids().end());
+    dop.adopt_window = std::chrono::milliseconds{config.checkpoint().adopt_window_ms()};
+    options.dispatcher = node->system_->spawn(dispatcher, std::move(dop));
     node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher, node->checkpoint_);
   }
   node->agent_host_ = options.agent_host;

@@ -26,6 +26,7 @@ using std::chrono::milliseconds;
 
 constexpr auto kConnectTimeout = std::chrono::seconds{2};
 constexpr auto kJoinReplyTimeout = std::chrono::seconds{5};
+constexpr auto kRejoinReplyTimeout = std::chrono::milliseconds{500};
 constexpr auto kLeaveTimeout = std::chrono::seconds{3};
 constexpr milliseconds kFirstRetry{100}, kMaxRetry{1000};
 
@@ -253,6 +254,7 @@ void coordinator_lost(Self self, const std::string& why) {
   auto& st = self->state;
   if (!st.coordinator) return;
   self->demonitor(st.coordinator);
+  st.lost_coordinator = st.coordinator.node();
   st.coordinator = nullptr;
   for (auto& m : *st.view.mutable_members()) {
     if (m.node().node_id() == st.view.coordinator_id()) {
@@ -288,7 +290,8 @@ void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply,
   if (st.draining) send_draining(self);
 }
 
-void send_join(Self self, caf::actor coordinator, const std::string& seed) {
+void send_join(Self self, caf::actor coordinator, const std::string& seed,
+               std::chrono::milliseconds timeout) {
   auto& st = self->state;
   v1::JoinRequest request;
   *request.mutable_node() = st.options.info;
@@ -296,7 +299,7 @@ void send_join(Self self, caf::actor coordinator, const std::string& seed) {
   request.set_secret_proof(MembershipTable::secret_proof(st.options.config.cluster().secret(),
                                                          st.options.info.node_id()));
   request.set_protocol_version(kProtocolVersion);
-  self->request(coordinator, kJoinReplyTimeout, proto(request))
+  self->request(coordinator, timeout, proto(request))
       .then(
           [=](const Proto<v1::JoinReply>& reply) {
             self->state.joining = false;
@@ -326,12 +329,17 @@ void try_join(Self self) {
   auto mm = self->system().middleman().actor_handle();
   self->request(mm, kConnectTimeout, caf::connect_atom::value, host, port)
       .then(
-          [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+          [=](const caf::node_id& node, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
             if (!ptr) {
               join_failed(self, seed, "nothing is published there");
               return;
             }
-            send_join(self, caf::actor_cast<caf::actor>(std::move(ptr)), seed);
+            // Right after a connection loss the middleman may still hand out
+            // the dead coordinator's NodeAgent, which never answers: ask it
+            // briefly. A live one (a partition healed) answers at once.
+            bool lost_one = node == self->state.lost_coordinator;
+            send_join(self, caf::actor_cast<caf::actor>(std::move(ptr)), seed,
+                      lost_one ? kRejoinReplyTimeout : kJoinReplyTimeout);
           },
           [=](caf::error& err) { join_failed(self, seed, self->system().render(err)); });
 }
@@ -497,6 +505,10 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
       [=](running_atom) -> caf::result<caf::message> {
         if (!self->state.options.agent_host) return caf::make_message(uint32_t{0});
         return self->delegate(self->state.options.agent_host, running_atom::value);
+      },
+      [=](adopt_atom) -> caf::result<caf::message> {
+        if (!self->state.options.agent_host) return caf::make_message(proto(v1::AgentReport{}));
+        return self->delegate(self->state.options.agent_host, adopt_atom::value);
       },
       [=](dispatch_atom, const Proto<v1::SpawnBatch>& order) -> caf::result<caf::message> {
         if (!self->state.options.dispatcher)

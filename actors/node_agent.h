@@ -74,6 +74,7 @@ struct NodeAgentState {
 
   // Worker.
   caf::actor coordinator;
+  caf::node_id lost_coordinator;  // the last one lost: its handle may linger
   v1::MembershipView view;
   Clock::time_point coordinator_heard;
   Clock::time_point join_started;

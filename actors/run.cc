@@ -127,14 +127,23 @@ void settle_and_go_on(Self self) {
 
 caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
                         caf::actor dispatcher, caf::actor supervisor, caf::actor checkpoint,
-                        bool restarted) {
+                        RunStart start) {
   auto& st = self->state;
   // The Supervisor made the RunState; from here on only this actor touches it.
   st.run = std::move(run);
   st.dispatcher = std::move(dispatcher);
   st.supervisor = std::move(supervisor);
   st.checkpoint = std::move(checkpoint);
-  if (restarted) {
+  if (start == RunStart::resumed) {
+    auto placed = st.run->take_adoptable();
+    for (size_t i = 0; i < placed.size(); i += kMaxRequestsPerOrder) {
+      Proto<v1::SpawnBatch> batch;
+      auto end = std::min(placed.size(), i + kMaxRequestsPerOrder);
+      for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move(placed[j]);
+      self->send(st.dispatcher, adopt_atom::value, std::move(batch));
+    }
+  }
+  if (start == RunStart::restarted) {
     self->request(st.dispatcher, std::chrono::seconds{30}, resink_atom::value, st.run->run_id())
         .then(
             [=](const std::vector<std::string>& open) {

@@ -47,10 +47,18 @@ struct RunActorState {
   static inline const char* name = "rad.run";
 };
 
-// `restarted`: a previous Run actor of this run crashed; this one takes over
-// its open requests at the Dispatcher first.
+enum class RunStart {
+  fresh,
+  // A previous Run actor of this run crashed: this one first takes over its
+  // open requests at the Dispatcher.
+  restarted,
+  // The coordinator restarted: the attempts the checkpoint has as placed go to
+  // the Dispatcher for adoption first.
+  resumed,
+};
+
 caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
                         caf::actor dispatcher, caf::actor supervisor, caf::actor checkpoint,
-                        bool restarted);
+                        RunStart start);
 
 }  // namespace rad

@@ -65,15 +65,32 @@ std::vector<v1::SpawnRequest> RunState::take_ready(Clock::time_point now) {
     if (s.attempt == 1) s.started_at = to_timestamp(now);
     ++wave.active;
     ++in_flight_;
-    v1::SpawnRequest r;
-    r.set_run_id(run_id_);
-    r.set_attempt(s.attempt);
-    *r.mutable_story() = *s.spec;
-    if (r.story().timeout_ms() == 0)
-      r.mutable_story()->set_timeout_ms(static_cast<uint64_t>(options_.default_timeout.count()));
-    r.mutable_trace()->set_traceparent(child_traceparent(options_.traceparent));
-    out.push_back(std::move(r));
+    out.push_back(request_of(i));
   }
+  return out;
+}
+
+v1::SpawnRequest RunState::request_of(size_t i) const {
+  const auto& s = stories_[i];
+  v1::SpawnRequest r;
+  r.set_run_id(run_id_);
+  r.set_attempt(s.attempt);
+  *r.mutable_story() = *s.spec;
+  if (r.story().timeout_ms() == 0)
+    r.mutable_story()->set_timeout_ms(static_cast<uint64_t>(options_.default_timeout.count()));
+  r.mutable_trace()->set_traceparent(child_traceparent(options_.traceparent));
+  return r;
+}
+
+std::vector<v1::SpawnRequest> RunState::take_adoptable() {
+  std::vector<v1::SpawnRequest> out;
+  out.reserve(adoptable_.size());
+  for (size_t i : adoptable_) {
+    auto st = stories_[i].state;
+    if (st == v1::STORY_STATE_SCHEDULED || st == v1::STORY_STATE_RUNNING)
+      out.push_back(request_of(i));
+  }
+  adoptable_.clear();
   return out;
 }
 
@@ -179,8 +196,14 @@ size_t RunState::restore(const std::vector<v1::StoryTransition>& transitions,
       if (s.state == v1::STORY_STATE_DEAD) wave.any_dead = true;
       if (s.state == v1::STORY_STATE_SUCCEEDED)
         for (size_t j : s.dependents) --stories_[j].unmet;
+    } else if (s.state == v1::STORY_STATE_SCHEDULED || s.state == v1::STORY_STATE_RUNNING) {
+      // Its agent may run on: the Run asks the nodes before placing it again.
+      ++in_flight_;
+      ++waves_[static_cast<size_t>(s.wave)].active;
+      adoptable_.push_back(i);
     } else if (s.state != v1::STORY_STATE_PENDING) {
-      s.last_error = "attempt " + std::to_string(s.attempt) + " lost with a restarted coordinator";
+      s.last_error = "backoff of attempt " + std::to_string(s.attempt) +
+                     " lost with a restarted coordinator";
       set_state(i, v1::STORY_STATE_PENDING, now, s.last_error);
     }
   }

@@ -73,10 +73,14 @@ class RunState {
 
   // Rebuilds the run from its checkpointed transitions (in seq order) after
   // the coordinator restarted: ended stories stay ended; an attempt that was
-  // placed or waiting for its backoff is lost with the old coordinator and
-  // the story goes back to pending, for a new attempt. Returns the stories
-  // that had ended.
+  // placed stays placed (take_adoptable()), one waiting for its backoff goes
+  // back to pending at once. Returns the stories that had ended.
   size_t restore(const std::vector<v1::StoryTransition>& transitions, Clock::time_point now);
+
+  // The attempts restore() found placed, as their spawn requests (once): the
+  // Dispatcher adopts them from the nodes that still run them, or places them
+  // again. Their results are applied like any other.
+  std::vector<v1::SpawnRequest> take_adoptable();
 
   // After the actor driving this run crashed: placed stories whose requests
   // are no longer open (their results went to the dead actor) get a new
@@ -128,6 +132,7 @@ class RunState {
     std::deque<size_t> ready;  // pending with every dependency met
   };
 
+  v1::SpawnRequest request_of(size_t story) const;
   void set_state(size_t i, v1::StoryState to, Clock::time_point now, const std::string& reason);
   void finish_story(size_t i, v1::StoryState state, const std::string& error,
                     Clock::time_point now);
@@ -146,6 +151,7 @@ class RunState {
   size_t terminal_ = 0;
   uint64_t seq_ = 0;
   std::vector<v1::StoryTransition> transitions_;
+  std::vector<size_t> adoptable_;  // stories restore() found placed
   bool cancelling_ = false;
   v1::RunState state_ = v1::RUN_STATE_RUNNING;
   std::string error_;

@@ -55,7 +55,8 @@ caf::result<std::string> submit(Self self, const v1::Plan& plan) {
   entry.plan_name = plan.name();
   entry.state = std::make_shared<RunState>(run_id, plan, options);
   entry.actor =
-      self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint, false);
+      self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint,
+                  RunStart::fresh);
   self->monitor(entry.actor);
   int stories = 0;
   for (const auto& w : plan.waves()) stories += w.stories_size();
@@ -82,7 +83,8 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
     entry.plan_name = state->plan().name();
     entry.state = std::move(state);
     entry.actor =
-        self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint, false);
+        self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint,
+                    RunStart::resumed);
     self->monitor(entry.actor);
   }
   st.options.resume.clear();
@@ -103,7 +105,7 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
             entry.restarts.size(), st.options.max_restarts,
             std::chrono::duration_cast<std::chrono::seconds>(st.options.restart_window).count());
         entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self},
-                                  st.checkpoint, true);
+                                  st.checkpoint, RunStart::restarted);
         self->monitor(entry.actor);
         return;
       }

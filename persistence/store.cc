@@ -18,6 +18,7 @@ enum Family { kDefault, kRuns, kStories, kEvents, kAudit, kMeta, kPlans, kFamili
 constexpr std::array<const char*, kFamilies> kFamilyNames = {"default", "runs", "stories", "events",
                                                              "audit",   "meta", "plans"};
 constexpr const char* kSchemaKey = "schema_version";
+constexpr const char* kAgentNodesKey = "agent_nodes";
 
 void append_be64(std::string& out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8)
@@ -123,6 +124,11 @@ void Store::Batch::append_audit(uint64_t seq, const v1::AuditRecord& record) {
   std::string key;
   append_be64(key, seq);
   rep_->add(kAudit, std::move(key), serialized(record));
+  ++records_;
+}
+
+void Store::Batch::put_agent_nodes(const v1::AgentNodes& nodes) {
+  rep_->add(kMeta, kAgentNodesKey, serialized(nodes));
   ++records_;
 }
 
@@ -262,6 +268,14 @@ caf::expected<v1::RunStatus> Store::run(const std::string& run_id) const {
 caf::expected<v1::Plan> Store::plan(const std::string& run_id) const {
   return get<v1::Plan>(*rep_->db, rep_->families[kPlans], run_id, options_.path,
                        ("plan of run '" + run_id + "'").c_str());
+}
+
+caf::expected<v1::AgentNodes> Store::agent_nodes() const {
+  auto nodes =
+      get<v1::AgentNodes>(*rep_->db, rep_->families[kMeta], kAgentNodesKey, options_.path,
+                          "list of agent nodes");
+  if (!nodes && is(nodes.error(), Errc::not_found)) return v1::AgentNodes{};
+  return nodes;
 }
 
 caf::error Store::for_each_run(const std::function<bool(const v1::RunStatus&)>& visit) const {

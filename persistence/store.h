@@ -7,6 +7,7 @@
 //   events   RUN \0 SEQ (8 bytes, BE) -> rad.v1.StoryTransition (append only)
 //   audit    SEQ (8 bytes, BE)        -> rad.v1.AuditRecord
 //   meta     "schema_version"         -> decimal
+//            "agent_nodes"            -> rad.v1.AgentNodes (who may still run agents)
 //
 //   auto store = Store::open({dir + "/checkpoint", SyncMode::batch});
 //   Store::Batch batch;
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "rad/v1/audit.pb.h"
+#include "rad/v1/cluster.pb.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 
@@ -76,6 +78,8 @@ class Store {
     // Keyed by the transition's run id and seq.
     void append_event(const v1::StoryTransition& transition);
     void append_audit(uint64_t seq, const v1::AuditRecord& record);
+    // Replaces the nodes that hosted agents in the coordinator's last view.
+    void put_agent_nodes(const v1::AgentNodes& nodes);
 
     size_t records() const { return records_; }
     size_t bytes() const;
@@ -92,6 +96,9 @@ class Store {
   // Errc::not_found when there is no such run.
   caf::expected<v1::RunStatus> run(const std::string& run_id) const;
   caf::expected<v1::Plan> plan(const std::string& run_id) const;
+  // The nodes that hosted agents when the coordinator last wrote them; none
+  // in a new store.
+  caf::expected<v1::AgentNodes> agent_nodes() const;
   // Every run's summary, in run id order; stops early when `visit` returns false.
   caf::error for_each_run(const std::function<bool(const v1::RunStatus&)>& visit) const;
   caf::expected<v1::StoryStatus> story(const std::string& run_id,

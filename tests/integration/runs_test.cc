@@ -7,16 +7,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "persistence/store.h"
-#include "rad/v1/run.pb.h"
-#include "runtime/error.h"
-#include "tests/support/cluster.h"
-#include "tools/api_client.h"
+#include "tests/support/runs.h"
 
 namespace rad::test {
 namespace {
 
-class Runs : public ClusterFixture {
+class Runs : public RunsFixture {
  protected:
   // The environment of every node.
   virtual std::map<std::string, std::string> node_env() { return {}; }
@@ -27,62 +23,6 @@ class Runs : public ClusterFixture {
     start({"w2", "worker", node_env()});
     expect_log("coord", kThreeUp);
   }
-
-  std::string api() { return "http://127.0.0.1:" + std::to_string(ports_.at("coord").http); }
-
-  RunResult radctl(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {
-    ProcessOptions o;
-    o.argv = {binary("radctl"), "--api", api()};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    return run(o, timeout);
-  }
-
-  std::string submit(const std::string& plan_json) {
-    auto path = dir_.file("plan-" + std::to_string(++plans_) + ".json", plan_json);
-    auto r = radctl({"submit", path});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.out.substr(0, r.out.find('\n'));
-  }
-
-  v1::RunStatus status(const std::string& run_id) {
-    v1::RunStatus s;
-    auto err = api_get(api(), "/v1/runs/" + run_id, s);
-    EXPECT_FALSE(err) << error_message(err);
-    return s;
-  }
-
-  // Asks the API (a round trip each time) until the run is over or the deadline passes.
-  v1::RunStatus await_end(const std::string& run_id, std::chrono::milliseconds timeout = 20s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    v1::RunStatus s;
-    while (std::chrono::steady_clock::now() < deadline)
-      if ((s = status(run_id)).has_finished_at()) return s;
-    ADD_FAILURE() << "run " << run_id << " did not end: " << s.ShortDebugString();
-    return s;
-  }
-
-  // Every story ended exactly once: the counts add up and none is left open.
-  static void expect_all_terminal(const v1::RunStatus& s) {
-    const auto& c = s.counts();
-    EXPECT_EQ(c.succeeded() + c.dead() + c.cancelled(), c.total()) << s.ShortDebugString();
-    for (const auto& w : s.waves())
-      for (const auto& story : w.stories())
-        EXPECT_TRUE(story.state() == v1::STORY_STATE_SUCCEEDED ||
-                    story.state() == v1::STORY_STATE_DEAD ||
-                    story.state() == v1::STORY_STATE_CANCELLED)
-            << story.ShortDebugString();
-  }
-
-  // Asks again until `value()` is `expected` or 10 s pass.
-  template <class F>
-  static bool eventually_equal(F value, int expected) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline)
-      if (value() == expected) return true;
-    return false;
-  }
-
-  int plans_ = 0;
 };
 
 TEST_F(Runs, TheExamplePlanCompletesWithWaitAndExitsZero) {
@@ -158,40 +98,36 @@ TEST_F(Runs, EveryTransitionIsInTheCheckpointStore) {
                                              "STORY_STATE_SUCCEEDED#2"}));
 }
 
-TEST_F(Runs, AKilledCoordinatorResumesItsRunAndEveryStoryEndsOnce) {
+// The agents outlive the coordinator: the restarted one adopts them (or takes
+// the results they kept) instead of running their stories again.
+TEST_F(Runs, AKilledCoordinatorResumesItsRunAdoptsRunningAgentsAndEveryStoryEndsOnce) {
   std::string stories;
-  for (int i = 0; i < 60; ++i)
+  for (int i = 0; i < 40; ++i)
     stories += std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) +
-               R"(","mock":{"durationMs":150}})";
+               R"(","mock":{"durationMs":1500}})";
   auto run_id = submit(R"({"name":"resumed","waves":[{"name":"w","maxConcurrent":10,"stories":[)" +
                        stories + "]}]}");
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (status(run_id).counts().succeeded() < 10)
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+  ASSERT_TRUE(eventually_equal([&] { return agents_running("w1") + agents_running("w2"); }, 10));
   node("coord").signal(SIGKILL);
   ASSERT_EQ(node("coord").wait_exit(), 128 + SIGKILL);
 
   start({"coord", "coordinator"});  // same ports, same data dir
-  expect_log("coord",
-             "resuming run " + run_id + " of plan 'resumed': \\d+ of 60 stories had ended");
-  expect_log("coord", "ready: node");
+  expect_log("coord", "resuming run " + run_id + " of plan 'resumed': 0 of 40 stories had ended");
+  // Adopted if still running, delivered if they ended before their node rejoined.
+  expect_log("coord", "node \\S+ runs \\d+ attempts and kept \\d+ results: ([1-9]\\d* adopted|"
+                      "\\d+ adopted, [1-9]\\d* delivered)");
+  expect_log("coord", "adoption over \\(every node of the last view answered\\)");
   auto s = await_end(run_id);
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
-  EXPECT_EQ(s.counts().succeeded(), 60u);
+  EXPECT_EQ(s.counts().succeeded(), 40u);
   expect_all_terminal(s);
+  for (const auto& story : s.waves(0).stories())
+    EXPECT_EQ(story.attempts(), 1u) << story.id() << " was attempted again";
 
   node("coord").signal(SIGTERM);
   ASSERT_EQ(node("coord").wait_exit(), 0);
-  auto store = Store::open({dir_.path() + "/coord/checkpoint", SyncMode::batch});
-  ASSERT_TRUE(store) << error_message(store.error());
-  std::map<std::string, int> ends;
-  ASSERT_FALSE((*store)->for_each_event(run_id, [&](const v1::StoryTransition& t) {
-    if (t.to() == v1::STORY_STATE_SUCCEEDED || t.to() == v1::STORY_STATE_DEAD ||
-        t.to() == v1::STORY_STATE_CANCELLED)
-      ++ends[t.story_id()];
-    return true;
-  }));
-  EXPECT_EQ(ends.size(), 60u) << "every story ended";
+  auto ends = terminal_transitions("coord", run_id);
+  EXPECT_EQ(ends.size(), 40u) << "every story ended";
   for (const auto& [story, n] : ends) EXPECT_EQ(n, 1) << story << " ended " << n << " times";
 }
 

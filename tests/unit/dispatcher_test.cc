@@ -2,12 +2,14 @@
 // answers per order, refusals at the agent limit, cancel, duplicates.
 #include "actors/dispatcher.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "actors/agent_host.h"
+#include "runtime/clock.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/system_config.h"
 
@@ -55,6 +57,31 @@ class DispatcherTest : public ::testing::Test {
         .receive([&](uint32_t r) { n = r; },
                  [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
     return n;
+  }
+
+  // Results sent to this test as a sink, by story, until `n` came or 10 s passed.
+  std::map<std::string, v1::StoryResult> receive_results(size_t n) {
+    std::map<std::string, v1::StoryResult> out;
+    bool timed_out = false;
+    self_->receive_while([&] { return out.size() < n && !timed_out; })(
+        [&](const Proto<v1::ResultBatch>& batch) {
+          for (const auto& r : batch.value.results()) out[r.story_id()] = r;
+        },
+        caf::after(10s) >> [&] { timed_out = true; });
+    return out;
+  }
+
+  // The coordinator restarts: a new Dispatcher that awaits `adopt_from`, with
+  // the hosts of start() as its members.
+  void restart(std::vector<std::string> adopt_from, std::chrono::milliseconds window) {
+    self_->send_exit(dispatcher_, caf::exit_reason::kill);
+    DispatcherOptions options;
+    options.adopt_from = std::move(adopt_from);
+    options.adopt_window = window;
+    dispatcher_ = system_.spawn(dispatcher, options);
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < hosts_.size(); ++i) ids.push_back("n" + std::to_string(i));
+    caf::anon_send(dispatcher_, members_atom::value, ids, hosts_);
   }
 
   void TearDown() override {
@@ -117,6 +144,68 @@ TEST_F(DispatcherTest, AnEmptyOrderIsAnsweredAtOnce) {
   start({1});
   auto status = dispatch(v1::SpawnBatch{});
   EXPECT_EQ(status.counts().total(), 0u);
+}
+
+// Without adoption the window of a minute would hold these results back, and
+// attempts placed again would start after the restart.
+TEST_F(DispatcherTest, AttemptsStillRunningAreAdoptedByARestartedDispatcher) {
+  start({100});
+  auto order = order_of("run", 3, 300);
+  self_->send(dispatcher_, place_atom::value, proto(order));
+  while (running(hosts_[0]) < 3) std::this_thread::yield();
+  auto restarted_at = now_timestamp();
+  restart({"n0"}, 60s);
+  self_->send(dispatcher_, adopt_atom::value, proto(order));
+  auto results = receive_results(3);
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& [id, r] : results) {
+    EXPECT_EQ(r.outcome(), v1::OUTCOME_SUCCEEDED) << id;
+    EXPECT_EQ(r.attempt(), 1u);
+    EXPECT_EQ(r.node_id(), "n0");
+    EXPECT_LT(r.started_at(), restarted_at) << id << " ran again";
+  }
+}
+
+TEST_F(DispatcherTest, ResultsThatFoundNoCoordinatorAreDeliveredToTheNextOne) {
+  start({100});
+  auto order = order_of("run", 3, 100);
+  self_->send(dispatcher_, place_atom::value, proto(order));
+  while (running(hosts_[0]) < 3) std::this_thread::yield();
+  self_->send_exit(dispatcher_, caf::exit_reason::kill);
+  while (running(hosts_[0]) > 0) std::this_thread::yield();  // they end with nobody to tell
+  auto restarted_at = now_timestamp();
+  restart({"n0"}, 60s);
+  self_->send(dispatcher_, adopt_atom::value, proto(order));
+  auto results = receive_results(3);
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& [id, r] : results) {
+    EXPECT_EQ(r.outcome(), v1::OUTCOME_SUCCEEDED) << id;
+    EXPECT_LT(r.finished_at(), restarted_at) << id << " ran again";
+  }
+}
+
+TEST_F(DispatcherTest, AttemptsNoNodeReportsArePlacedAgainOnceEveryNodeOfTheLastViewAnswered) {
+  start({100});
+  restart({"n0"}, 60s);
+  auto sent_at = now_timestamp();
+  self_->send(dispatcher_, adopt_atom::value, proto(order_of("run", 2)));
+  auto results = receive_results(2);
+  ASSERT_EQ(results.size(), 2u) << "n0 runs nothing: placed again well before the window ends";
+  for (const auto& [id, r] : results) {
+    EXPECT_EQ(r.outcome(), v1::OUTCOME_SUCCEEDED) << id;
+    EXPECT_GT(r.started_at(), sent_at);
+  }
+}
+
+TEST_F(DispatcherTest, AttemptsOfANodeThatNeverComesBackArePlacedAgainAfterTheWindow) {
+  start({100});
+  restart({"n0", "gone"}, 300ms);
+  auto sent_at = std::chrono::system_clock::now();
+  self_->send(dispatcher_, adopt_atom::value, proto(order_of("run", 2)));
+  auto results = receive_results(2);
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& [id, r] : results)
+    EXPECT_GE(r.started_at(), to_timestamp(sent_at + 250ms)) << id << " placed before the window";
 }
 
 }  // namespace

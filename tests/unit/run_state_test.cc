@@ -206,16 +206,18 @@ TEST_F(RunStateTest, AbandonEndsEveryOpenStory) {
   EXPECT_EQ(run->in_flight(), 0u);
 }
 
-TEST_F(RunStateTest, ARestoredRunEndsWhatWasOpenAndKeepsWhatHadEnded) {
+TEST_F(RunStateTest, ARestoredRunOffersItsPlacedAttemptsForAdoptionAndKeepsWhatHadEnded) {
   auto plan = parse(R"({"name":"p","waves":[
     {"name":"one","stories":[{"id":"a","mock":{}},{"id":"b","mock":{}},
-                             {"id":"c","dependsOn":["a"],"mock":{}}]},
+                             {"id":"c","dependsOn":["a"],"mock":{}},
+                             {"id":"e","backoff":{"initialMs":60000},"mock":{}}]},
     {"name":"two","stories":[{"id":"d","mock":{}}]}]})");
   RunOptions options;
   options.record_transitions = true;
   run = std::make_unique<RunState>("r", plan, options);
-  EXPECT_THAT(ready(), ElementsAre("a#1", "b#1"));
+  EXPECT_THAT(ready(), ElementsAre("a#1", "b#1", "e#1"));
   report("a", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_TRUE(run->on_result(result("e", 1, v1::OUTCOME_FAILED), now, 0.5).retry_in);
   EXPECT_THAT(ready(), ElementsAre("c#1"));
   auto log = run->take_transitions();  // what the store held when the coordinator died
 
@@ -223,15 +225,20 @@ TEST_F(RunStateTest, ARestoredRunEndsWhatWasOpenAndKeepsWhatHadEnded) {
   EXPECT_EQ(restored.restore(log, now), 1u) << "only a had ended";
   auto s = restored.status(true);
   EXPECT_EQ(s.waves(0).stories(0).state(), v1::STORY_STATE_SUCCEEDED);
-  EXPECT_EQ(s.waves(0).stories(1).state(), v1::STORY_STATE_PENDING);
-  EXPECT_NE(s.waves(0).stories(1).last_error().find("lost with a restarted coordinator"),
+  EXPECT_EQ(s.waves(0).stories(1).state(), v1::STORY_STATE_SCHEDULED) << "b may still run";
+  EXPECT_EQ(s.waves(0).stories(3).state(), v1::STORY_STATE_PENDING) << "e's backoff is over";
+  EXPECT_NE(s.waves(0).stories(3).last_error().find("lost with a restarted coordinator"),
             std::string::npos);
-  EXPECT_THAT(ids(restored.take_ready(now)), ElementsAre("b#2", "c#2")) << "new attempts";
+  EXPECT_EQ(restored.in_flight(), 2u);
+  EXPECT_THAT(ids(restored.take_adoptable()), ElementsAre("b#1", "c#1")) << "the same attempts";
+  EXPECT_TRUE(restored.take_adoptable().empty()) << "offered once";
+  EXPECT_THAT(ids(restored.take_ready(now)), ElementsAre("e#2"));
   auto again = restored.take_transitions();
   ASSERT_FALSE(again.empty());
   EXPECT_GT(again.front().seq(), log.back().seq()) << "the log goes on where it stopped";
-  restored.on_result(result("b", 2, v1::OUTCOME_SUCCEEDED), now, 0.5);
-  restored.on_result(result("c", 2, v1::OUTCOME_SUCCEEDED), now, 0.5);
+  for (const char* id : {"b", "c"})
+    EXPECT_TRUE(restored.on_result(result(id, 1, v1::OUTCOME_SUCCEEDED), now, 0.5).applied);
+  EXPECT_TRUE(restored.on_result(result("e", 2, v1::OUTCOME_SUCCEEDED), now, 0.5).applied);
   EXPECT_THAT(ids(restored.take_ready(now)), ElementsAre("d#1"));
 }
 

@@ -1,0 +1,104 @@
+// Running plans against a cluster of real rad-node processes: submit through
+// radctl, follow a run through the coordinator's HTTP API, and check what the
+// checkpoint store holds once the coordinator stopped.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include <caf/scoped_actor.hpp>
+
+#include "actors/agent_host.h"
+#include "actors/run_state.h"
+#include "persistence/store.h"
+#include "rad/v1/run.pb.h"
+#include "runtime/error.h"
+#include "tests/support/cluster.h"
+#include "tools/api_client.h"
+
+namespace rad::test {
+
+class RunsFixture : public ClusterFixture {
+ protected:
+  std::string api() { return "http://127.0.0.1:" + std::to_string(ports_.at("coord").http); }
+
+  RunResult radctl(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {
+    ProcessOptions o;
+    o.argv = {binary("radctl"), "--api", api()};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    return run(o, timeout);
+  }
+
+  std::string submit(const std::string& plan_json) {
+    auto path = dir_.file("plan-" + std::to_string(++plans_) + ".json", plan_json);
+    auto r = radctl({"submit", path});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  }
+
+  v1::RunStatus status(const std::string& run_id) {
+    v1::RunStatus s;
+    auto err = api_get(api(), "/v1/runs/" + run_id, s);
+    EXPECT_FALSE(err) << error_message(err);
+    return s;
+  }
+
+  // Asks the API (a round trip each time) until the run is over or the deadline passes.
+  v1::RunStatus await_end(const std::string& run_id, std::chrono::milliseconds timeout = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    v1::RunStatus s;
+    while (std::chrono::steady_clock::now() < deadline)
+      if ((s = status(run_id)).has_finished_at()) return s;
+    ADD_FAILURE() << "run " << run_id << " did not end: " << s.ShortDebugString();
+    return s;
+  }
+
+  // Every story ended exactly once: the counts add up and none is left open.
+  static void expect_all_terminal(const v1::RunStatus& s) {
+    const auto& c = s.counts();
+    EXPECT_EQ(c.succeeded() + c.dead() + c.cancelled(), c.total()) << s.ShortDebugString();
+    for (const auto& w : s.waves())
+      for (const auto& story : w.stories())
+        EXPECT_TRUE(is_terminal(story.state())) << story.ShortDebugString();
+  }
+
+  // Per story of the run, the terminal transitions its checkpoint store holds
+  // (the node must have stopped: the store is opened for writing).
+  std::map<std::string, int> terminal_transitions(const std::string& node,
+                                                  const std::string& run_id) {
+    std::map<std::string, int> ends;
+    auto store = Store::open({dir_.path() + "/" + node + "/checkpoint", SyncMode::batch});
+    EXPECT_TRUE(store) << error_message(store.error());
+    if (!store) return ends;
+    EXPECT_FALSE((*store)->for_each_event(run_id, [&](const v1::StoryTransition& t) {
+      if (is_terminal(t.to())) ++ends[t.story_id()];
+      return true;
+    }));
+    return ends;
+  }
+
+  // The agents node `name` runs now, asked over the cluster link.
+  uint32_t agents_running(const std::string& name) {
+    caf::scoped_actor self{client()};
+    uint32_t n = 0;
+    self->request(remote(name), 5s, running_atom::value)
+        .receive([&](uint32_t running) { n = running; },
+                 [&](const caf::error& err) { ADD_FAILURE() << client().render(err); });
+    return n;
+  }
+
+  // Asks again until `value()` is `expected` or 10 s pass.
+  template <class F>
+  static bool eventually_equal(F value, decltype(std::declval<F>()()) expected) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline)
+      if (value() == expected) return true;
+    return false;
+  }
+
+  int plans_ = 0;
+};
+
+}  // namespace rad::test
