@@ -1,5 +1,9 @@
 #include "actors/checkpoint.h"
 
+#include <map>
+
+#include "actors/run.h"
+#include "runtime/error.h"
 #include "runtime/logging.h"
 #include "runtime/proto_bridge.h"
 
@@ -45,6 +49,29 @@ caf::expected<v1::CompactionReport> compact(Self self, bool dry_run) {
   return report;
 }
 
+// A run as the store has it: its summary, and each wave's stories when the
+// plan is still there (compaction keeps only the summary of old runs).
+caf::expected<v1::RunStatus> stored_status(const Store& store, const std::string& run_id,
+                                           bool with_stories) {
+  auto run = store.run(run_id);
+  if (!run && is(run.error(), Errc::not_found)) return unknown_run(run_id);
+  if (!run || !with_stories) return run;
+  auto plan = store.plan(run_id);
+  if (!plan) return is(plan.error(), Errc::not_found) ? run : plan.error();
+  std::map<std::string, v1::StoryStatus> stories;
+  if (auto err = store.for_each_story(run_id, [&](const v1::StoryStatus& s) {
+        stories.emplace(s.id(), s);
+        return true;
+      }))
+    return err;
+  for (int w = 0; w < plan->waves_size() && w < run->waves_size(); ++w)
+    for (const auto& spec : plan->waves(w).stories()) {
+      auto it = stories.find(spec.id());
+      if (it != stories.end()) *run->mutable_waves(w)->add_stories() = std::move(it->second);
+    }
+  return run;
+}
+
 }  // namespace
 
 caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared_ptr<Store> store,
@@ -58,6 +85,12 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
         auto report = compact(self, dry_run);
         if (!report) return report.error();
         return proto(std::move(*report));
+      },
+      [=](status_atom, const std::string& run_id,
+          bool with_stories) -> caf::result<Proto<v1::RunStatus>> {
+        auto status = stored_status(*self->state.store, run_id, with_stories);
+        if (!status) return status.error();
+        return proto(std::move(*status));
       },
       [=](tick_atom) {
         (void)compact(self, false);

@@ -6,6 +6,7 @@
 //   (checkpoint_atom, Proto<CheckpointRecords>) -> true | error (io_error: not written;
 //                                                 the caller tries again later)
 //   (compact_atom, bool dry_run)                -> Proto<CompactionReport>
+//   (status_atom, run id, bool with_stories)    -> Proto<RunStatus> as stored | not_found
 //   Proto<AgentNodes>                              replaces the nodes hosting agents
 //                                                 (no answer; in the next write)
 // It also compacts by itself every CheckpointOptions::compact_every.

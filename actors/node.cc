@@ -8,6 +8,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "actors/agent_host.h"
@@ -49,18 +50,26 @@ MonitorOptions monitor_options_of(const v1::NodeConfig& config, const v1::NodeIn
   return o;
 }
 
-// The runs the store holds as running: the coordinator stopped (or died)
-// while they ran. Each is rebuilt from its plan and transitions.
-caf::expected<std::vector<std::shared_ptr<RunState>>> resume_runs(const Store& store,
-                                                                  RunOptions options,
-                                                                  spdlog::logger& log) {
+// What the store holds of the runs before this start. Those it has as running
+// (the coordinator stopped or died while they ran) are rebuilt from their
+// plans and transitions, to go on; of the others, the newest summaries.
+caf::error recover_runs(const Store& store, SupervisorOptions& so, spdlog::logger& log) {
   std::vector<v1::RunStatus> open;
+  // By end time: the newest max_finished_runs are kept.
+  std::multimap<std::pair<int64_t, int32_t>, v1::RunStatus> ended;
   auto err = store.for_each_run([&](const v1::RunStatus& run) {
-    if (run.state() == v1::RUN_STATE_RUNNING) open.push_back(run);
+    if (run.state() == v1::RUN_STATE_RUNNING) {
+      open.push_back(run);
+      return true;
+    }
+    ended.emplace(std::make_pair(run.finished_at().seconds(), run.finished_at().nanos()), run);
+    if (ended.size() > so.max_finished_runs) ended.erase(ended.begin());
     return true;
   });
   if (err) return err;
-  std::vector<std::shared_ptr<RunState>> out;
+  for (auto& [at, run] : ended) so.finished.push_back(std::move(run));
+  auto& out = so.resume;
+  auto options = so.run;
   options.record_transitions = true;
   for (const auto& run : open) {
     auto plan = store.plan(run.run_id());
@@ -79,7 +88,7 @@ caf::expected<std::vector<std::shared_ptr<RunState>>> resume_runs(const Store& s
              state->plan().name(), ended, run.counts().total());
     out.push_back(std::move(state));
   }
-  return out;
+  return {};
 }
 
 v1::Role role_of(const std::string& role) {
@@ -155,12 +164,10 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     }
     SupervisorOptions so;
     so.run.default_timeout = std::chrono::milliseconds{config.agents().timeout_ms()};
-    auto resumed = resume_runs(**store, so.run, *log);
-    if (!resumed) {
+    if (auto err = recover_runs(**store, so, *log)) {
       node->stop();
-      return resumed.error();
+      return err;
     }
-    so.resume = std::move(*resumed);
     CheckpointOptions co;
     co.retention.keep_runs = config.checkpoint().keep_runs();
     co.retention.keep_for = std::chrono::hours{config.checkpoint().keep_hours()};

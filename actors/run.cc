@@ -7,6 +7,7 @@
 #include "actors/agent.h"
 #include "actors/checkpoint.h"
 #include "actors/dispatcher.h"
+#include "runtime/error.h"
 #include "runtime/logging.h"
 #include "runtime/proto_bridge.h"
 
@@ -41,6 +42,15 @@ v1::CheckpointRecords records_of(Self self) {
 
 void finish_if_over(Self self);
 
+// A run exists for its submitter once the store has its plan: its first write.
+void became_durable(Self self) {
+  auto& st = self->state;
+  if (st.durable) return;
+  st.durable = true;
+  for (auto& p : st.awaiting_durable) p.deliver(st.run->run_id());
+  st.awaiting_durable.clear();
+}
+
 // Sends one write to the Checkpoint actor; `then` runs once it is durable. A
 // write the store refuses (a full disk) is kept and sent again a second
 // later: nothing moves on until it is written.
@@ -49,6 +59,7 @@ void write_records(Self self, caf::message records, std::function<void()> then) 
       .then(
           [=](bool) {
             --self->state.persisting;
+            became_durable(self);
             then();
             if (self->state.persisting == 0) {
               auto waiting = std::move(self->state.after_persist);
@@ -125,6 +136,10 @@ void settle_and_go_on(Self self) {
 
 }  // namespace
 
+caf::error unknown_run(const std::string& run_id) {
+  return make_error(Errc::not_found, "no run '" + run_id + "'; radctl runs lists the known ones");
+}
+
 caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
                         caf::actor dispatcher, caf::actor supervisor, caf::actor checkpoint,
                         RunStart start) {
@@ -182,6 +197,12 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
         for (auto& w : writes) write_records(self, std::move(w.records), std::move(w.then));
       },
       [=](run_done_atom) { self->quit(); },
+      [=](durable_atom) -> caf::result<std::string> {
+        auto& st = self->state;
+        if (st.durable || !st.checkpoint) return st.run->run_id();
+        st.awaiting_durable.push_back(self->make_response_promise<std::string>());
+        return st.awaiting_durable.back();
+      },
       [=](status_atom, bool with_stories) { return proto(self->state.run->status(with_stories)); },
       [=](cancel_atom, const std::string& reason) {
         auto& st = self->state;

@@ -5,6 +5,8 @@
 //
 // Messages:
 //   (status_atom, bool with_stories) -> Proto<RunStatus>
+//   durable_atom                     -> std::string run id, once the run's plan
+//                                       and summary are in the checkpoint
 //   (cancel_atom, std::string reason) : stops placing, cancels what runs
 //   Proto<ResultBatch>                : results, from the Dispatcher
 // To the Supervisor, once: (run_done_atom, Proto<RunStatus>) with stories; it
@@ -13,6 +15,7 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <functional>
 #include <memory>
 #include <random>
@@ -26,6 +29,7 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using run_done_atom = caf::atom_constant<caf::atom("rundone")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using retry_write_atom = caf::atom_constant<caf::atom("retrywrite")>;
+using durable_atom = caf::atom_constant<caf::atom("durable")>;
 
 struct RunActorState {
   std::shared_ptr<RunState> run;
@@ -34,6 +38,9 @@ struct RunActorState {
   caf::actor checkpoint;
   bool reported = false;
   bool summary_written = false;
+  // The first write (plan and summary) is durable; who waits for it.
+  bool durable = false;
+  std::vector<caf::typed_response_promise<std::string>> awaiting_durable;
   // Checkpoint writes not yet acknowledged, and acts waiting for them.
   int persisting = 0;
   std::vector<std::function<void()>> after_persist;
@@ -46,6 +53,9 @@ struct RunActorState {
   std::mt19937_64 rng{std::random_device{}()};
   static inline const char* name = "rad.run";
 };
+
+// The error for a run id nobody knows.
+caf::error unknown_run(const std::string& run_id);
 
 enum class RunStart {
   fresh,

@@ -25,10 +25,6 @@ std::string new_run_id(Self self) {
   }
 }
 
-caf::error not_found(const std::string& run_id) {
-  return make_error(Errc::not_found, "no run '" + run_id + "'; radctl runs lists the known ones");
-}
-
 void remember_final(Self self, const std::string& run_id, v1::RunStatus status) {
   auto& st = self->state;
   auto it = st.runs.find(run_id);
@@ -43,7 +39,9 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
   }
 }
 
-caf::result<std::string> submit(Self self, const v1::Plan& plan) {
+// Answered with the run id once the run is in the checkpoint: a submitter
+// never holds the id of a run a crash could lose.
+caf::result<caf::message> submit(Self self, const v1::Plan& plan) {
   auto& st = self->state;
   if (auto err = plan_error(plan, validate_plan(plan, st.options.limits))) return err;
   auto run_id = new_run_id(self);
@@ -62,7 +60,7 @@ caf::result<std::string> submit(Self self, const v1::Plan& plan) {
   for (const auto& w : plan.waves()) stories += w.stories_size();
   st.log->info("run {} of plan '{}' started: {} waves, {} stories", run_id, plan.name(),
                plan.waves_size(), stories);
-  return run_id;
+  return self->delegate(entry.actor, durable_atom::value);
 }
 
 }  // namespace
@@ -76,6 +74,21 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
   st.log = logger("supervisor");
   guard_against_peers(self, st.log);
 
+  // Oldest first, as if they had ended here.
+  std::sort(st.options.finished.begin(), st.options.finished.end(),
+            [](const v1::RunStatus& a, const v1::RunStatus& b) {
+              return std::make_pair(a.finished_at().seconds(), a.finished_at().nanos()) <
+                     std::make_pair(b.finished_at().seconds(), b.finished_at().nanos());
+            });
+  for (auto& status : st.options.finished) {
+    auto run_id = status.run_id();
+    auto& entry = st.runs[run_id];
+    entry.seq = st.next_seq++;
+    entry.plan_name = status.plan_name();
+    entry.from_store = true;
+    remember_final(self, run_id, std::move(status));
+  }
+  st.options.finished.clear();
   for (auto& state : st.options.resume) {
     auto run_id = state->run_id();
     auto& entry = st.runs[run_id];
@@ -127,8 +140,13 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
   return {
       [=](submit_atom, const Proto<v1::Plan>& plan) { return submit(self, plan.value); },
       [=](status_atom, const std::string& run_id, bool with_stories) -> caf::result<caf::message> {
-        auto it = self->state.runs.find(run_id);
-        if (it == self->state.runs.end()) return not_found(run_id);
+        auto& st = self->state;
+        auto it = st.runs.find(run_id);
+        // Runs this process did not see end, or forgot: the store may know them.
+        bool in_store = it == st.runs.end() || (it->second.from_store && with_stories);
+        if (in_store && st.checkpoint)
+          return self->delegate(st.checkpoint, status_atom::value, run_id, with_stories);
+        if (it == st.runs.end()) return unknown_run(run_id);
         if (it->second.final) {
           auto status = *it->second.final;
           if (!with_stories)
@@ -139,7 +157,7 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
       },
       [=](cancel_atom, const std::string& run_id) -> caf::result<caf::message> {
         auto it = self->state.runs.find(run_id);
-        if (it == self->state.runs.end()) return not_found(run_id);
+        if (it == self->state.runs.end()) return unknown_run(run_id);
         if (it->second.final) return caf::make_message(proto(*it->second.final));
         self->state.log->info("run {}: cancel requested", run_id);
         self->send(it->second.actor, cancel_atom::value, std::string{"cancelled by request"});

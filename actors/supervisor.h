@@ -8,7 +8,8 @@
 // Messages:
 //   (submit_atom, Proto<Plan>)          -> std::string run id | error (invalid_input:
 //                                          every problem of the plan)
-//   (status_atom, run id, with_stories) -> Proto<RunStatus> | error (not_found)
+//   (status_atom, run id, with_stories) -> Proto<RunStatus> | error (not_found); runs
+//                                          it does not hold are looked up in the store
 //   (cancel_atom, run id)               -> Proto<RunStatus> | error (not_found)
 //   (list_atom)                         -> Proto<RunList>: summaries, newest first
 //   (kill_run_atom, run id)             -> bool: kills the Run actor as a crash would
@@ -47,6 +48,9 @@ struct SupervisorOptions {
   size_t max_finished_runs = 1000;
   // Runs restored from the checkpoint store after a restart: they go on.
   std::vector<std::shared_ptr<RunState>> resume;
+  // Summaries of runs that had ended, from the checkpoint store: listed, and
+  // their stories read from the store when asked.
+  std::vector<v1::RunStatus> finished;
   // Restarts of one run's actor allowed within restart_window.
   size_t max_restarts = 3;
   std::chrono::milliseconds restart_window{60000};
@@ -60,6 +64,7 @@ struct SupervisorState {
     std::optional<v1::RunStatus> final;                          // once it is over
     uint64_t seq = 0;                                            // submission order
     std::string plan_name;
+    bool from_store = false;  // ended before this process: its stories are in the store
   };
   SupervisorOptions options;
   caf::actor dispatcher, checkpoint;

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <thread>
 
 #include "runtime/error.h"
 
@@ -19,6 +21,9 @@ constexpr std::array<const char*, kFamilies> kFamilyNames = {"default", "runs", 
                                                              "audit",   "meta", "plans"};
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kAgentNodesKey = "agent_nodes";
+// A read-only open races the node's compactions (a table file it read of may
+// be gone): a damaged store fails every time, a race not.
+constexpr int kReadOnlyOpenTries = 5;
 
 void append_be64(std::string& out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8)
@@ -213,8 +218,15 @@ caf::expected<std::unique_ptr<Store>> Store::open_read_only(const std::string& p
     return make_error(
         Errc::invalid_input,
         "checkpoint store " + path + " lacks column families; open it once with rad-node");
-  s = rocksdb::DB::OpenForReadOnly(db_options, path, present, &rep->families, &db);
-  if (!s.ok()) return store_error(path, s, "open it");
+  // Every table file is opened now: the node's compactions may delete them
+  // later without harm. One may vanish while this opens: then it tries again.
+  db_options.max_open_files = -1;
+  for (int tries = 0;; ++tries) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, path, present, &rep->families, &db);
+    if (s.ok()) break;
+    if (tries == kReadOnlyOpenTries) return store_error(path, s, "open it");
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
   rep->db.reset(db);
   return std::unique_ptr<Store>{new Store(StoreOptions{path, SyncMode::none}, std::move(rep))};
 }

@@ -64,12 +64,12 @@ class RunsFixture : public ClusterFixture {
         EXPECT_TRUE(is_terminal(story.state())) << story.ShortDebugString();
   }
 
-  // Per story of the run, the terminal transitions its checkpoint store holds
-  // (the node must have stopped: the store is opened for writing).
+  // Per story of the run, the terminal transitions the checkpoint store of
+  // `node` holds (read only: the node may run).
   std::map<std::string, int> terminal_transitions(const std::string& node,
                                                   const std::string& run_id) {
     std::map<std::string, int> ends;
-    auto store = Store::open({dir_.path() + "/" + node + "/checkpoint", SyncMode::batch});
+    auto store = Store::open_read_only(dir_.path() + "/" + node + "/checkpoint");
     EXPECT_TRUE(store) << error_message(store.error());
     if (!store) return ends;
     EXPECT_FALSE((*store)->for_each_event(run_id, [&](const v1::StoryTransition& t) {
