@@ -38,8 +38,8 @@ caf::error store_error(const std::string& path, const rocksdb::Status& s, const 
                                           "); radctl checkpoint verify tells what, or restore a "
                                           "backup");
   if (s.IsNoSpace())
-    return make_error(Errc::io_error, "checkpoint store " + path + ": the disk is full (" +
-                                          s.ToString() + "); free space and it resumes");
+    return make_error(Errc::io_error, "checkpoint store " + path + ": cannot " + doing +
+                                          ": the disk is full; free space there and try again");
   return make_error(Errc::io_error, std::string{"checkpoint store "} + path + ": cannot " + doing +
                                         ": " + s.ToString());
 }

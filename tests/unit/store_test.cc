@@ -305,6 +305,8 @@ TEST_F(StoreOnAFullDisk, AWriteFailsSayingSoAndWhatWasCommittedStays) {
 TEST_F(StoreOnAFullDisk, OnceSpaceReturnsTheNextWriteSucceedsAndNothingIsLost) {
   fill_until_a_write_fails();
   auto refused_seq = seq_;
+  // The writer tries again and again while the disk is full.
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(store_->write(refused_));
   fs_.unfill();
   ASSERT_FALSE(store_->write(refused_)) << error_message(store_->write_error());
   committed_.push_back(refused_seq);
@@ -316,6 +318,15 @@ TEST_F(StoreOnAFullDisk, OnceSpaceReturnsTheNextWriteSucceedsAndNothingIsLost) {
   auto reopened = Store::open({path_, SyncMode::batch});
   ASSERT_TRUE(reopened) << error_message(reopened.error());
   EXPECT_EQ(stored_seqs(**reopened), committed_) << "and after reopening";
+}
+
+TEST_F(StoreOnAFullDisk, OpeningANewStoreThereSaysTheDiskIsFull) {
+  ASSERT_TRUE(fs_.fill()) << fs_.error();
+  auto other = Store::open({fs_.path() + "/other", SyncMode::batch});
+  ASSERT_FALSE(other);
+  EXPECT_EQ(error_message(other.error()), "checkpoint store " + fs_.path() +
+                                              "/other: cannot open it: the disk is full; free "
+                                              "space there and try again");
 }
 
 TEST_F(StoreOnAFullDisk, RecoverAloneFindsTheSpaceBackWithoutAWrite) {
