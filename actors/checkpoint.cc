@@ -13,6 +13,34 @@ namespace {
 using Self = caf::stateful_actor<CheckpointState>*;
 using flush_atom = caf::atom_constant<caf::atom("ckflush")>;
 using tick_atom = caf::atom_constant<caf::atom("cktick")>;
+using probe_atom = caf::atom_constant<caf::atom("ckprobe")>;
+
+constexpr auto kProbeEvery = std::chrono::seconds{1};
+
+std::string writable_message(const Store& store) {
+  return "checkpoint store " + store.options().path + " can be written";
+}
+
+// Tells the watchers when the store's state changed since they heard last; a
+// store that cannot be written is tried again every second until it can.
+void tell_store_state(Self self) {
+  auto& st = self->state;
+  bool writable = st.store->writable();
+  if (!writable && !st.probe_scheduled) {
+    st.probe_scheduled = true;
+    self->delayed_send(self, kProbeEvery, probe_atom::value);
+  }
+  auto message = writable ? writable_message(*st.store) : error_message(st.store->write_error());
+  if (writable == st.writable && message == st.message) return;
+  auto log = logger("checkpoint");
+  if (writable && !st.writable)
+    log->info("{} again; new runs are accepted", message);
+  else if (!writable && st.writable)
+    log->warn("{} (new runs are refused, running ones wait)", message);
+  st.writable = writable;
+  st.message = message;
+  for (const auto& w : st.watchers) self->send(w, store_state_atom::value, writable, message);
+}
 
 // The flush message queues behind every request already in the mailbox: they
 // all go into one write.
@@ -27,8 +55,9 @@ void flush(Self self) {
   st.flush_scheduled = false;
   auto waiting = std::move(st.waiting);
   st.waiting.clear();
-  if (auto err = st.store->write(st.batch)) {
-    logger("checkpoint")->error("{}", self->system().render(err));
+  auto err = st.store->write(st.batch);
+  tell_store_state(self);
+  if (err) {
     st.batch = Store::Batch{};  // the writers try again with their records
     for (auto& p : waiting) p.deliver(err);
     return;
@@ -78,6 +107,7 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
                          CheckpointOptions options) {
   self->state.store = std::move(store);
   self->state.options = options;
+  self->state.message = writable_message(*self->state.store);
   if (options.compact_every.count() > 0)
     self->delayed_send(self, options.compact_every, tick_atom::value);
   return {
@@ -93,7 +123,8 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
         return proto(std::move(*status));
       },
       [=](tick_atom) {
-        (void)compact(self, false);
+        // A store that cannot be written cannot compact either.
+        if (self->state.writable) (void)compact(self, false);
         self->delayed_send(self, self->state.options.compact_every, tick_atom::value);
       },
       [=](checkpoint_atom, const Proto<v1::CheckpointRecords>& records) {
@@ -112,6 +143,19 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
         schedule_flush(self);
       },
       [=](flush_atom) { flush(self); },
+      [=](probe_atom) {
+        auto& st = self->state;
+        st.probe_scheduled = false;
+        (void)st.store->recover();  // its error, if any, is the store's write_error()
+        tell_store_state(self);
+      },
+      [=](watch_store_atom) {
+        auto& st = self->state;
+        auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
+        if (!watcher) return;
+        st.watchers.push_back(watcher);
+        self->send(watcher, store_state_atom::value, st.writable, st.message);
+      },
   };
 }
 

@@ -9,13 +9,23 @@
 //   (status_atom, run id, bool with_stories)    -> Proto<RunStatus> as stored | not_found
 //   Proto<AgentNodes>                              replaces the nodes hosting agents
 //                                                 (no answer; in the next write)
+//   (watch_store_atom)                          the sender is told whether the store can
+//                                               be written, now and on every change:
+//                                               (store_state_atom, bool writable, message)
 // It also compacts by itself every CheckpointOptions::compact_every.
+//
+// A failed write makes the store unwritable (a full disk, say) until a write
+// succeeds. Meanwhile the writers keep their records and try again, and this
+// actor tries the store every second by itself too: once space returns, it is
+// writable again even when no one writes. It logs a warning when the store
+// becomes unwritable and an info when it is writable again, not one per try.
 #pragma once
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "persistence/store.h"
@@ -24,6 +34,8 @@ namespace rad {
 
 using checkpoint_atom = caf::atom_constant<caf::atom("ckpt")>;
 using compact_atom = caf::atom_constant<caf::atom("compact")>;
+using watch_store_atom = caf::atom_constant<caf::atom("ckwatch")>;
+using store_state_atom = caf::atom_constant<caf::atom("ckstate")>;
 
 struct CheckpointOptions {
   Store::Retention retention;
@@ -37,6 +49,11 @@ struct CheckpointState {
   Store::Batch batch;
   std::vector<caf::typed_response_promise<bool>> waiting;
   bool flush_scheduled = false;
+  // What the watchers were told last.
+  bool writable = true;
+  std::string message;
+  std::vector<caf::actor> watchers;
+  bool probe_scheduled = false;
   static inline const char* name = "rad.checkpoint";
 };
 

@@ -5,6 +5,7 @@
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/checkpoint.h"
 #include "actors/node_agent.h"
 #include "runtime/clock.h"
 
@@ -39,6 +40,24 @@ std::pair<Check, Check> ask_node(caf::actor_system& system, const caf::actor& no
   return {process, cluster};
 }
 
+// Asks the Supervisor whether its checkpoint store can be written: while it
+// cannot, the coordinator takes no new runs.
+Check ask_store(caf::actor_system& system, const caf::actor& supervisor) {
+  Check store{false, "unknown: the supervisor did not answer within 1 s"};
+  caf::scoped_actor self{system};
+  auto start = std::chrono::steady_clock::now();
+  self->request(supervisor, kCheckTimeout, store_state_atom::value)
+      .receive(
+          [&](bool writable, const std::string& message) {
+            auto ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count();
+            store = {writable, message, ms};
+          },
+          [&](const caf::error&) {});
+  return store;
+}
+
 HttpResponse answer(const std::vector<std::pair<std::string, Check>>& checks) {
   bool healthy = true;
   nlohmann::json body;
@@ -56,11 +75,14 @@ HttpResponse answer(const std::vector<std::pair<std::string, Check>>& checks) {
 
 }  // namespace
 
-void add_health_routes(HttpServer& server, caf::actor_system& system, caf::actor node_agent) {
+void add_health_routes(HttpServer& server, caf::actor_system& system, caf::actor node_agent,
+                       caf::actor supervisor) {
   // Every check the node has so far is also a readiness check.
-  auto every_check = [&system, node_agent](const HttpRequest&) {
+  auto every_check = [&system, node_agent, supervisor](const HttpRequest&) {
     auto [process, cluster] = ask_node(system, node_agent);
-    return answer({{"process", process}, {"cluster", cluster}});
+    std::vector<std::pair<std::string, Check>> checks{{"process", process}, {"cluster", cluster}};
+    if (supervisor) checks.emplace_back("checkpoint", ask_store(system, supervisor));
+    return answer(checks);
   };
   server.route("GET", "/health", every_check);
   server.route("GET", "/health/ready", every_check);

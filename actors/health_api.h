@@ -2,7 +2,8 @@
 //   GET /health        every check; 200 when all are healthy, else 503
 //   GET /health/live   the node's actors answer (503 only when they do not)
 //   GET /health/ready  it may take work: live, and a worker is joined to its
-//                      coordinator and not draining (503 otherwise)
+//                      coordinator and not draining, a coordinator's checkpoint
+//                      store can be written (503 otherwise)
 // Each answers {"status":"healthy"|"unhealthy","checks":{NAME:{"status",
 // "message","latency"}},"timestamp":"ISO-8601"}, latency in milliseconds.
 #pragma once
@@ -14,6 +15,9 @@
 
 namespace rad {
 
-void add_health_routes(HttpServer& server, caf::actor_system& system, caf::actor node_agent);
+// `supervisor`: a coordinator's, which tells whether the checkpoint store can
+// be written (check "checkpoint"); null on a worker.
+void add_health_routes(HttpServer& server, caf::actor_system& system, caf::actor node_agent,
+                       caf::actor supervisor = {});
 
 }  // namespace rad

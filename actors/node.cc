@@ -210,7 +210,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->http_ = std::make_unique<HttpServer>(
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
   add_cluster_routes(*node->http_, *node->system_, node->agent_);
-  add_health_routes(*node->http_, *node->system_, node->agent_);
+  add_health_routes(*node->http_, *node->system_, node->agent_, node->supervisor_);
   if (node->supervisor_)
     add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_);
   if (auto err = node->http_->start()) {

@@ -43,6 +43,8 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
 // never holds the id of a run a crash could lose.
 caf::result<caf::message> submit(Self self, const v1::Plan& plan) {
   auto& st = self->state;
+  // Nothing is admitted that could not be made durable.
+  if (!st.store_writable) return make_error(Errc::unavailable, st.store_message);
   if (auto err = plan_error(plan, validate_plan(plan, st.options.limits))) return err;
   auto run_id = new_run_id(self);
   auto options = st.options.run;
@@ -73,6 +75,10 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
   st.checkpoint = std::move(checkpoint);
   st.log = logger("supervisor");
   guard_against_peers(self, st.log);
+  if (st.checkpoint) {
+    st.store_message = "checkpoint store: its state is not known yet";
+    self->send(st.checkpoint, watch_store_atom::value);
+  }
 
   // Oldest first, as if they had ended here.
   std::sort(st.options.finished.begin(), st.options.finished.end(),
@@ -188,6 +194,13 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
           }
         }
         return list;
+      },
+      [=](store_state_atom, bool writable, const std::string& message) {
+        self->state.store_writable = writable;
+        self->state.store_message = message;
+      },
+      [=](store_state_atom) {
+        return caf::make_message(self->state.store_writable, self->state.store_message);
       },
       [=](run_done_atom, const Proto<v1::RunStatus>& status) {
         const auto& s = status.value;

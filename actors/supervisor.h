@@ -5,9 +5,19 @@
 // restart_window; beyond that its run fails with the reason. No other run is
 // touched.
 //
+// It stops admitting work while its checkpoint store cannot be written (the
+// Checkpoint actor tells it each change): a submission is then refused with
+// why, and runs already going keep their records until the store takes them.
+//
 // Messages:
 //   (submit_atom, Proto<Plan>)          -> std::string run id | error (invalid_input:
-//                                          every problem of the plan)
+//                                          every problem of the plan; unavailable: the
+//                                          checkpoint store cannot be written); answered
+//                                          once the run is in the store
+//   (store_state_atom)                  -> (bool writable, std::string message): what
+//                                          the Checkpoint actor told last (for readiness:
+//                                          the Checkpoint actor itself may be busy
+//                                          compacting)
 //   (status_atom, run id, with_stories) -> Proto<RunStatus> | error (not_found); runs
 //                                          it does not hold are looked up in the store
 //   (cancel_atom, run id)               -> Proto<RunStatus> | error (not_found)
@@ -27,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/checkpoint.h"
 #include "actors/run.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/plan_validation.h"
@@ -68,6 +79,9 @@ struct SupervisorState {
   };
   SupervisorOptions options;
   caf::actor dispatcher, checkpoint;
+  // The checkpoint store as the Checkpoint actor last told it.
+  bool store_writable = true;
+  std::string store_message = "no checkpoint store: runs are not stored";
   std::map<std::string, Entry> runs;
   std::map<uint64_t, std::string> finished_order;  // seq -> run id, oldest first
   uint64_t next_seq = 1;

@@ -1,6 +1,7 @@
 #include "persistence/store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <thread>
 
+#include "persistence/rocksdb_log.h"
 #include "runtime/error.h"
 
 namespace rad {
@@ -42,11 +44,35 @@ caf::error store_error(const std::string& path, const rocksdb::Status& s, const 
                                           "); radctl checkpoint verify tells what, or restore a "
                                           "backup");
   if (s.IsNoSpace())
-    return make_error(Errc::io_error, "checkpoint store " + path + ": the disk is full (" +
-                                          s.ToString() + "); free space and it resumes");
+    return make_error(Errc::io_error, "checkpoint store " + path + ": cannot " + doing +
+                                          ": the disk is full; free space there and try again");
   return make_error(Errc::io_error, std::string{"checkpoint store "} + path + ": cannot " + doing +
                                         ": " + s.ToString());
 }
+
+// Why a write failed, as the store's writer tells it to people: the writer
+// (the Checkpoint actor) tries again by itself, so they only need to know what
+// to fix.
+caf::error write_failure(const std::string& path, const rocksdb::Status& s) {
+  if (s.IsNoSpace())
+    return make_error(Errc::io_error, "checkpoint store " + path +
+                                          " cannot be written: the disk is full; free space "
+                                          "there, rad resumes by itself");
+  if (s.IsCorruption()) return store_error(path, s, "write");
+  return make_error(Errc::io_error, "checkpoint store " + path + " cannot be written (" +
+                                        s.ToString() + "); rad tries again every second");
+}
+
+// RocksDB would recover from a full disk by itself once its SstFileManager
+// sees space again (polled every 5 s), and meanwhile answer DB::Resume() with
+// Busy. Store::recover() is the one way out instead: its caller decides when.
+class NoAutoRecovery : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
 
 }  // namespace
 
@@ -161,6 +187,8 @@ caf::expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   db_options.paranoid_checks = true;
   // Sized for a node, not a database server: two cores.
   db_options.IncreaseParallelism(2);
+  db_options.listeners.push_back(std::make_shared<NoAutoRecovery>());
+  db_options.info_log = open_rocksdb_log(options.path);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kFamilyNames)
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions{});
@@ -234,22 +262,37 @@ caf::expected<std::unique_ptr<Store>> Store::open_read_only(const std::string& p
 caf::error Store::write(Batch& batch) {
   auto& records = batch.rep_->records;
   if (records.empty()) return {};
+  if (auto err = recover()) return err;
   rocksdb::WriteOptions w;
   w.sync = options_.sync != SyncMode::none;
+  rocksdb::Status s;
   if (options_.sync == SyncMode::every) {
-    for (auto& r : records) {
-      auto s = rep_->db->Put(w, rep_->families[r.family], r.key, r.value);
-      if (!s.ok()) return store_error(options_.path, s, "write");
-    }
+    for (auto& r : records)
+      if (!(s = rep_->db->Put(w, rep_->families[r.family], r.key, r.value)).ok()) break;
   } else {
     rocksdb::WriteBatch wb;
     for (auto& r : records) wb.Put(rep_->families[r.family], r.key, r.value);
-    auto s = rep_->db->Write(w, &wb);
-    if (!s.ok()) return store_error(options_.path, s, "write");
+    s = rep_->db->Write(w, &wb);
   }
+  if (!s.ok()) return write_error_ = write_failure(options_.path, s);
   records.clear();
   batch.rep_->bytes = 0;
   batch.records_ = 0;
+  return {};
+}
+
+caf::error Store::recover() {
+  if (writable()) return {};
+  auto s = rep_->db->Resume();
+  if (s.ok()) {
+    // Resume() succeeds without writing anything when there was nothing to
+    // flush: only a write tells whether the disk takes records again.
+    rocksdb::WriteOptions w;
+    w.sync = true;
+    s = rep_->db->Put(w, rep_->families[kMeta], kSchemaKey, std::to_string(kSchemaVersion));
+  }
+  if (!s.ok()) return write_error_ = write_failure(options_.path, s);
+  write_error_ = caf::error{};
   return {};
 }
 

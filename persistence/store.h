@@ -91,7 +91,20 @@ class Store {
     size_t records_ = 0;
   };
 
+  // After a failed write it first recovers (below); the error of a full disk
+  // says so.
   caf::error write(Batch& batch);
+
+  // The writer's view: false from a failed write (a full disk, an I/O error)
+  // until a write or recover() succeeds. write_error() is then why, one line
+  // naming the directory and what to do.
+  bool writable() const { return !write_error_; }
+  const caf::error& write_error() const { return write_error_; }
+  // Once a write failed, RocksDB refuses every write until its error state is
+  // cleared: clears it (DB::Resume, which flushes the memtables, so nothing
+  // committed is lost), then proves the store takes a synced write. Nothing to
+  // do while writable.
+  caf::error recover();
 
   // Errc::not_found when there is no such run.
   caf::expected<v1::RunStatus> run(const std::string& run_id) const;
@@ -142,6 +155,7 @@ class Store {
 
   StoreOptions options_;
   std::unique_ptr<Rep> rep_;
+  caf::error write_error_;
 };
 
 // The keys, exposed for tools and tests.

@@ -49,6 +49,8 @@ const char* to_string(Errc code) {
       return "internal";
     case Errc::not_found:
       return "not_found";
+    case Errc::unavailable:
+      return "unavailable";
   }
   return "unknown";
 }

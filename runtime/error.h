@@ -23,6 +23,9 @@ enum class Errc : uint8_t {
   internal = 6,
   // No such run, story or node. Exit code 2; HTTP 404.
   not_found = 7,
+  // rad cannot take this now and resumes by itself (its checkpoint store
+  // cannot be written): try again later. HTTP 503.
+  unavailable = 8,
 };
 
 // The CAF error category of rad errors.

@@ -30,7 +30,7 @@ HttpResponse error_response(const caf::error& err) {
     status = 404;
   else if (is(err, Errc::in_use))
     status = 409;
-  else if (is(err, Errc::unreachable))
+  else if (is(err, Errc::unreachable) || is(err, Errc::unavailable))
     status = 503;
   return error_response(status, error_message(err));
 }

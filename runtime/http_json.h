@@ -16,7 +16,8 @@ HttpResponse json_response(const google::protobuf::Message& message, int status 
 // {"error": message}.
 HttpResponse error_response(int status, const std::string& message);
 
-// 400 for invalid input, 404 not found, 409 in use, 503 unreachable, 500 else.
+// 400 for invalid input, 404 not found, 409 in use, 503 unreachable or
+// unavailable, 500 else.
 HttpResponse error_response(const caf::error& err);
 
 }  // namespace rad

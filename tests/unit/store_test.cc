@@ -9,6 +9,7 @@
 
 #include "runtime/error.h"
 #include "tests/support/process.h"
+#include "tests/support/tmpfs.h"
 
 namespace rad {
 namespace {
@@ -232,6 +233,109 @@ TEST_F(StoreTest, SyncModesByName) {
   auto bad = sync_mode_from("always");
   ASSERT_FALSE(bad);
   EXPECT_EQ(error_message(bad.error()), "sync mode 'always' is not one of none, batch, every");
+}
+
+// A real full disk: the store on a small tmpfs, filled by a file until no
+// byte is left.
+class StoreOnAFullDisk : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs_.mounted()) GTEST_SKIP() << fs_.error();
+    auto store = Store::open({path_, SyncMode::batch});
+    ASSERT_TRUE(store) << error_message(store.error());
+    store_ = std::move(*store);
+    for (int i = 0; i < 100; ++i) ASSERT_FALSE(write_next());
+  }
+
+  // Writes the next transition; what it commits is remembered.
+  caf::error write_next() {
+    Store::Batch batch;
+    batch.append_event(transition("r", ++seq_, std::string(200, 's')));
+    auto err = store_->write(batch);
+    if (!err)
+      committed_.push_back(seq_);
+    else
+      refused_ = std::move(batch);
+    return err;
+  }
+
+  std::vector<uint64_t> stored_seqs(const Store& store) {
+    std::vector<uint64_t> seqs;
+    EXPECT_FALSE(store.for_each_event("r", [&](const v1::StoryTransition& t) {
+      seqs.push_back(t.seq());
+      return true;
+    }));
+    return seqs;
+  }
+
+  // Fills the disk, then writes until the store notices: the last page of
+  // its log may still take a record or two.
+  void fill_until_a_write_fails() {
+    ASSERT_TRUE(fs_.fill()) << fs_.error();
+    for (int i = 0; i < 10000 && !failed_; ++i) failed_ = write_next();
+    ASSERT_TRUE(failed_) << "the store never noticed the full disk";
+  }
+
+  test::TempDir dir_;
+  test::Tmpfs fs_{dir_.path() + "/fs", 8u << 20};
+  std::string path_ = fs_.path() + "/checkpoint";
+  std::unique_ptr<Store> store_;
+  uint64_t seq_ = 0;
+  std::vector<uint64_t> committed_;
+  caf::error failed_;
+  Store::Batch refused_;
+};
+
+TEST_F(StoreOnAFullDisk, AWriteFailsSayingSoAndWhatWasCommittedStays) {
+  fill_until_a_write_fails();
+  EXPECT_TRUE(is(failed_, Errc::io_error));
+  EXPECT_EQ(error_message(failed_), "checkpoint store " + path_ +
+                                        " cannot be written: the disk is full; free space there, "
+                                        "rad resumes by itself");
+  EXPECT_FALSE(store_->writable());
+  EXPECT_EQ(error_message(store_->write_error()), error_message(failed_));
+  EXPECT_EQ(refused_.records(), 1u) << "a refused batch keeps its records for the next try";
+  EXPECT_EQ(stored_seqs(*store_), committed_);
+  EXPECT_GT(committed_.size(), 100u - 1);
+  EXPECT_TRUE(store_->recover()) << "the disk is still full";
+  EXPECT_TRUE(store_->write(refused_)) << "the disk is still full";
+  EXPECT_FALSE(store_->writable());
+}
+
+TEST_F(StoreOnAFullDisk, OnceSpaceReturnsTheNextWriteSucceedsAndNothingIsLost) {
+  fill_until_a_write_fails();
+  auto refused_seq = seq_;
+  // The writer tries again and again while the disk is full.
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(store_->write(refused_));
+  fs_.unfill();
+  ASSERT_FALSE(store_->write(refused_)) << error_message(store_->write_error());
+  committed_.push_back(refused_seq);
+  EXPECT_TRUE(store_->writable());
+  EXPECT_FALSE(store_->write_error());
+  for (int i = 0; i < 10; ++i) ASSERT_FALSE(write_next());
+  EXPECT_EQ(stored_seqs(*store_), committed_);
+  store_.reset();
+  auto reopened = Store::open({path_, SyncMode::batch});
+  ASSERT_TRUE(reopened) << error_message(reopened.error());
+  EXPECT_EQ(stored_seqs(**reopened), committed_) << "and after reopening";
+}
+
+TEST_F(StoreOnAFullDisk, OpeningANewStoreThereSaysTheDiskIsFull) {
+  ASSERT_TRUE(fs_.fill()) << fs_.error();
+  auto other = Store::open({fs_.path() + "/other", SyncMode::batch});
+  ASSERT_FALSE(other);
+  EXPECT_EQ(error_message(other.error()), "checkpoint store " + fs_.path() +
+                                              "/other: cannot open it: the disk is full; free "
+                                              "space there and try again");
+}
+
+TEST_F(StoreOnAFullDisk, RecoverAloneFindsTheSpaceBackWithoutAWrite) {
+  fill_until_a_write_fails();
+  fs_.unfill();
+  ASSERT_FALSE(store_->recover());
+  EXPECT_TRUE(store_->writable());
+  ASSERT_FALSE(write_next());
+  EXPECT_EQ(stored_seqs(*store_), committed_);
 }
 
 }  // namespace

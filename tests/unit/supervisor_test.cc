@@ -1,6 +1,7 @@
 // The Supervisor, Run actors, Dispatcher and AgentHosts in one actor system:
 // a crashed Run actor is restarted on its run's state; past the restart
-// intensity its run fails, and other runs go on.
+// intensity its run fails, and other runs go on; no run is admitted while
+// the checkpoint store cannot be written.
 #include "actors/supervisor.h"
 
 #include <gtest/gtest.h>
@@ -122,6 +123,41 @@ TEST_F(SupervisorTest, PastTheRestartIntensityTheRunFailsAndOthersGoOn) {
   auto o = await_end(other);
   EXPECT_EQ(o.state(), v1::RUN_STATE_SUCCEEDED);
   EXPECT_EQ(o.counts().succeeded(), 50u);
+}
+
+TEST_F(SupervisorTest, NoRunIsAdmittedWhileTheCheckpointStoreCannotBeWritten) {
+  const std::string why =
+      "checkpoint store /d/checkpoint cannot be written: the disk is full; free space there, rad "
+      "resumes by itself";
+  // As the Checkpoint actor tells it.
+  self_->send(supervisor_, store_state_atom::value, false, why);
+  bool refused = false;
+  self_->request(supervisor_, 5s, submit_atom::value, proto(plan_of("p", 1, 1)))
+      .receive([&](const std::string& run_id) { ADD_FAILURE() << "admitted as " << run_id; },
+               [&](const caf::error& err) {
+                 refused = true;
+                 EXPECT_TRUE(is(err, Errc::unavailable)) << error_message(err);
+                 EXPECT_EQ(error_message(err), why);
+               });
+  EXPECT_TRUE(refused);
+  auto store_state = [&] {
+    std::pair<bool, std::string> out{true, "no answer"};
+    self_->request(supervisor_, 5s, store_state_atom::value)
+        .receive(
+            [&](bool writable, const std::string& message) {
+              out = {writable, message};
+            },
+            [&](const caf::error& err) { ADD_FAILURE() << error_message(err); });
+    return out;
+  };
+  EXPECT_EQ(store_state(), std::make_pair(false, why)) << "readiness hears the same";
+
+  self_->send(supervisor_, store_state_atom::value, true,
+              std::string{"checkpoint store /d/checkpoint can be written"});
+  EXPECT_TRUE(store_state().first);
+  auto run_id = submit(plan_of("p", 3, 1));
+  ASSERT_FALSE(run_id.empty());
+  EXPECT_EQ(await_end(run_id).state(), v1::RUN_STATE_SUCCEEDED);
 }
 
 }  // namespace
