@@ -331,10 +331,10 @@ void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
     }
   }
   if (!requests.requests().empty())
-    st.log->info("run {}: of {} attempts placed before the restart, {} adopted, {} results "
-                 "delivered, {} awaited from nodes, the rest placed again",
-                 requests.requests(0).run_id(), requests.requests_size(), adopted, delivered,
-                 awaited);
+    st.log->info(
+        "run {}: of {} attempts placed before the restart, {} adopted, {} results "
+        "delivered, {} awaited from nodes, the rest placed again",
+        requests.requests(0).run_id(), requests.requests_size(), adopted, delivered, awaited);
   pump(self);
 }
 

@@ -150,7 +150,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   NodeAgentOptions options{node->info_, config,
                            [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
   if (config.role() != "coordinator")
-    options.agent_host = node->system_->spawn(
+    node->agent_host_ = options.agent_host = node->system_->spawn(
         agent_host,
         AgentContext{node->info_.node_id(), node->info_.incarnation(), config.agents().use_real()},
         config.agents().max_agents());
@@ -184,11 +184,9 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     dop.local_node_id = node->info_.node_id();
     dop.adopt_from.assign(agent_nodes->node_ids().begin(), agent_nodes->node_ids().end());
     dop.adopt_window = std::chrono::milliseconds{config.checkpoint().adopt_window_ms()};
-    options.dispatcher = node->system_->spawn(dispatcher, std::move(dop));
+    node->dispatcher_ = options.dispatcher = node->system_->spawn(dispatcher, std::move(dop));
     node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher, node->checkpoint_);
   }
-  node->agent_host_ = options.agent_host;
-  node->dispatcher_ = options.dispatcher;
   // The Monitor needs the NodeAgent to report to, and the NodeAgent the Monitor
   // to tell its samples from a peer's: the Monitor's first report waits for both.
   auto monitor_options = monitor_options_of(config, node->info_, options.agent_host);
@@ -284,10 +282,11 @@ void Node::stop() {
     system_->middleman().unpublish(agent_, static_cast<uint16_t>(config_.cluster_port()));
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
     agent_ = nullptr;
-    for (auto* helper : {&monitor_, &supervisor_, &checkpoint_, &dispatcher_, &agent_host_}) {
-      if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
-      *helper = nullptr;
-    }
+  }
+  // Also when start() failed half way: the actor system awaits every actor.
+  for (auto* helper : {&monitor_, &supervisor_, &checkpoint_, &dispatcher_, &agent_host_}) {
+    if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
+    *helper = nullptr;
   }
   // Joins every actor and the middleman's threads.
   system_.reset();

@@ -69,9 +69,10 @@ void write_records(Self self, caf::message records, std::function<void()> then) 
             finish_if_over(self);
           },
           [=](caf::error& err) {
+            // The Checkpoint actor logs the store's state once per change.
             logger("checkpoint")
-                ->warn("run {}: checkpoint failed ({}); retrying in 1 s", self->state.run->run_id(),
-                       self->system().render(err));
+                ->debug("run {}: checkpoint failed ({}); retrying in 1 s",
+                        self->state.run->run_id(), self->system().render(err));
             self->state.failed_writes.push_back({records, then});
             self->delayed_send(self, std::chrono::seconds{1}, retry_write_atom::value);
           });

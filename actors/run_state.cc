@@ -202,8 +202,8 @@ size_t RunState::restore(const std::vector<v1::StoryTransition>& transitions,
       ++waves_[static_cast<size_t>(s.wave)].active;
       adoptable_.push_back(i);
     } else if (s.state != v1::STORY_STATE_PENDING) {
-      s.last_error = "backoff of attempt " + std::to_string(s.attempt) +
-                     " lost with a restarted coordinator";
+      s.last_error =
+          "backoff of attempt " + std::to_string(s.attempt) + " lost with a restarted coordinator";
       set_state(i, v1::STORY_STATE_PENDING, now, s.last_error);
     }
   }

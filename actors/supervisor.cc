@@ -54,9 +54,8 @@ caf::result<caf::message> submit(Self self, const v1::Plan& plan) {
   entry.seq = st.next_seq++;
   entry.plan_name = plan.name();
   entry.state = std::make_shared<RunState>(run_id, plan, options);
-  entry.actor =
-      self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint,
-                  RunStart::fresh);
+  entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint,
+                            RunStart::fresh);
   self->monitor(entry.actor);
   int stories = 0;
   for (const auto& w : plan.waves()) stories += w.stories_size();
@@ -101,9 +100,8 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
     entry.seq = st.next_seq++;
     entry.plan_name = state->plan().name();
     entry.state = std::move(state);
-    entry.actor =
-        self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint,
-                    RunStart::resumed);
+    entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self},
+                              st.checkpoint, RunStart::resumed);
     self->monitor(entry.actor);
   }
   st.options.resume.clear();

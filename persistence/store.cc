@@ -326,9 +326,8 @@ caf::expected<v1::Plan> Store::plan(const std::string& run_id) const {
 }
 
 caf::expected<v1::AgentNodes> Store::agent_nodes() const {
-  auto nodes =
-      get<v1::AgentNodes>(*rep_->db, rep_->families[kMeta], kAgentNodesKey, options_.path,
-                          "list of agent nodes");
+  auto nodes = get<v1::AgentNodes>(*rep_->db, rep_->families[kMeta], kAgentNodesKey, options_.path,
+                                   "list of agent nodes");
   if (!nodes && is(nodes.error(), Errc::not_found)) return v1::AgentNodes{};
   return nodes;
 }

@@ -38,6 +38,8 @@ caf::expected<std::string> api_request(const std::string& method, const std::str
   auto why = error_text(res->body);
   if (res->status == 400 || res->status == 413) return make_error(Errc::invalid_input, why);
   if (res->status == 404) return make_error(Errc::not_found, why);
+  // The node answers but cannot take this now (e.g. its store is full): its one line says why.
+  if (res->status == 503) return make_error(Errc::unavailable, why);
   return make_error(Errc::unreachable,
                     base_url + path + " answered " + std::to_string(res->status) + ": " + why);
 }

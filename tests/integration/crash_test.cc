@@ -30,8 +30,8 @@ std::string crash_plan(std::mt19937_64& rng) {
                R"("],)";
       stories += std::string{i ? "," : ""} + R"({"id":"w)" + std::to_string(w) + "s" +
                  std::to_string(i) + R"(",)" + deps + R"("backoff":{"initialMs":20},"mock":{)" +
-                 R"("durationMs":)" + std::to_string(duration(rng)) +
-                 R"(,"failFirstAttempts":)" + std::to_string(quarter(rng) == 0 ? 1 : 0) + "}}";
+                 R"("durationMs":)" + std::to_string(duration(rng)) + R"(,"failFirstAttempts":)" +
+                 std::to_string(quarter(rng) == 0 ? 1 : 0) + "}}";
     }
     waves += std::string{w ? "," : ""} + R"({"name":"w)" + std::to_string(w) +
              R"(","maxConcurrent":16,"stories":[)" + stories + "]}";

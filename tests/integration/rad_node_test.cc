@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -150,6 +151,27 @@ TEST(RadNode, SecondNodeOnTheSameDataDirIsRefused) {
   ASSERT_EQ(first->wait_exit(), 128 + SIGKILL);
   auto third = Process::start(node(dir, {"--data-dir", "shared"}));
   EXPECT_TRUE(third->wait_for_line(kReady)) << third->err();
+}
+
+TEST(RadNode, ADamagedCheckpointStoreIsRefusedAtStartSayingWhatToDo) {
+  TempDir dir;
+  auto first = Process::start(node(dir, {"--data-dir", "d"}));
+  ASSERT_TRUE(first->wait_for_line(kReady)) << first->err();
+  first->signal(SIGTERM);
+  ASSERT_EQ(first->wait_exit(), 0);
+  // The file that names the store's manifest, as a torn disk write leaves it.
+  std::ofstream{dir.path() + "/d/checkpoint/CURRENT", std::ios::trunc} << "MANIFEST-0000\x01\n";
+  auto second = run(node(dir, {"--data-dir", "d"}));
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_EQ(lines(second.err), 1u) << second.err;
+  EXPECT_NE(second.err.find("checkpoint store d/checkpoint is damaged"), std::string::npos)
+      << second.err;
+  EXPECT_NE(second.err.find("radctl checkpoint verify tells what, or restore a backup"),
+            std::string::npos)
+      << second.err;
+  auto verify = run({{binary("radctl"), "checkpoint", "--data-dir", dir.path() + "/d", "verify"}});
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.err.find("is damaged"), std::string::npos) << verify.out << verify.err;
 }
 
 TEST(RadNode, ClusterPortInUseExitsTwo) {

@@ -1,13 +1,13 @@
 // Plans run end to end on a real 3-node cluster, through radctl and the
 // coordinator's HTTP API: completion, retries, timeouts, cancel, node loss.
+#include "tests/support/runs.h"
+
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "tests/support/runs.h"
 
 namespace rad::test {
 namespace {
@@ -114,8 +114,9 @@ TEST_F(Runs, AKilledCoordinatorResumesItsRunAdoptsRunningAgentsAndEveryStoryEnds
   start({"coord", "coordinator"});  // same ports, same data dir
   expect_log("coord", "resuming run " + run_id + " of plan 'resumed': 0 of 40 stories had ended");
   // Adopted if still running, delivered if they ended before their node rejoined.
-  expect_log("coord", "node \\S+ runs \\d+ attempts and kept \\d+ results: ([1-9]\\d* adopted|"
-                      "\\d+ adopted, [1-9]\\d* delivered)");
+  expect_log("coord",
+             "node \\S+ runs \\d+ attempts and kept \\d+ results: ([1-9]\\d* adopted|"
+             "\\d+ adopted, [1-9]\\d* delivered)");
   expect_log("coord", "adoption over \\(every node of the last view answered\\)");
   auto s = await_end(run_id);
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();

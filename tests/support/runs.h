@@ -5,10 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <caf/scoped_actor.hpp>
 #include <map>
 #include <string>
-
-#include <caf/scoped_actor.hpp>
 
 #include "actors/agent_host.h"
 #include "actors/run_state.h"

@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 
 #include "runtime/error.h"
@@ -143,6 +144,28 @@ TEST_F(StoreTest, ADamagedStoreIsDetectedAtOpen) {
   auto store = Store::open({path_, SyncMode::batch});
   ASSERT_FALSE(store);
   EXPECT_EQ(error_message(store.error()).rfind("checkpoint store " + path_, 0), 0u)
+      << error_message(store.error());
+}
+
+TEST_F(StoreTest, ATruncatedTableFileIsDetectedAtOpen) {
+  {
+    auto store = open();
+    Store::Batch batch;
+    for (uint64_t seq = 1; seq <= 1000; ++seq) batch.append_event(transition("r", seq, "s"));
+    ASSERT_FALSE(store->write(batch));
+    ASSERT_TRUE(store->compact({}, false)) << "flushes the records into a table file";
+  }
+  std::string table;
+  for (const auto& f : std::filesystem::directory_iterator{path_})
+    if (f.path().extension() == ".sst" &&
+        (table.empty() || f.file_size() > std::filesystem::file_size(table)))
+      table = f.path();
+  ASSERT_FALSE(table.empty());
+  std::filesystem::resize_file(table, std::filesystem::file_size(table) / 2);
+  auto store = Store::open({path_, SyncMode::batch});
+  ASSERT_FALSE(store) << "a torn table file must not go unnoticed";
+  EXPECT_NE(error_message(store.error()).find("checkpoint store " + path_ + " is damaged"),
+            std::string::npos)
       << error_message(store.error());
 }
 
