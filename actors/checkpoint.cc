@@ -1,5 +1,7 @@
 #include "actors/checkpoint.h"
 
+#include <ctime>
+#include <filesystem>
 #include <map>
 
 #include "actors/run.h"
@@ -78,6 +80,29 @@ caf::expected<v1::CompactionReport> compact(Self self, bool dry_run) {
   return report;
 }
 
+// Backups go beside the store, DATA_DIR/backups/checkpoint-20261126T011500Z:
+// a client of the API chooses no path on this host.
+caf::expected<v1::BackupReport> backup(Self self) {
+  auto& st = self->state;
+  if (!st.waiting.empty()) flush(self);  // what is acknowledged is in it
+  std::error_code ec;
+  auto data_dir = std::filesystem::absolute(st.store->options().path, ec).parent_path();
+  auto dir = data_dir / "backups";
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error(Errc::io_error, "cannot create " + dir.string() + ": " + ec.message());
+  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "checkpoint-%Y%m%dT%H%M%SZ", std::gmtime(&now));
+  auto path = dir / stamp;
+  for (int n = 2; std::filesystem::exists(path); ++n)
+    path = dir / (std::string{stamp} + "-" + std::to_string(n));
+  auto report = st.store->backup(path.string());
+  if (report)
+    logger("checkpoint")
+        ->info("backup of the checkpoint store in {} ({} bytes)", report->path(), report->bytes());
+  return report;
+}
+
 // A run as the store has it: its summary, and each wave's stories when the
 // plan is still there (compaction keeps only the summary of old runs).
 caf::expected<v1::RunStatus> stored_status(const Store& store, const std::string& run_id,
@@ -121,6 +146,11 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
         auto status = stored_status(*self->state.store, run_id, with_stories);
         if (!status) return status.error();
         return proto(std::move(*status));
+      },
+      [=](backup_atom) -> caf::result<Proto<v1::BackupReport>> {
+        auto report = backup(self);
+        if (!report) return report.error();
+        return proto(std::move(*report));
       },
       [=](tick_atom) {
         // A store that cannot be written cannot compact either.

@@ -6,6 +6,8 @@
 //   (checkpoint_atom, Proto<CheckpointRecords>) -> true | error (io_error: not written;
 //                                                 the caller tries again later)
 //   (compact_atom, bool dry_run)                -> Proto<CompactionReport>
+//   backup_atom                                 -> Proto<BackupReport>: a copy of the
+//                                                 store in DATA_DIR/backups/checkpoint-TIME
 //   (status_atom, run id, bool with_stories)    -> Proto<RunStatus> as stored | not_found
 //   Proto<AgentNodes>                              replaces the nodes hosting agents
 //                                                 (no answer; in the next write)
@@ -34,6 +36,7 @@ namespace rad {
 
 using checkpoint_atom = caf::atom_constant<caf::atom("ckpt")>;
 using compact_atom = caf::atom_constant<caf::atom("compact")>;
+using backup_atom = caf::atom_constant<caf::atom("backup")>;
 using watch_store_atom = caf::atom_constant<caf::atom("ckwatch")>;
 using store_state_atom = caf::atom_constant<caf::atom("ckstate")>;
 

@@ -15,6 +15,8 @@
 namespace rad {
 namespace {
 
+using namespace std::chrono_literals;
+
 // Submitting builds the run's state: allow for plans of a million stories.
 constexpr auto kSubmitTimeout = std::chrono::seconds{30};
 constexpr auto kQueryTimeout = std::chrono::seconds{5};
@@ -28,13 +30,19 @@ HttpResponse problems_response(const v1::Plan& plan, const std::vector<PlanProbl
   return {400, body.dump(), "application/json"};
 }
 
-// Asks the Supervisor; its answer, a message of type Answer, becomes JSON with `status`.
+// Whom a route asks, and how long it waits.
+struct Asked {
+  const caf::actor& actor;
+  const char* who;
+  std::chrono::milliseconds timeout = kQueryTimeout;
+};
+
+// Its answer, a message of type Answer, becomes JSON with `status`.
 template <class Answer, class... Ts>
-HttpResponse ask(caf::actor_system& system, const caf::actor& supervisor, int status,
-                 Ts&&... message) {
+HttpResponse ask(caf::actor_system& system, const Asked& to, int status, Ts&&... message) {
   caf::scoped_actor self{system};
-  HttpResponse response = error_response(503, "the supervisor did not answer");
-  self->request(supervisor, kQueryTimeout, std::forward<Ts>(message)...)
+  HttpResponse response = error_response(503, std::string{to.who} + " did not answer");
+  self->request(to.actor, to.timeout, std::forward<Ts>(message)...)
       .receive([&](const Proto<Answer>& a) { response = json_response(a.value, status); },
                [&](const caf::error& err) { response = error_response(err); });
   return response;
@@ -44,16 +52,15 @@ HttpResponse ask(caf::actor_system& system, const caf::actor& supervisor, int st
 
 void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor,
                     caf::actor checkpoint) {
-  server.route("POST", "/v1/compact", [&system, checkpoint](const HttpRequest& request) {
+  // Compacting or copying a large store takes its time.
+  auto store = [checkpoint] { return Asked{checkpoint, "the checkpoint actor", 10min}; };
+  server.route("POST", "/v1/compact", [&system, store](const HttpRequest& request) {
     auto it = request.query.find("dryRun");
     bool dry = it != request.query.end() && it->second == "true";
-    caf::scoped_actor self{system};
-    HttpResponse response = error_response(503, "the checkpoint actor did not answer");
-    // Compacting a large store takes its time.
-    self->request(checkpoint, std::chrono::minutes{10}, compact_atom::value, dry)
-        .receive([&](const Proto<v1::CompactionReport>& r) { response = json_response(r.value); },
-                 [&](const caf::error& err) { response = error_response(err); });
-    return response;
+    return ask<v1::CompactionReport>(system, store(), 200, compact_atom::value, dry);
+  });
+  server.route("POST", "/v1/backup", [&system, store](const HttpRequest&) {
+    return ask<v1::BackupReport>(system, store(), 200, backup_atom::value);
   });
   server.route("POST", "/v1/runs", [&system, supervisor](const HttpRequest& request) {
     v1::Plan plan;
@@ -79,18 +86,18 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
     return response;
   });
   server.route("GET", "/v1/runs", [&system, supervisor](const HttpRequest&) {
-    return ask<v1::RunList>(system, supervisor, 200, list_atom::value);
+    return ask<v1::RunList>(system, {supervisor, "the supervisor"}, 200, list_atom::value);
   });
   server.route("GET", "/v1/runs/([^/]+)", [&system, supervisor](const HttpRequest& request) {
     auto it = request.query.find("stories");
     bool with_stories = it == request.query.end() || it->second != "false";
-    return ask<v1::RunStatus>(system, supervisor, 200, status_atom::value, request.params.at(0),
-                              with_stories);
+    return ask<v1::RunStatus>(system, {supervisor, "the supervisor"}, 200, status_atom::value,
+                              request.params.at(0), with_stories);
   });
   server.route("POST", "/v1/runs/([^/]+)/cancel",
                [&system, supervisor](const HttpRequest& request) {
-                 return ask<v1::RunStatus>(system, supervisor, 202, cancel_atom::value,
-                                           request.params.at(0));
+                 return ask<v1::RunStatus>(system, {supervisor, "the supervisor"}, 202,
+                                           cancel_atom::value, request.params.at(0));
                });
 }
 

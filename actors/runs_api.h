@@ -7,6 +7,8 @@
 //                                               unless stories=false); 404
 //   POST /v1/runs/ID/cancel                  -> 202 RunStatus; 404
 //   POST /v1/compact[?dryRun=true]           -> CompactionReport of the checkpoint store
+//   POST /v1/backup                          -> BackupReport: a copy of the store in
+//                                               DATA_DIR/backups on the coordinator's host
 #pragma once
 
 #include <caf/actor.hpp>

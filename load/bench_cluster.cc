@@ -95,6 +95,14 @@ bool BenchCluster::kill_and_restart_coordinator() {
   return ready;
 }
 
+std::optional<std::string> BenchCluster::await_coordinator_line(const std::string& pattern,
+                                                                std::chrono::seconds timeout) {
+  stop_draining();
+  auto line = nodes_[0]->wait_for_line(std::regex{pattern}, timeout);
+  start_draining();
+  return line;
+}
+
 void BenchCluster::start_draining() {
   draining_ = true;
   drain_ = std::thread{[this] {

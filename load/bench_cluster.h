@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +41,11 @@ class BenchCluster {
   // kill -9 of the coordinator, then the same coordinator (ports, data dir)
   // started again; returns once it says it is ready, or false.
   bool kill_and_restart_coordinator();
+
+  // Waits until the coordinator logs a line matching `pattern`; the line, or
+  // none after `timeout`.
+  std::optional<std::string> await_coordinator_line(const std::string& pattern,
+                                                    std::chrono::seconds timeout);
 
   // Stops reading the nodes' output and prints every line that reported a
   // member suspect or down: busy is not dead. Returns their number.

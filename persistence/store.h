@@ -145,6 +145,11 @@ class Store {
   // what would go and estimates the size after.
   caf::expected<v1::CompactionReport> compact(const Retention& retention, bool dry_run);
 
+  // A consistent copy of the store in `dir` (which must not exist), taken
+  // while it is in use: hard links where `dir` is on the same file system.
+  // The copy opens like any store.
+  caf::expected<v1::BackupReport> backup(const std::string& dir);
+
   // Estimated bytes held: SST files, and memtables not yet flushed to them.
   uint64_t size_bytes() const;
   const StoreOptions& options() const { return options_; }

@@ -65,6 +65,19 @@ int compact_command(const std::string& api, bool dry_run) {
   return 0;
 }
 
+int backup_command(const std::string& api) {
+  auto answer = api_request("POST", api, "/v1/backup");
+  if (!answer) return fail(answer.error());
+  v1::BackupReport report;
+  if (auto err = parse_answer(*answer, "the API", report)) return fail(err);
+  std::printf("%s\n", report.path().c_str());
+  std::fprintf(stderr,
+               "backup of the checkpoint store: %.1f MiB in %s on the coordinator's host; to "
+               "restore, stop the coordinator and put it in place of DATA_DIR/checkpoint\n",
+               static_cast<double>(report.bytes()) / (1 << 20), report.path().c_str());
+  return 0;
+}
+
 int checkpoint_verify_command(const std::string& data_dir) {
   auto store = open_store(data_dir);
   if (!store) return fail(store.error());

@@ -17,4 +17,8 @@ int checkpoint_verify_command(const std::string& data_dir);
 // prints the bytes before and after; with `dry_run`, what it would do.
 int compact_command(const std::string& api, bool dry_run);
 
+// Asks the coordinator at `api` for a consistent copy of its store, taken
+// while it runs, and prints where it is and how to restore it.
+int backup_command(const std::string& api);
+
 }  // namespace rad

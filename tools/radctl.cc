@@ -161,6 +161,9 @@ int main(int argc, char** argv) {
   bool dry_run = false;
   compact_cmd->add_flag("--dry-run", dry_run, "Say what it would do, change nothing");
 
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "Copy the coordinator's checkpoint store while it runs; prints the copy's path");
+
   auto* checkpoint_cmd = app.add_subcommand("checkpoint", "Read a node's checkpoint store");
   checkpoint_cmd->require_subcommand(1);
   std::string data_dir = std::getenv("RAD_DATA_DIR") ? std::getenv("RAD_DATA_DIR") : "./rad-data";
@@ -194,6 +197,7 @@ int main(int argc, char** argv) {
   if (*cancel_cmd) return rad::cancel_command(api, run_id);
   if (*runs_cmd) return rad::runs_command(api, runs_json);
   if (*compact_cmd) return rad::compact_command(api, dry_run);
+  if (*backup_cmd) return rad::backup_command(api);
   if (*export_cmd) return rad::checkpoint_export_command(data_dir, run_id);
   if (*verify_cmd) return rad::checkpoint_verify_command(data_dir);
   if (*nodes_cmd) return nodes(api, nodes_json);

@@ -58,6 +58,20 @@ TEST_F(Runs, EveryTransitionIsInTheCheckpointStore) {
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
   EXPECT_NE(dry.out.find("compaction (dry run): "), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("0 finished runs pruned"), std::string::npos) << "retention keeps 100";
+  // A copy taken while the coordinator runs opens like the store itself.
+  auto backup = radctl({"backup"});
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  auto backup_path = backup.out.substr(0, backup.out.find('\n'));
+  EXPECT_EQ(backup_path.rfind(dir_.path() + "/coord/backups/checkpoint-", 0), 0u) << backup_path;
+  EXPECT_NE(backup.err.find("to restore, stop the coordinator"), std::string::npos) << backup.err;
+  {
+    auto copy = Store::open_read_only(backup_path);
+    ASSERT_TRUE(copy) << error_message(copy.error());
+    auto copied = (*copy)->run(run_id);
+    ASSERT_TRUE(copied) << error_message(copied.error());
+    EXPECT_EQ(copied->state(), v1::RUN_STATE_SUCCEEDED);
+    EXPECT_TRUE((*copy)->story(run_id, "b"));
+  }
   node("coord").signal(SIGTERM);
   ASSERT_EQ(node("coord").wait_exit(), 0);
   auto verified = radctl({"checkpoint", "--data-dir", dir_.path() + "/coord", "verify"});
