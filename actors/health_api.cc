@@ -4,6 +4,7 @@
 
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "actors/checkpoint.h"
 #include "actors/node_agent.h"
@@ -20,42 +21,40 @@ struct Check {
   double latency_ms = 0;
 };
 
-// Asks the NodeAgent whether the node may take work; its answer is also the
-// proof that the node's actors run.
-std::pair<Check, Check> ask_node(caf::actor_system& system, const caf::actor& node_agent) {
-  Check process{false, "the node's actors did not answer within 1 s"};
-  Check cluster{false, "unknown: the node's actors did not answer"};
+// Asks `actor` a question answered with (bool, std::string): the answer as a
+// check, with how long it took; none when no answer came within kCheckTimeout.
+std::optional<Check> ask_check(caf::actor_system& system, const caf::actor& actor,
+                               caf::message question) {
+  std::optional<Check> check;
   caf::scoped_actor self{system};
   auto start = std::chrono::steady_clock::now();
-  self->request(node_agent, kCheckTimeout, ready_atom::value)
+  self->request(actor, kCheckTimeout, std::move(question))
       .receive(
-          [&](bool ready, const std::string& message) {
+          [&](bool ok, const std::string& message) {
             auto ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                     .count();
-            process = {true, "actors answer", ms};
-            cluster = {ready, message, ms};
+            check = Check{ok, message, ms};
           },
           [&](const caf::error&) {});
-  return {process, cluster};
+  return check;
+}
+
+// Asks the NodeAgent whether the node may take work; its answer is also the
+// proof that the node's actors run.
+std::pair<Check, Check> ask_node(caf::actor_system& system, const caf::actor& node_agent) {
+  auto cluster = ask_check(system, node_agent, caf::make_message(ready_atom::value));
+  if (!cluster)
+    return {{false, "the node's actors did not answer within 1 s"},
+            {false, "unknown: the node's actors did not answer"}};
+  return {{true, "actors answer", cluster->latency_ms}, *cluster};
 }
 
 // Asks the Supervisor whether its checkpoint store can be written: while it
 // cannot, the coordinator takes no new runs.
 Check ask_store(caf::actor_system& system, const caf::actor& supervisor) {
-  Check store{false, "unknown: the supervisor did not answer within 1 s"};
-  caf::scoped_actor self{system};
-  auto start = std::chrono::steady_clock::now();
-  self->request(supervisor, kCheckTimeout, store_state_atom::value)
-      .receive(
-          [&](bool writable, const std::string& message) {
-            auto ms =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
-            store = {writable, message, ms};
-          },
-          [&](const caf::error&) {});
-  return store;
+  return ask_check(system, supervisor, caf::make_message(store_state_atom::value))
+      .value_or(Check{false, "unknown: the supervisor did not answer within 1 s"});
 }
 
 HttpResponse answer(const std::vector<std::pair<std::string, Check>>& checks) {

@@ -71,6 +71,22 @@ class DispatcherTest : public ::testing::Test {
     return out;
   }
 
+  // Places `order` through the Dispatcher, as the coordinator that dies did,
+  // and returns once its agents run.
+  void place_and_await_agents(const v1::SpawnBatch& order) {
+    self_->send(dispatcher_, place_atom::value, proto(order));
+    while (running(hosts_[0]) < static_cast<uint32_t>(order.requests_size()))
+      std::this_thread::yield();
+  }
+
+  // The coordinator restarts and its run hands `order` over for adoption:
+  // the results that come, by story (n0 is awaited for up to a minute).
+  std::map<std::string, v1::StoryResult> adopt_after_restart(const v1::SpawnBatch& order) {
+    restart({"n0"}, 60s);
+    self_->send(dispatcher_, adopt_atom::value, proto(order));
+    return receive_results(static_cast<size_t>(order.requests_size()));
+  }
+
   // The coordinator restarts: a new Dispatcher that awaits `adopt_from`, with
   // the hosts of start() as its members.
   void restart(std::vector<std::string> adopt_from, std::chrono::milliseconds window) {
@@ -151,12 +167,9 @@ TEST_F(DispatcherTest, AnEmptyOrderIsAnsweredAtOnce) {
 TEST_F(DispatcherTest, AttemptsStillRunningAreAdoptedByARestartedDispatcher) {
   start({100});
   auto order = order_of("run", 3, 300);
-  self_->send(dispatcher_, place_atom::value, proto(order));
-  while (running(hosts_[0]) < 3) std::this_thread::yield();
+  place_and_await_agents(order);
   auto restarted_at = now_timestamp();
-  restart({"n0"}, 60s);
-  self_->send(dispatcher_, adopt_atom::value, proto(order));
-  auto results = receive_results(3);
+  auto results = adopt_after_restart(order);
   ASSERT_EQ(results.size(), 3u);
   for (const auto& [id, r] : results) {
     EXPECT_EQ(r.outcome(), v1::OUTCOME_SUCCEEDED) << id;
@@ -169,14 +182,11 @@ TEST_F(DispatcherTest, AttemptsStillRunningAreAdoptedByARestartedDispatcher) {
 TEST_F(DispatcherTest, ResultsThatFoundNoCoordinatorAreDeliveredToTheNextOne) {
   start({100});
   auto order = order_of("run", 3, 100);
-  self_->send(dispatcher_, place_atom::value, proto(order));
-  while (running(hosts_[0]) < 3) std::this_thread::yield();
+  place_and_await_agents(order);
   self_->send_exit(dispatcher_, caf::exit_reason::kill);
   while (running(hosts_[0]) > 0) std::this_thread::yield();  // they end with nobody to tell
   auto restarted_at = now_timestamp();
-  restart({"n0"}, 60s);
-  self_->send(dispatcher_, adopt_atom::value, proto(order));
-  auto results = receive_results(3);
+  auto results = adopt_after_restart(order);
   ASSERT_EQ(results.size(), 3u);
   for (const auto& [id, r] : results) {
     EXPECT_EQ(r.outcome(), v1::OUTCOME_SUCCEEDED) << id;
