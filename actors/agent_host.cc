@@ -45,8 +45,9 @@ void collect(Self self, v1::StoryResult result) {
   auto& st = self->state;
   auto it = st.running.find({result.run_id(), result.story_id(), result.attempt()});
   if (it == st.running.end()) return;  // this attempt has reported already
-  st.metrics->ended(it->second.kind, result.outcome(),
-                    std::chrono::steady_clock::now() - it->second.started);
+  if (st.metrics)
+    st.metrics->ended(it->second.kind, result.outcome(),
+                      std::chrono::steady_clock::now() - it->second.started);
   st.running.erase(it);
   auto sink = st.sinks.find(result.run_id());
   if (sink == st.sinks.end()) {
@@ -177,7 +178,7 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
     }
     report_crash(self, running.agent, shared);
     st.running.emplace(std::move(key), std::move(running));
-    st.metrics->started();
+    if (st.metrics) st.metrics->started();
   }
   return reply;
 }

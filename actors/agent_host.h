@@ -71,7 +71,7 @@ struct AgentHostState {
   static inline const char* name = "rad.agent_host";
 };
 
-// `metrics`: where this node's agents are counted (actors/agent_metrics.h).
+// `metrics`: where this node's agents are counted (actors/agent_metrics.h); null: nowhere.
 caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext identity,
                          uint32_t max_agents, std::shared_ptr<AgentMetrics> metrics);
 

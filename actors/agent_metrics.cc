@@ -16,7 +16,7 @@ std::string status_label(v1::Outcome outcome) {
 
 // From 1 ms to 1 h, with the old system's 0.1 .. 300 s among them.
 const prometheus::Histogram::BucketBoundaries kDurationBuckets = {
-    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,    2,
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,  1,   2,
     5,     10,    30,   60,    120,  300, 600,  1800, 3600};
 
 }  // namespace

@@ -16,8 +16,8 @@ CheckpointMetrics::CheckpointMetrics(prometheus::Registry& registry) {
                         .Name("rad_checkpoint_batch_records")
                         .Help("Records written by one checkpoint group commit")
                         .Register(registry)
-                        .Add({}, prometheus::Histogram::BucketBoundaries{
-                                     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536});
+                        .Add({}, prometheus::Histogram::BucketBoundaries{1, 4, 16, 64, 256, 1024,
+                                                                         4096, 16384, 65536});
 }
 
 void CheckpointMetrics::wrote(std::chrono::duration<double> took, size_t records) {
@@ -29,7 +29,8 @@ std::vector<prometheus::MetricFamily> StoreMetrics::Collect() const {
   auto store = store_.lock();
   if (!store) return {};
   return {
-      gauge_family("rad_checkpoint_store_bytes", "Bytes of the checkpoint store's tables and memtables",
+      gauge_family("rad_checkpoint_store_bytes",
+                   "Bytes of the checkpoint store's tables and memtables",
                    static_cast<double>(store->size_bytes())),
       gauge_family("rad_checkpoint_pending_compaction_bytes",
                    "Bytes RocksDB estimates its compactions still have to rewrite",

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/agent.h"
+#include "actors/node_agent.h"
 #include "runtime/clock.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
@@ -380,6 +381,14 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
       [=](adopt_atom, const Proto<v1::SpawnBatch>& requests) {
         adopt(self, requests.value, caf::actor_cast<caf::actor>(self->current_sender()));
         flush_outbox(self);
+      },
+      [=](ready_atom) {
+        const auto& ad = self->state.adoption;
+        if (!ad.open) return caf::make_message(true, std::string{"no recovery under way"});
+        return caf::make_message(false,
+                                 "recovering: " + std::to_string(ad.awaited.size()) +
+                                     " nodes of the last view have yet to report their agents, " +
+                                     std::to_string(ad.unclaimed.size()) + " attempts await them");
       },
       [=](adopt_over_atom) {
         close_adoption(self, "the adoption window passed");

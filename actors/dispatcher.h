@@ -19,6 +19,7 @@
 // adopted (their results come as usual), results a node kept are delivered,
 // and the rest are placed again once every node of the last view
 // (DispatcherOptions::adopt_from) has answered, or adopt_window has passed.
+// Until then it answers ready_atom (actors/node_agent.h) with false and why.
 #pragma once
 
 #include <spdlog/logger.h>

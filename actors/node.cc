@@ -158,8 +158,9 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   auto port = static_cast<uint16_t>(config.cluster_port());
   if (auto err = check_port_free(config.bind(), port, "cluster port", "cluster-port")) return err;
   auto metrics_port = static_cast<uint16_t>(config.metrics_port());
-  if (auto err = check_port_free(config.bind(), metrics_port, "metrics port", "metrics-port"))
-    return err;
+  if (metrics_port != 0)
+    if (auto err = check_port_free(config.bind(), metrics_port, "metrics port", "metrics-port"))
+      return err;
   auto lock = DataDirLock::acquire(config.data_dir());
   if (!lock) return lock.error();
   node->lock_ = std::move(*lock);
@@ -167,16 +168,20 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->caf_config_ = std::make_unique<SystemConfig>(config);
   node->system_ = std::make_unique<caf::actor_system>(*node->caf_config_);
   node->info_ = describe(config, *node->system_);
-  node->metrics_ = node_metrics(config);
-  auto& registry = node->metrics_->registry();
+  if (metrics_port != 0) node->metrics_ = node_metrics(config);
+  // Each component's metrics, or none when metrics are off.
+  auto counted = [metrics = node->metrics_.get()](auto* type) {
+    using T = std::remove_pointer_t<decltype(type)>;
+    return metrics ? std::make_shared<T>(metrics->registry()) : std::shared_ptr<T>{};
+  };
   NodeAgentOptions options{node->info_, config,
                            [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
   if (config.role() != "coordinator")
     node->agent_host_ = options.agent_host = node->system_->spawn(
         agent_host,
         AgentContext{node->info_.node_id(), node->info_.incarnation(), config.agents().use_real()},
-        config.agents().max_agents(), std::make_shared<AgentMetrics>(registry));
-  options.metrics = std::make_shared<MembershipMetrics>(registry);
+        config.agents().max_agents(), counted(static_cast<AgentMetrics*>(nullptr)));
+  options.metrics = counted(static_cast<MembershipMetrics*>(nullptr));
   if (config.role() != "worker") {
     auto sync = sync_mode_from(config.checkpoint().sync());
     if (!sync) return sync.error();
@@ -187,7 +192,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     }
     SupervisorOptions so;
     so.run.default_timeout = std::chrono::milliseconds{config.agents().timeout_ms()};
-    so.run.metrics = std::make_shared<RunMetrics>(registry);
+    so.run.metrics = counted(static_cast<RunMetrics*>(nullptr));
     if (auto err = recover_runs(**store, so, *log)) {
       node->stop();
       return err;
@@ -201,9 +206,10 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
       node->stop();
       return agent_nodes.error();
     }
-    co.metrics = std::make_shared<CheckpointMetrics>(registry);
+    co.metrics = counted(static_cast<CheckpointMetrics*>(nullptr));
     std::shared_ptr<Store> shared_store{std::move(*store)};
-    node->metrics_->add_collectable(std::make_shared<StoreMetrics>(shared_store));
+    if (node->metrics_)
+      node->metrics_->add_collectable(std::make_shared<StoreMetrics>(shared_store));
     node->checkpoint_ = node->system_->spawn<caf::detached>(checkpoint, shared_store, co);
     DispatcherOptions dop;
     dop.checkpoint = node->checkpoint_;
@@ -216,7 +222,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   // The Monitor needs the NodeAgent to report to, and the NodeAgent the Monitor
   // to tell its samples from a peer's: the Monitor's first report waits for both.
   auto monitor_options = monitor_options_of(config, node->info_, options.agent_host);
-  monitor_options.metrics = std::make_shared<MonitorMetrics>(registry);
+  monitor_options.metrics = counted(static_cast<MonitorMetrics*>(nullptr));
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
   monitor_options.subscriber = node->agent_;
   node->monitor_ = node->system_->spawn(node_monitor, std::move(monitor_options));
@@ -235,21 +241,24 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->http_ = std::make_unique<HttpServer>(
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
   add_cluster_routes(*node->http_, *node->system_, node->agent_);
-  add_health_routes(*node->http_, *node->system_, node->agent_, node->supervisor_);
+  add_health_routes(*node->http_, *node->system_,
+                    {node->agent_, node->monitor_, node->supervisor_, node->dispatcher_});
   if (node->supervisor_)
     add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_);
   if (auto err = node->http_->start()) {
     node->stop();
     return err;
   }
-  node->metrics_http_ =
-      std::make_unique<HttpServer>(HttpServerOptions{config.bind(), metrics_port});
-  node->metrics_http_->route("GET", "/metrics", [metrics = node->metrics_](const HttpRequest&) {
-    return HttpResponse{200, metrics->render(), kMetricsContentType};
-  });
-  if (auto err = node->metrics_http_->start()) {
-    node->stop();
-    return err;
+  if (node->metrics_) {
+    node->metrics_http_ =
+        std::make_unique<HttpServer>(HttpServerOptions{config.bind(), metrics_port});
+    node->metrics_http_->route("GET", "/metrics", [metrics = node->metrics_](const HttpRequest&) {
+      return HttpResponse{200, metrics->render(), kMetricsContentType};
+    });
+    if (auto err = node->metrics_http_->start()) {
+      node->stop();
+      return err;
+    }
   }
   log->info("node {} ({}) listening on {}, http on {}:{}, metrics on {}:{}, data dir {}",
             node->info_.name(), config.role(), node->info_.address(), config.bind(),

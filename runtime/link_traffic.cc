@@ -22,8 +22,7 @@ std::vector<prometheus::MetricFamily> LinkTrafficMetrics::Collect() const {
       counter_family("rad_link_messages_received_total", "rad messages read from a peer",
                      value(t.messages_received)),
       counter_family("rad_link_bytes_received_total",
-                     "Protobuf bytes of the messages received from peers",
-                     value(t.bytes_received)),
+                     "Protobuf bytes of the messages received from peers", value(t.bytes_received)),
   };
 }
 

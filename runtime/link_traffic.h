@@ -12,8 +12,7 @@
 namespace rad {
 
 struct LinkTraffic {
-  std::atomic<uint64_t> messages_sent{0}, bytes_sent{0}, messages_received{0},
-      bytes_received{0};
+  std::atomic<uint64_t> messages_sent{0}, bytes_sent{0}, messages_received{0}, bytes_received{0};
 };
 
 // The process's counters (one node per process).

@@ -4,7 +4,8 @@
 // at scrape time (process, store, cluster link) comes from collectables.
 //
 //   auto metrics = std::make_shared<Metrics>();
-//   auto& tasks = prometheus::BuildCounter().Name("x_total").Help("...").Register(metrics->registry());
+//   auto& tasks =
+//   prometheus::BuildCounter().Name("x_total").Help("...").Register(metrics->registry());
 //   metrics->add_collectable(std::make_shared<ProcessMetrics>());
 //   std::string text = metrics->render();
 //

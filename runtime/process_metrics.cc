@@ -69,8 +69,8 @@ std::vector<prometheus::MetricFamily> ProcessMetrics::Collect() const {
   out.push_back(gauge_family("process_threads", "OS threads", std::stod(f[kThreads])));
   out.push_back(gauge_family("process_start_time_seconds", "Start time since the Unix epoch",
                              boot_time() + std::stod(f[kStart]) / ticks));
-  out.push_back(gauge_family("process_open_fds", "Open file descriptors",
-                             static_cast<double>(open_fds())));
+  out.push_back(
+      gauge_family("process_open_fds", "Open file descriptors", static_cast<double>(open_fds())));
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0)
     out.push_back(gauge_family("process_max_fds", "Limit of open file descriptors",

@@ -10,6 +10,7 @@
 #include <caf/sec.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "rad/v1/cluster.pb.h"
 #include "runtime/error.h"
@@ -106,8 +107,27 @@ TEST_F(Cluster, HealthSaysLiveAndReadyAndWhyNot) {
   EXPECT_EQ(body["checks"]["cluster"]["status"], "healthy");
   EXPECT_EQ(body["checks"]["process"]["status"], "healthy");
   EXPECT_TRUE(body["checks"]["process"]["latency"].is_number());
-  EXPECT_TRUE(body["timestamp"].is_string());
-  EXPECT_TRUE(api_request("GET", url("coord"), "/health"));
+  for (const char* check : {"process", "checkpoint", "cluster", "monitor"}) {
+    EXPECT_EQ(body["checks"][check]["status"], "healthy") << check << ": " << body.dump();
+    EXPECT_TRUE(body["checks"][check]["message"].is_string()) << check;
+    EXPECT_TRUE(body["checks"][check]["latency"].is_number()) << check;
+  }
+  EXPECT_EQ(body["checks"]["checkpoint"]["message"], "a worker keeps no checkpoint");
+  EXPECT_EQ(
+      body["checks"]["monitor"]["message"].get<std::string>().rfind("admits new agents: cpu ", 0),
+      0u)
+      << body.dump();
+  // ISO-8601, UTC.
+  EXPECT_TRUE(std::regex_match(body["timestamp"].get<std::string>(),
+                               std::regex{R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z)"}))
+      << body["timestamp"];
+  auto coord = api_request("GET", url("coord"), "/health");
+  ASSERT_TRUE(coord) << error_message(coord.error());
+  auto coord_body = nlohmann::json::parse(*coord);
+  EXPECT_NE(coord_body["checks"]["checkpoint"]["message"].get<std::string>().find(
+                "can be written; no recovery under way"),
+            std::string::npos)
+      << coord_body.dump();
 
   node("coord").signal(SIGKILL);
   expect_log("w1", "coordinator lost");

@@ -146,6 +146,35 @@ TEST_F(Runs, AKilledCoordinatorResumesItsRunAdoptsRunningAgentsAndEveryStoryEnds
   for (const auto& [story, n] : ends) EXPECT_EQ(n, 1) << story << " ended " << n << " times";
 }
 
+// A restarted coordinator is not ready while it waits for a node of its last
+// view to report its agents; the window passes and what that node ran is
+// placed again.
+TEST_F(Runs, ARestartedCoordinatorIsNotReadyWhileItRecoversItsAgents) {
+  std::string stories;
+  for (int i = 0; i < 8; ++i)
+    stories += std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) +
+               R"(","mock":{"durationMs":1000}})";
+  auto run_id =
+      submit(R"({"name":"recovering","waves":[{"name":"w","stories":[)" + stories + "]}]}");
+  ASSERT_TRUE(eventually_equal([&] { return agents_running("w1") + agents_running("w2"); }, 8u));
+  node("w2").signal(SIGKILL);
+  node("coord").signal(SIGKILL);
+  ASSERT_EQ(node("coord").wait_exit(), 128 + SIGKILL);
+  start({"coord", "coordinator", {{"RAD_CHECKPOINT_ADOPT_WINDOW_MS", "2000"}}});
+  expect_log("coord", "ready: node");
+  auto not_ready = api_request("GET", api(), "/health/ready");
+  ASSERT_FALSE(not_ready) << "w2 has not reported";
+  EXPECT_NE(error_message(not_ready.error())
+                .find("nodes of the last view have yet to report their agents"),
+            std::string::npos)
+      << error_message(not_ready.error());
+  expect_log("coord", "adoption over \\(the adoption window passed\\)");
+  EXPECT_TRUE(api_request("GET", api(), "/health/ready"));
+  auto s = await_end(run_id);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  expect_all_terminal(s);
+}
+
 TEST_F(Runs, AStoryThatFailsTwiceThenSucceedsIsRetriedWithBackoff) {
   auto run_id = submit(R"({"name":"flaky","waves":[{"name":"w","stories":[
     {"id":"flaky","backoff":{"initialMs":50},"mock":{"failFirstAttempts":2}}]}]})");
