@@ -11,7 +11,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
-  librocksdb-dev libjemalloc-dev
+  librocksdb-dev libjemalloc-dev prometheus-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # used by the integration tests to manage real processes and, as root,
@@ -19,6 +19,9 @@ PACKAGES=(
   procps iproute2
   # make demo shows a node's health
   curl
+  # the scrape tests run a real Prometheus server (2.42) against a cluster, and
+  # promtool checks each node's /metrics text
+  prometheus
 )
 
 missing=()
