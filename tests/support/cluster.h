@@ -33,18 +33,22 @@ class ClusterFixture : public ::testing::Test {
   virtual std::vector<std::string> launcher(const std::string&) { return {}; }
 
   struct Ports {
-    uint16_t cluster, http;
+    // metrics defaults to 0 so that the tests that fill in ports for a node
+    // they never start need not name it.
+    uint16_t cluster, http, metrics = 0;
   };
 
   // Starts (or restarts, on the same ports and data dir) a node. Workers join the coordinator.
   Process& start(const NodeSpec& spec) {
-    auto& ports = ports_.try_emplace(spec.name, Ports{free_port(), free_port()}).first->second;
+    auto& ports =
+        ports_.try_emplace(spec.name, Ports{free_port(), free_port(), free_port()}).first->second;
     ProcessOptions o;
     o.argv = launcher(spec.name);
     o.argv.insert(o.argv.end(),
                   {binary("rad-node"), "--bind", host_of(spec.name), "--role", spec.role,
                    "--node-name", spec.name, "--data-dir", spec.name, "--cluster-port",
-                   std::to_string(ports.cluster), "--http-port", std::to_string(ports.http)});
+                   std::to_string(ports.cluster), "--http-port", std::to_string(ports.http),
+                   "--metrics-port", std::to_string(ports.metrics)});
     if (spec.role == "worker") {
       o.argv.push_back("--join");
       o.argv.push_back(host_of("coord") + ":" + std::to_string(ports_.at("coord").cluster));

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "tests/support/prometheus.h"
+#include "tests/support/rad_metrics.h"
 
 namespace rad::test {
 namespace {
@@ -21,52 +22,14 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsSupersetOf;
 
-// Every metric a rad node exports (issue [5]); histograms also as their series.
-const std::set<std::string> kHistograms = {
-    "agent_task_duration_seconds", "rad_checkpoint_write_seconds", "rad_checkpoint_batch_records"};
-const std::set<std::string> kMetrics = {
-    "agent_tasks_total",
-    "agent_task_duration_seconds",
-    "active_agents",
-    "resource_utilization_percent",
-    "rad_stories",
-    "rad_runs_active",
-    "rad_runs_total",
-    "rad_cluster_members",
-    "rad_heartbeat_age_seconds",
-    "rad_link_messages_sent_total",
-    "rad_link_messages_received_total",
-    "rad_link_bytes_sent_total",
-    "rad_link_bytes_received_total",
-    "rad_checkpoint_write_seconds",
-    "rad_checkpoint_batch_records",
-    "rad_checkpoint_store_bytes",
-    "rad_checkpoint_pending_compaction_bytes",
-    "rad_monitor_cpu_percent",
-    "rad_monitor_memory_used_bytes",
-    "rad_monitor_memory_total_bytes",
-    "rad_monitor_load",
-    "process_resident_memory_bytes",
-    "process_virtual_memory_bytes",
-    "process_open_fds",
-    "process_max_fds",
-    "process_threads",
-    "process_cpu_seconds_total",
-    "process_start_time_seconds",
-    "rad_build_info",
-    "up",  // Prometheus's own, per target
-};
-
-// Labels rad's metrics carry: a target label of the same name would rename them.
-const std::set<std::string> kMetricLabels = {"status", "kind", "state",   "resource_type",
-                                             "peer",   "role", "version", "window"};
-
+// A series the dashboard may query: a rad metric, a histogram's series, or
+// Prometheus's own `up` per target.
 bool known_metric(const std::string& name) {
-  if (kMetrics.count(name)) return true;
+  if (name == "up" || kRadMetrics.count(name)) return true;
   for (const char* suffix : {"_bucket", "_sum", "_count"}) {
     auto n = std::string{suffix}.size();
     if (name.size() > n && name.compare(name.size() - n, n, suffix) == 0 &&
-        kHistograms.count(name.substr(0, name.size() - n)))
+        kRadHistograms.count(name.substr(0, name.size() - n)))
       return true;
   }
   return false;
@@ -201,7 +164,7 @@ TEST(DeployTest, PrometheusConfigScrapesThreeNodesEveryFiveSecondsByName) {
     for (const auto& t : entry["targets"]) targets.insert(t.as<std::string>());
     nodes.insert(entry["labels"]["node"].as<std::string>());
     for (const auto& label : entry["labels"])
-      EXPECT_FALSE(kMetricLabels.count(label.first.as<std::string>()))
+      EXPECT_FALSE(kRadMetricLabels.count(label.first.as<std::string>()))
           << "target label " << label.first << " would rename a metric's own label";
   }
   EXPECT_EQ(targets.size(), 3u);
