@@ -45,6 +45,8 @@ void collect(Self self, v1::StoryResult result) {
   auto& st = self->state;
   auto it = st.running.find({result.run_id(), result.story_id(), result.attempt()});
   if (it == st.running.end()) return;  // this attempt has reported already
+  st.metrics->ended(it->second.kind, result.outcome(),
+                    std::chrono::steady_clock::now() - it->second.started);
   st.running.erase(it);
   auto sink = st.sinks.find(result.run_id());
   if (sink == st.sinks.end()) {
@@ -161,18 +163,21 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
     d->set_accepted(true);
     st.sinks[request.run_id()] = sink;
     auto shared = std::make_shared<const v1::SpawnRequest>(request);
+    AgentHostState::Running running;
+    running.kind = agent_kind(request.story(), st.identity.use_real);
+    running.started = std::chrono::steady_clock::now();
     if (auto driver = blocking_driver_for(request.story(), st.identity.use_real)) {
       CancelToken cancel;
-      auto a =
+      running.agent =
           self->spawn<caf::detached>(blocking_agent, shared, caf::actor{self}, st.identity, cancel,
                                      std::shared_ptr<BlockingDriver>{std::move(driver)});
-      report_crash(self, a, shared);
-      st.running.emplace(std::move(key), AgentHostState::Running{a, cancel});
+      running.cancel = cancel;
     } else {
-      auto a = self->spawn(agent, shared, caf::actor{self}, st.identity);
-      report_crash(self, a, shared);
-      st.running.emplace(std::move(key), AgentHostState::Running{a, std::nullopt});
+      running.agent = self->spawn(agent, shared, caf::actor{self}, st.identity);
     }
+    report_crash(self, running.agent, shared);
+    st.running.emplace(std::move(key), std::move(running));
+    st.metrics->started();
   }
   return reply;
 }
@@ -180,8 +185,9 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
 }  // namespace
 
 caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext identity,
-                         uint32_t max_agents) {
+                         uint32_t max_agents, std::shared_ptr<AgentMetrics> metrics) {
   self->state.identity = std::move(identity);
+  self->state.metrics = std::move(metrics);
   guard_against_peers(self, logger("agents"));
 
   self->state.max_agents = max_agents;

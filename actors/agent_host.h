@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "actors/agent.h"
+#include "actors/agent_metrics.h"
 #include "rad/v1/cluster.pb.h"
 
 namespace rad {
@@ -51,7 +52,10 @@ struct AgentHostState {
   struct Running {
     caf::actor agent;
     std::optional<CancelToken> cancel;  // exec agents block: they are cancelled through it
+    AgentKind kind = AgentKind::mock;
+    std::chrono::steady_clock::time_point started;
   };
+  std::shared_ptr<AgentMetrics> metrics;
   // run id, story id, attempt -> agent
   std::map<std::tuple<std::string, std::string, uint32_t>, Running> running;
   // Where each run's results go: the actor that asked for its spawns, while it lives.
@@ -67,7 +71,8 @@ struct AgentHostState {
   static inline const char* name = "rad.agent_host";
 };
 
+// `metrics`: where this node's agents are counted (actors/agent_metrics.h).
 caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext identity,
-                         uint32_t max_agents);
+                         uint32_t max_agents, std::shared_ptr<AgentMetrics> metrics);
 
 }  // namespace rad

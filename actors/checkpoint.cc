@@ -57,7 +57,11 @@ void flush(Self self) {
   st.flush_scheduled = false;
   auto waiting = std::move(st.waiting);
   st.waiting.clear();
+  auto records = st.batch.records();
+  auto start = std::chrono::steady_clock::now();
   auto err = st.store->write(st.batch);
+  if (st.options.metrics && !err && records > 0)
+    st.options.metrics->wrote(std::chrono::steady_clock::now() - start, records);
   tell_store_state(self);
   if (err) {
     st.batch = Store::Batch{};  // the writers try again with their records

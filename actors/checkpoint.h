@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/checkpoint_metrics.h"
 #include "persistence/store.h"
 
 namespace rad {
@@ -44,6 +45,8 @@ struct CheckpointOptions {
   Store::Retention retention;
   // Zero: only when asked.
   std::chrono::minutes compact_every{60};
+  // Where each group commit is timed; none: nowhere.
+  std::shared_ptr<CheckpointMetrics> metrics;
 };
 
 struct CheckpointState {

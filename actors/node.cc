@@ -22,8 +22,10 @@
 #include "actors/supervisor.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
+#include "runtime/link_traffic.h"
 #include "runtime/logging.h"
 #include "runtime/port_check.h"
+#include "runtime/process_metrics.h"
 #include "runtime/protocol.h"
 #include "runtime/version.h"
 
@@ -91,6 +93,21 @@ caf::error recover_runs(const Store& store, SupervisorOptions& so, spdlog::logge
   return {};
 }
 
+// The node's registry, with what every node shows: the process, the cluster
+// link's traffic, and which rad this is.
+std::shared_ptr<Metrics> node_metrics(const v1::NodeConfig& config) {
+  auto metrics = std::make_shared<Metrics>();
+  metrics->add_collectable(std::make_shared<ProcessMetrics>());
+  metrics->add_collectable(std::make_shared<LinkTrafficMetrics>());
+  prometheus::BuildGauge()
+      .Name("rad_build_info")
+      .Help("Always 1: the version and role of this rad node")
+      .Register(metrics->registry())
+      .Add({{"version", kVersion}, {"role", config.role()}})
+      .Set(1);
+  return metrics;
+}
+
 v1::Role role_of(const std::string& role) {
   if (role == "coordinator") return v1::ROLE_COORDINATOR;
   if (role == "worker") return v1::ROLE_WORKER;
@@ -140,6 +157,9 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->config_ = config;
   auto port = static_cast<uint16_t>(config.cluster_port());
   if (auto err = check_port_free(config.bind(), port, "cluster port", "cluster-port")) return err;
+  auto metrics_port = static_cast<uint16_t>(config.metrics_port());
+  if (auto err = check_port_free(config.bind(), metrics_port, "metrics port", "metrics-port"))
+    return err;
   auto lock = DataDirLock::acquire(config.data_dir());
   if (!lock) return lock.error();
   node->lock_ = std::move(*lock);
@@ -147,13 +167,16 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->caf_config_ = std::make_unique<SystemConfig>(config);
   node->system_ = std::make_unique<caf::actor_system>(*node->caf_config_);
   node->info_ = describe(config, *node->system_);
+  node->metrics_ = node_metrics(config);
+  auto& registry = node->metrics_->registry();
   NodeAgentOptions options{node->info_, config,
                            [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
   if (config.role() != "coordinator")
     node->agent_host_ = options.agent_host = node->system_->spawn(
         agent_host,
         AgentContext{node->info_.node_id(), node->info_.incarnation(), config.agents().use_real()},
-        config.agents().max_agents());
+        config.agents().max_agents(), std::make_shared<AgentMetrics>(registry));
+  options.metrics = std::make_shared<MembershipMetrics>(registry);
   if (config.role() != "worker") {
     auto sync = sync_mode_from(config.checkpoint().sync());
     if (!sync) return sync.error();
@@ -164,6 +187,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     }
     SupervisorOptions so;
     so.run.default_timeout = std::chrono::milliseconds{config.agents().timeout_ms()};
+    so.run.metrics = std::make_shared<RunMetrics>(registry);
     if (auto err = recover_runs(**store, so, *log)) {
       node->stop();
       return err;
@@ -177,8 +201,10 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
       node->stop();
       return agent_nodes.error();
     }
-    node->checkpoint_ = node->system_->spawn<caf::detached>(
-        checkpoint, std::shared_ptr<Store>{std::move(*store)}, co);
+    co.metrics = std::make_shared<CheckpointMetrics>(registry);
+    std::shared_ptr<Store> shared_store{std::move(*store)};
+    node->metrics_->add_collectable(std::make_shared<StoreMetrics>(shared_store));
+    node->checkpoint_ = node->system_->spawn<caf::detached>(checkpoint, shared_store, co);
     DispatcherOptions dop;
     dop.checkpoint = node->checkpoint_;
     dop.local_node_id = node->info_.node_id();
@@ -190,6 +216,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   // The Monitor needs the NodeAgent to report to, and the NodeAgent the Monitor
   // to tell its samples from a peer's: the Monitor's first report waits for both.
   auto monitor_options = monitor_options_of(config, node->info_, options.agent_host);
+  monitor_options.metrics = std::make_shared<MonitorMetrics>(registry);
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
   monitor_options.subscriber = node->agent_;
   node->monitor_ = node->system_->spawn(node_monitor, std::move(monitor_options));
@@ -215,9 +242,18 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     node->stop();
     return err;
   }
-  log->info("node {} ({}) listening on {}, http on {}:{}, data dir {}", node->info_.name(),
-            config.role(), node->info_.address(), config.bind(), config.http_port(),
-            config.data_dir());
+  node->metrics_http_ =
+      std::make_unique<HttpServer>(HttpServerOptions{config.bind(), metrics_port});
+  node->metrics_http_->route("GET", "/metrics", [metrics = node->metrics_](const HttpRequest&) {
+    return HttpResponse{200, metrics->render(), kMetricsContentType};
+  });
+  if (auto err = node->metrics_http_->start()) {
+    node->stop();
+    return err;
+  }
+  log->info("node {} ({}) listening on {}, http on {}:{}, metrics on {}:{}, data dir {}",
+            node->info_.name(), config.role(), node->info_.address(), config.bind(),
+            config.http_port(), config.bind(), metrics_port, config.data_dir());
   return node;
 }
 
@@ -269,6 +305,7 @@ void Node::stop() {
   // The routes hold the agent's handle: drop them before the actor system
   // waits for its actors to finish.
   http_.reset();
+  metrics_http_.reset();
   if (system_ && agent_) {
     caf::scoped_actor self{*system_};
     // Agents still running are cancelled and report so, before the node leaves:

@@ -21,6 +21,7 @@
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/config.pb.h"
 #include "runtime/http_server.h"
+#include "runtime/metrics.h"
 #include "runtime/system_config.h"
 
 namespace rad {
@@ -64,9 +65,11 @@ class Node {
   v1::NodeConfig config_;
   v1::NodeInfo info_;
   std::unique_ptr<DataDirLock> lock_;
+  // Before the actor system: its actors count into it until they are gone.
+  std::shared_ptr<Metrics> metrics_;
   std::unique_ptr<SystemConfig> caf_config_;
   std::unique_ptr<caf::actor_system> system_;
-  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<HttpServer> http_, metrics_http_;
   caf::actor agent_;
   // Where this node has them.
   caf::actor agent_host_, dispatcher_, supervisor_, monitor_, checkpoint_;

@@ -85,6 +85,31 @@ v1::Heartbeat make_heartbeat(Self self) {
 
 void send_draining(Self self);
 
+// The view and how long ago each peer was heard, as this node knows them.
+void export_metrics(Self self) {
+  auto& st = self->state;
+  auto& metrics = st.options.metrics;
+  if (!metrics) return;
+  std::map<std::string, double> ages;
+  if (st.table) {
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    double now_s = std::chrono::duration<double>(now).count();
+    for (const auto& m : st.table->view().members()) {
+      if (m.node().node_id() == st.options.info.node_id() || !is_live(m)) continue;
+      const auto& heard = m.last_heartbeat();
+      ages[m.node().name()] = now_s - (heard.seconds() + heard.nanos() / 1e9);
+    }
+    metrics->members(st.table->view());
+  } else {
+    for (const auto& m : st.view.members())
+      if (m.node().node_id() == st.view.coordinator_id() && st.ever_joined)
+        ages[m.node().name()] =
+            std::chrono::duration<double>(Clock::now() - st.coordinator_heard).count();
+    metrics->members(st.view);
+  }
+  metrics->heartbeat_ages(ages);
+}
+
 // -- coordinator --------------------------------------------------------------
 
 // Up, running agents, and admitting by its Monitor's verdict.
@@ -140,6 +165,7 @@ void announce(Self self) {
   log_changes(*st.log, st.announced, view);
   st.log->info("view {}", summary(view));
   st.announced = view;
+  export_metrics(self);
   for (const auto& m : view.members()) {
     auto it = st.member_agents.find(m.node().node_id());
     if (it != st.member_agents.end() && is_live(m)) self->send(it->second, proto(view));
@@ -273,6 +299,7 @@ void accept_view(Self self, const v1::MembershipView& view) {
   log_changes(*st.log, st.view, view);
   st.log->info("view {}", summary(view));
   st.view = view;
+  export_metrics(self);
 }
 
 void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply,
@@ -470,6 +497,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
           coordinator_tick(self);
         else
           worker_tick(self);
+        export_metrics(self);
         self->delayed_send(self, self->state.interval, tick_atom::value);
       },
       [=](join_atom) { try_join(self); },

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "actors/agent_host.h"
+#include "actors/membership_metrics.h"
 #include "actors/membership_table.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/config.pb.h"
@@ -58,6 +59,8 @@ struct NodeAgentOptions {
   caf::actor dispatcher = nullptr;
   // This node's Monitor, whose samples ride on the heartbeats.
   caf::actor monitor = nullptr;
+  // Where the view and the peers' heartbeat ages are shown; none: nowhere.
+  std::shared_ptr<MembershipMetrics> metrics = nullptr;
 };
 
 struct NodeAgentState {

@@ -51,6 +51,16 @@ void became_durable(Self self) {
   st.awaiting_durable.clear();
 }
 
+// Status answers whose writes are all acknowledged now go out.
+void answer_durable_status(Self self) {
+  auto& waiting = self->state.pending_status;
+  auto done = self->state.writes_done;
+  auto ready = std::stable_partition(waiting.begin(), waiting.end(),
+                                     [done](const auto& p) { return p.after_write > done; });
+  for (auto it = ready; it != waiting.end(); ++it) it->promise.deliver(std::move(it->status));
+  waiting.erase(ready, waiting.end());
+}
+
 // Sends one write to the Checkpoint actor; `then` runs once it is durable. A
 // write the store refuses (a full disk) is kept and sent again a second
 // later: nothing moves on until it is written.
@@ -59,6 +69,9 @@ void write_records(Self self, caf::message records, std::function<void()> then) 
       .then(
           [=](bool) {
             --self->state.persisting;
+            ++self->state.writes_done;
+            self->state.store_failing = false;
+            answer_durable_status(self);
             became_durable(self);
             then();
             if (self->state.persisting == 0) {
@@ -73,6 +86,7 @@ void write_records(Self self, caf::message records, std::function<void()> then) 
             logger("checkpoint")
                 ->debug("run {}: checkpoint failed ({}); retrying in 1 s",
                         self->state.run->run_id(), self->system().render(err));
+            self->state.store_failing = true;
             self->state.failed_writes.push_back({records, then});
             self->delayed_send(self, std::chrono::seconds{1}, retry_write_atom::value);
           });
@@ -97,6 +111,7 @@ void persist(Self self, std::function<void()> then) {
     return;
   }
   ++st.persisting;
+  ++st.writes_sent;
   write_records(self, caf::make_message(checkpoint_atom::value, proto(std::move(records))),
                 std::move(then));
 }
@@ -204,7 +219,22 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
         st.awaiting_durable.push_back(self->make_response_promise<std::string>());
         return st.awaiting_durable.back();
       },
-      [=](status_atom, bool with_stories) { return proto(self->state.run->status(with_stories)); },
+      [=](status_atom, bool with_stories) -> caf::result<Proto<v1::RunStatus>> {
+        auto& st = self->state;
+        auto status = proto(st.run->status(with_stories));
+        if (st.writes_done >= st.writes_sent) return status;
+        if (st.store_failing) {
+          // The store cannot take writes: show the run as it is, never as over.
+          if (status.value.has_finished_at()) {
+            status.value.clear_finished_at();
+            status.value.set_state(v1::RUN_STATE_RUNNING);
+          }
+          return status;
+        }
+        auto promise = self->make_response_promise<Proto<v1::RunStatus>>();
+        st.pending_status.push_back({st.writes_sent, promise, std::move(status)});
+        return promise;
+      },
       [=](cancel_atom, const std::string& reason) {
         auto& st = self->state;
         st.run->cancel(reason, RunState::Clock::now());

@@ -4,7 +4,8 @@
 // the Supervisor when the run is over; then it stops.
 //
 // Messages:
-//   (status_atom, bool with_stories) -> Proto<RunStatus>
+//   (status_atom, bool with_stories) -> Proto<RunStatus>, as of now, answered once
+//                                       what it shows is in the checkpoint
 //   durable_atom                     -> std::string run id, once the run's plan
 //                                       and summary are in the checkpoint
 //   (cancel_atom, std::string reason) : stops placing, cancels what runs
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "actors/run_state.h"
+#include "runtime/proto_bridge.h"
 
 namespace rad {
 
@@ -38,6 +40,17 @@ struct RunActorState {
   caf::actor checkpoint;
   bool reported = false;
   bool summary_written = false;
+  // Writes sent and acknowledged, and status answers waiting for the writes
+  // sent before them: what a status shows is durable.
+  uint64_t writes_sent = 0, writes_done = 0;
+  struct PendingStatus {
+    uint64_t after_write;
+    caf::typed_response_promise<Proto<v1::RunStatus>> promise;
+    Proto<v1::RunStatus> status;
+  };
+  std::vector<PendingStatus> pending_status;
+  // The last write failed (a full disk): status answers do not wait then.
+  bool store_failing = false;
   // The first write (plan and summary) is durable; who waits for it.
   bool durable = false;
   std::vector<caf::typed_response_promise<std::string>> awaiting_durable;

@@ -34,6 +34,8 @@ RunState::RunState(std::string run_id, v1::Plan plan, RunOptions options)
     wave.end = stories_.size();
     waves_.push_back(std::move(wave));
   }
+  if (options_.metrics)
+    options_.metrics->stories_added(v1::STORY_STATE_PENDING, static_cast<double>(stories_.size()));
   // Validation guarantees every dependency exists, in this or an earlier wave.
   for (size_t j = 0; j < stories_.size(); ++j)
     for (const auto& dep : stories_[j].spec->depends_on()) {
@@ -42,6 +44,11 @@ RunState::RunState(std::string run_id, v1::Plan plan, RunOptions options)
       stories_[it->second].dependents.push_back(j);
       ++stories_[j].unmet;
     }
+}
+
+RunState::~RunState() {
+  if (options_.metrics)
+    for (const auto& s : stories_) options_.metrics->stories_added(s.state, -1);
 }
 
 bool is_terminal(v1::StoryState s) {
@@ -185,6 +192,8 @@ size_t RunState::restore(const std::vector<v1::StoryTransition>& transitions,
     if (t.to() == v1::STORY_STATE_FAILED) ++s.failed;
     seq_ = std::max(seq_, t.seq());
   }
+  if (options_.metrics)  // counted as pending until now
+    for (const auto& s : stories_) options_.metrics->story_moved(v1::STORY_STATE_PENDING, s.state);
   size_t ended = 0;
   for (size_t i = 0; i < stories_.size(); ++i) {
     auto& s = stories_[i];
@@ -285,6 +294,7 @@ void RunState::finish_story(size_t first, v1::StoryState state, const std::strin
 void RunState::set_state(size_t i, v1::StoryState to, Clock::time_point now,
                          const std::string& reason) {
   auto& s = stories_[i];
+  if (options_.metrics && s.state != to) options_.metrics->story_moved(s.state, to);
   if (options_.record_transitions && s.state != to) {
     v1::StoryTransition t;
     t.set_run_id(run_id_);

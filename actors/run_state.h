@@ -15,11 +15,13 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "actors/run_metrics.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
@@ -42,6 +44,8 @@ struct RunOptions {
   bool record_transitions = false;
   // W3C traceparent of the run; each attempt gets a child span. Empty: a new trace.
   std::string traceparent;
+  // Where the run's stories are counted by state; none: not counted.
+  std::shared_ptr<RunMetrics> metrics;
 };
 
 class RunState {
@@ -49,6 +53,10 @@ class RunState {
   using Clock = std::chrono::system_clock;
 
   RunState(std::string run_id, v1::Plan plan, RunOptions options = {});
+  // Its stories leave the metrics with it; a copy would count them twice.
+  ~RunState();
+  RunState(const RunState&) = delete;
+  RunState& operator=(const RunState&) = delete;
 
   const std::string& run_id() const { return run_id_; }
   const v1::Plan& plan() const { return plan_; }

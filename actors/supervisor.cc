@@ -29,6 +29,8 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
   auto& st = self->state;
   auto it = st.runs.find(run_id);
   if (it == st.runs.end() || it->second.final) return;
+  if (st.options.run.metrics && !it->second.from_store)
+    st.options.run.metrics->run_ended(status.state());
   it->second.actor = nullptr;
   it->second.state.reset();
   it->second.final = std::move(status);
@@ -57,6 +59,7 @@ caf::result<caf::message> submit(Self self, const v1::Plan& plan) {
   entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint,
                             RunStart::fresh);
   self->monitor(entry.actor);
+  if (st.options.run.metrics) st.options.run.metrics->run_started();
   int stories = 0;
   for (const auto& w : plan.waves()) stories += w.stories_size();
   st.log->info("run {} of plan '{}' started: {} waves, {} stories", run_id, plan.name(),
@@ -103,6 +106,7 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
     entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self},
                               st.checkpoint, RunStart::resumed);
     self->monitor(entry.actor);
+    if (st.options.run.metrics) st.options.run.metrics->run_started();
   }
   st.options.resume.clear();
 

@@ -63,6 +63,8 @@ bool BenchCluster::start(const std::string& scheduler_policy) {
               name,
               "--http-port",
               std::to_string(coord ? coord_http_port_ : free_port()),
+              "--metrics-port",
+              std::to_string(coord ? coord_metrics_port_ : free_port()),
               "--max-agents",
               "1000000",
               "--role",

@@ -61,6 +61,7 @@ class BenchCluster {
   test::TempDir dir_;
   uint16_t coord_port_ = test::free_port();
   uint16_t coord_http_port_ = test::free_port();
+  uint16_t coord_metrics_port_ = test::free_port();
   std::vector<std::unique_ptr<test::Process>> nodes_;
   test::ProcessOptions coordinator_options_;
   // Reads the nodes' output while the benchmark runs: a full pipe would

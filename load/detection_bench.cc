@@ -33,9 +33,17 @@ struct Options {
 std::unique_ptr<Process> start_node(const TempDir& dir, const Options& o, const std::string& name,
                                     uint16_t port, uint16_t coordinator_port) {
   ProcessOptions p;
-  p.argv = {binary("rad-node"),   "--node-name", name,
-            "--data-dir",         name,          "--cluster-port",
-            std::to_string(port), "--http-port", std::to_string(free_port())};
+  p.argv = {binary("rad-node"),
+            "--node-name",
+            name,
+            "--data-dir",
+            name,
+            "--cluster-port",
+            std::to_string(port),
+            "--http-port",
+            std::to_string(free_port()),
+            "--metrics-port",
+            std::to_string(free_port())};
   p.argv.insert(p.argv.end(), {"--role", coordinator_port ? "worker" : "coordinator"});
   if (coordinator_port)
     p.argv.insert(p.argv.end(), {"--join", "127.0.0.1:" + std::to_string(coordinator_port)});

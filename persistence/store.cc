@@ -544,4 +544,11 @@ uint64_t Store::size_bytes() const {
   return total + mem;
 }
 
+uint64_t Store::pending_compaction_bytes() const {
+  uint64_t bytes = 0;
+  rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes,
+                                     &bytes);
+  return bytes;
+}
+
 }  // namespace rad

@@ -152,6 +152,8 @@ class Store {
 
   // Estimated bytes held: SST files, and memtables not yet flushed to them.
   uint64_t size_bytes() const;
+  // RocksDB's estimate of the bytes its compactions still have to rewrite.
+  uint64_t pending_compaction_bytes() const;
   const StoreOptions& options() const { return options_; }
 
  private:

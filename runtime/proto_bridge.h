@@ -23,6 +23,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "runtime/link_traffic.h"
+
 namespace rad {
 
 template <class T>
@@ -46,6 +48,19 @@ Proto<std::decay_t<T>> proto(T&& value) {
   return Proto<std::decay_t<T>>{std::forward<T>(value)};
 }
 
+// Only peers' messages are serialized: runtime/link_traffic.h counts them.
+inline void count_sent(size_t bytes) {
+  auto& t = link_traffic();
+  t.messages_sent.fetch_add(1, std::memory_order_relaxed);
+  t.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+inline void count_received(size_t bytes) {
+  auto& t = link_traffic();
+  t.messages_received.fetch_add(1, std::memory_order_relaxed);
+  t.bytes_received.fetch_add(bytes, std::memory_order_relaxed);
+}
+
 template <class Inspector, class T>
 typename Inspector::result_type inspect(Inspector& f, Proto<T>& x) {
   // full_name() lives as long as the generated descriptor pool: the process.
@@ -57,11 +72,13 @@ typename Inspector::result_type inspect(Inspector& f, Proto<T>& x) {
   } else if constexpr (Inspector::reads_state) {
     std::string bytes;
     if (!x.value.SerializeToString(&bytes)) return caf::make_error(caf::sec::invalid_argument);
+    count_sent(bytes.size());
     return f(caf::meta::type_name(name), bytes);
   } else {
     std::string bytes;
     auto parse = caf::meta::load_callback([&]() -> caf::error {
       if (!x.value.ParseFromString(bytes)) return caf::make_error(caf::sec::malformed_basp_message);
+      count_received(bytes.size());
       return caf::none;
     });
     return f(caf::meta::type_name(name), bytes, parse);

@@ -20,13 +20,14 @@ else
   say() { printf '\n== %s\n' "$*"; }
 fi
 
-# start NAME ROLE CLUSTER_PORT HTTP_PORT [FLAGS...]: a node in the background,
-# its log in $work/NAME.log; waits until it is ready.
+# start NAME ROLE CLUSTER_PORT HTTP_PORT METRICS_PORT [FLAGS...]: a node in the
+# background, its log in $work/NAME.log; waits until it is ready.
 start() {
-  local name=$1 role=$2 cluster_port=$3 http_port=$4
-  shift 4
+  local name=$1 role=$2 cluster_port=$3 http_port=$4 metrics_port=$5
+  shift 5
   (cd "$work" && RAD_USE_REAL_AGENTS=true exec "$bin/rad-node" --role "$role" \
     --node-name "$name" --cluster-port "$cluster_port" --http-port "$http_port" \
+    --metrics-port "$metrics_port" \
     --data-dir "$name-data" --log-format text "$@" >"$work/$name.log" 2>&1) &
   pids+=($!)
   for _ in $(seq 1 100); do
@@ -44,9 +45,9 @@ start() {
 }
 
 say "A 3-node cluster on loopback: coordinator :7070 (API :3000), workers :7071 and :7072"
-start coord coordinator 7070 3000
-start w1 worker 7071 3001 --join 127.0.0.1:7070
-start w2 worker 7072 3002 --join 127.0.0.1:7070
+start coord coordinator 7070 3000 9090
+start w1 worker 7071 3001 9091 --join 127.0.0.1:7070
+start w2 worker 7072 3002 9092 --join 127.0.0.1:7070
 for _ in $(seq 1 100); do
   grep -q "3 members (3 up)" "$work/coord.log" && break
   sleep 0.1
@@ -61,9 +62,11 @@ run_id=$("$bin/radctl" submit "$root/examples/demo-plan.json" --wait)
 say "Where each node answers"
 echo "coordinator: API and health on http://127.0.0.1:3000 (GET /v1/runs/$run_id, /v1/nodes, /health)"
 echo "workers:     health on http://127.0.0.1:3001/health and http://127.0.0.1:3002/health"
-echo "metrics:     every node on --metrics-port (default 9090) once issue [5] lands"
+echo "metrics:     Prometheus text on http://127.0.0.1:9090/metrics, :9091 and :9092"
 echo "GET http://127.0.0.1:3001/health:"
 curl -sS http://127.0.0.1:3001/health && echo
+echo "GET http://127.0.0.1:9091/metrics (agent_*):"
+curl -sS http://127.0.0.1:9091/metrics | grep -E '^(agent_tasks_total\{.*succeeded|active_agents)' | sed 's/^/  /'
 
 say "SIGTERM: workers drain and leave, then the coordinator stops"
 status=0

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "actors/monitor/admission.h"
+#include "actors/monitor/monitor_metrics.h"
 #include "actors/monitor/resource_sampler.h"
 #include "rad/v1/cluster.pb.h"
 
@@ -34,6 +35,8 @@ struct MonitorOptions {
   uint64_t incarnation = 0;
   // Sent every new sample (the NodeAgent, which puts it in its heartbeats).
   caf::actor subscriber;
+  // Where every sample is shown; none: nowhere.
+  std::shared_ptr<MonitorMetrics> metrics;
 };
 
 struct MonitorState {

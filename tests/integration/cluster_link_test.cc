@@ -24,7 +24,8 @@ class ClusterLink : public ::testing::Test {
     port_ = free_port();
     node_ = Process::start(
         {{binary("rad-node"), "--node-name", "peer-1", "--cluster-port", std::to_string(port_),
-          "--max-agents", "17", "--http-port", std::to_string(free_port())},
+          "--max-agents", "17", "--http-port", std::to_string(free_port()), "--metrics-port",
+          std::to_string(free_port())},
          {},
          dir_.path()});
     ASSERT_TRUE(node_->wait_for_line(std::regex{"ready: node"})) << node_->err();

@@ -185,7 +185,7 @@ TEST_F(Cluster, UnexpectedMessagesAndStrayErrorsFromPeersAreLoggedNotFatal) {
 }
 
 TEST_F(Cluster, UnreachableSeedIsRetriedThenFailsWithExitThree) {
-  ports_["coord"] = {free_port(), free_port()};  // nothing listens there
+  ports_["coord"] = {free_port(), free_port(), free_port()};  // nothing listens there
   auto& w = start({"w1", "worker", {{"RAD_CLUSTER_JOIN_TIMEOUT_MS", "500"}}});
   EXPECT_EQ(w.wait_exit(), 3);
   EXPECT_NE(w.err().find("cannot join the cluster: no seed answered within 500 ms"),

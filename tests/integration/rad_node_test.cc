@@ -16,8 +16,9 @@ const std::regex kReady{"ready: node"};
 ProcessOptions node(const TempDir& dir, std::vector<std::string> args = {},
                     std::map<std::string, std::string> env = {}) {
   ProcessOptions o;
-  o.argv = {binary("rad-node"), "--cluster-port", std::to_string(free_port()), "--http-port",
-            std::to_string(free_port())};
+  o.argv = {
+      binary("rad-node"),          "--cluster-port", std::to_string(free_port()), "--http-port",
+      std::to_string(free_port()), "--metrics-port", std::to_string(free_port())};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
   o.env = std::move(env);
   o.cwd = dir.path();
@@ -179,8 +180,15 @@ TEST(RadNode, ClusterPortInUseExitsTwo) {
   auto port = std::to_string(free_port());
   auto at_port = [&](const char* data_dir) {
     ProcessOptions o;
-    o.argv = {binary("rad-node"), "--cluster-port",           port, "--data-dir", data_dir,
-              "--http-port",      std::to_string(free_port())};
+    o.argv = {binary("rad-node"),
+              "--cluster-port",
+              port,
+              "--data-dir",
+              data_dir,
+              "--http-port",
+              std::to_string(free_port()),
+              "--metrics-port",
+              std::to_string(free_port())};
     o.cwd = dir.path();
     return o;
   };

@@ -33,9 +33,7 @@ class ClusterFixture : public ::testing::Test {
   virtual std::vector<std::string> launcher(const std::string&) { return {}; }
 
   struct Ports {
-    // metrics defaults to 0 so that the tests that fill in ports for a node
-    // they never start need not name it.
-    uint16_t cluster, http, metrics = 0;
+    uint16_t cluster, http, metrics;
   };
 
   // Starts (or restarts, on the same ports and data dir) a node. Workers join the coordinator.

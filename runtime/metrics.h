@@ -1,0 +1,54 @@
+// The node's Prometheus metrics: one registry, served as Prometheus text on
+// GET /metrics of the node's --metrics-port. Components register their
+// families on registry() and update them where things happen; what is read
+// at scrape time (process, store, cluster link) comes from collectables.
+//
+//   auto metrics = std::make_shared<Metrics>();
+//   auto& tasks = prometheus::BuildCounter().Name("x_total").Help("...").Register(metrics->registry());
+//   metrics->add_collectable(std::make_shared<ProcessMetrics>());
+//   std::string text = metrics->render();
+//
+// Labels are of bounded cardinality only: never a run, story or attempt id.
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rad {
+
+class Metrics {
+ public:
+  Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  prometheus::Registry& registry() { return *registry_; }
+
+  // Read at every scrape, from the scraping thread: it must be thread-safe.
+  void add_collectable(std::shared_ptr<prometheus::Collectable> collectable);
+
+  // Every family in Prometheus' text exposition format 0.0.4.
+  std::string render() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  mutable std::mutex mutex_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
+};
+
+// A family of one sample, for collectables.
+prometheus::MetricFamily gauge_family(const std::string& name, const std::string& help,
+                                      double value);
+prometheus::MetricFamily counter_family(const std::string& name, const std::string& help,
+                                        double value);
+
+// The content type of render()'s text.
+inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+}  // namespace rad
