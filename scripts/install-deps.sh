@@ -19,6 +19,9 @@ PACKAGES=(
   procps iproute2
   # make demo shows a node's health
   curl
+  # the scrape tests run a real Prometheus server (2.42) against a cluster, and
+  # promtool checks each node's /metrics text
+  prometheus
 )
 
 missing=()

@@ -49,8 +49,10 @@ std::unique_ptr<Process> Process::start(const ProcessOptions& options) {
   if (pid == 0) {
     ::dup2(out_pipe[1], STDOUT_FILENO);
     ::dup2(err_pipe[1], STDERR_FILENO);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    ::dup2(devnull, STDIN_FILENO);
+    int in =
+        ::open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(), O_RDONLY);
+    if (in < 0) ::_exit(126);
+    ::dup2(in, STDIN_FILENO);
     // Signals blocked by the test runner must not leak into the child.
     sigset_t none;
     sigemptyset(&none);

@@ -25,6 +25,9 @@ struct ProcessOptions {
   // Added to (or replacing) the test's own environment.
   std::map<std::string, std::string> env = {};
   std::string cwd = {};
+  // A file read as stdin (a file, not a pipe, so that no writer has to keep
+  // pace with the child); empty: /dev/null.
+  std::string stdin_path = {};
 };
 
 class Process {
