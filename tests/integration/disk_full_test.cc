@@ -146,7 +146,7 @@ TEST_F(DiskFull, TheCoordinatorRefusesWorkAndIsNotReadyUntilSpaceReturnsThenGoes
       << ready.body.dump();
   EXPECT_EQ(ready.body["checks"]["checkpoint"]["status"], "healthy");
   EXPECT_EQ(ready.body["checks"]["checkpoint"]["message"],
-            "checkpoint store coord/checkpoint can be written");
+            "checkpoint store coord/checkpoint can be written; no recovery under way");
 
   v1::RunStatus s;
   ASSERT_TRUE(eventually([&] { return (s = status(run_id)).has_finished_at(); }))
