@@ -52,7 +52,7 @@ double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy) {
 
 BenchCluster::~BenchCluster() { stop_draining(); }
 
-bool BenchCluster::start(const std::string& scheduler_policy) {
+bool BenchCluster::start(const std::string& scheduler_policy, bool metrics) {
   for (const char* name : {"coord", "w1", "w2"}) {
     ProcessOptions p;
     bool coord = std::string{name} == "coord";
@@ -64,7 +64,7 @@ bool BenchCluster::start(const std::string& scheduler_policy) {
               "--http-port",
               std::to_string(coord ? coord_http_port_ : free_port()),
               "--metrics-port",
-              std::to_string(coord ? coord_metrics_port_ : free_port()),
+              std::to_string(metrics ? metrics_ports_.emplace_back(free_port()) : 0),
               "--max-agents",
               "1000000",
               "--role",

@@ -32,11 +32,14 @@ class BenchCluster {
   ~BenchCluster();
 
   // Starts the nodes and waits until all three agree on the view; otherwise
-  // prints why and the nodes' output.
-  bool start(const std::string& scheduler_policy);
+  // prints why and the nodes' output. Without `metrics`, nothing is counted
+  // (--metrics-port 0).
+  bool start(const std::string& scheduler_policy, bool metrics = true);
 
   uint16_t coordinator_port() const { return coord_port_; }
   uint16_t coordinator_http_port() const { return coord_http_port_; }
+  // Where each node (coordinator first) serves /metrics; empty without metrics.
+  const std::vector<uint16_t>& metrics_ports() const { return metrics_ports_; }
 
   // kill -9 of the coordinator, then the same coordinator (ports, data dir)
   // started again; returns once it says it is ready, or false.
@@ -61,7 +64,7 @@ class BenchCluster {
   test::TempDir dir_;
   uint16_t coord_port_ = test::free_port();
   uint16_t coord_http_port_ = test::free_port();
-  uint16_t coord_metrics_port_ = test::free_port();
+  std::vector<uint16_t> metrics_ports_;
   std::vector<std::unique_ptr<test::Process>> nodes_;
   test::ProcessOptions coordinator_options_;
   // Reads the nodes' output while the benchmark runs: a full pipe would

@@ -53,3 +53,12 @@ if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${m
   exit 1
 fi
 rm -f "$log"
+
+# Debian starts the prometheus service it installs, on :9090: the default
+# --metrics-port of a rad node. The tests run their own Prometheus; the
+# system's one is stopped and left disabled (enable it yourself if you want it).
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1 &&
+  systemctl is-enabled prometheus >/dev/null 2>&1; then
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
+  echo "install-deps: stopped and disabled the system's prometheus service (it took :9090, rad's metrics port)" >&2
+fi

@@ -188,3 +188,16 @@ TEST(DeployTest, ScrapeConfigForTestsReplacesTargetsAndIntervalOnly) {
 
 }  // namespace
 }  // namespace rad::test
+
+namespace rad::test {
+namespace {
+
+// docs/METRICS.md lists every metric a node serves, each in a table row of its own.
+TEST(MetricsDoc, ListsEveryMetric) {
+  auto doc = source("docs/METRICS.md");
+  for (const auto& name : kRadMetrics)
+    EXPECT_NE(doc.find("| `" + name + "` |"), std::string::npos) << name << " is not documented";
+}
+
+}  // namespace
+}  // namespace rad::test

@@ -1,0 +1,76 @@
+#include "load/e2e_round.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "rad/v1/plan.pb.h"
+#include "rad/v1/run.pb.h"
+#include "runtime/error.h"
+#include "tools/api_client.h"
+
+namespace rad::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string plan_json(int stories, int round) {
+  rad::v1::Plan plan;
+  plan.set_name("e2e-" + std::to_string(round));
+  auto* wave = plan.add_waves();
+  wave->set_name("all");
+  for (int i = 0; i < stories; ++i) {
+    auto* s = wave->add_stories();
+    s->set_id("s" + std::to_string(i));
+    s->mutable_mock();
+  }
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(plan, &out);
+  return out;
+}
+
+
+}  // namespace
+
+E2eRound run_e2e_round(const std::string& api, int stories, int round) {
+  auto body = plan_json(stories, round);
+  auto start = Clock::now();
+  auto answer = rad::api_request("POST", api, "/v1/runs", body);
+  if (!answer) {
+    std::fprintf(stderr, "submit failed: %s\n", rad::error_message(answer.error()).c_str());
+    return {};
+  }
+  auto run_id = nlohmann::json::parse(*answer)["runId"].get<std::string>();
+  auto submitted = Clock::now();
+  rad::v1::RunStatus status;
+  auto deadline = start + std::chrono::minutes{5};
+  while (Clock::now() < deadline) {
+    if (auto err = rad::api_get(api, "/v1/runs/" + run_id + "?stories=false", status)) {
+      std::fprintf(stderr, "status failed: %s\n", rad::error_message(err).c_str());
+      return {};
+    }
+    if (status.has_finished_at()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});  // the poll's pace
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (status.counts().succeeded() != static_cast<uint32_t>(stories)) {
+    std::fprintf(stderr, "run %s: only %u of %d stories succeeded: %s\n", run_id.c_str(),
+                 status.counts().succeeded(), stories, status.ShortDebugString().c_str());
+    return {};
+  }
+  using google::protobuf::util::TimeUtil;
+  double server = static_cast<double>(TimeUtil::DurationToMicroseconds(status.finished_at() -
+                                                                       status.started_at())) /
+                  1e6;
+  std::fprintf(stderr, "submit %.0f ms, run %.0f ms on the coordinator, %.0f ms in all\n",
+               std::chrono::duration<double, std::milli>(submitted - start).count(), server * 1e3,
+               seconds * 1e3);
+  return {stories / seconds, stories / server};
+}
+
+
+}  // namespace rad::bench

@@ -1,0 +1,19 @@
+// One round of the end-to-end benchmarks: a plan of N zero-duration mock
+// stories (one wave) submitted to a coordinator's API and followed until it is
+// over, polling every 10 ms.
+#pragma once
+
+#include <string>
+
+namespace rad::bench {
+
+struct E2eRound {
+  // Stories per second from the POST to the poll that saw the run over, and
+  // on the coordinator alone (the run's started_at to finished_at); -1 when
+  // the round failed (said on stderr).
+  double client_rate = -1, server_rate = -1;
+};
+
+E2eRound run_e2e_round(const std::string& api, int stories, int round);
+
+}  // namespace rad::bench
