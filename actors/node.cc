@@ -124,6 +124,8 @@ v1::NodeInfo describe(const v1::NodeConfig& config, caf::actor_system& system) {
   info.set_node_id(caf::to_string(system.node()));
   info.set_name(config.node_name());
   info.set_address(config.bind() + ":" + std::to_string(config.cluster_port()));
+  if (config.metrics_port() != 0)
+    info.set_metrics_address(config.bind() + ":" + std::to_string(config.metrics_port()));
   info.set_role(role_of(config.role()));
   // Wall-clock milliseconds grow across restarts of the same node.
   auto now = std::chrono::system_clock::now();

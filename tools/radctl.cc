@@ -25,6 +25,7 @@
 #include "runtime/version.h"
 #include "tools/api_client.h"
 #include "tools/checkpoint_commands.h"
+#include "tools/load_command.h"
 #include "tools/run_commands.h"
 
 namespace {
@@ -174,6 +175,45 @@ int main(int argc, char** argv) {
   auto* verify_cmd =
       checkpoint_cmd->add_subcommand("verify", "Read every record and checksum; exit 1 if damaged");
 
+  auto* load_cmd = app.add_subcommand(
+      "load",
+      "Run a plan of N mock stories of a chosen shape and report throughput, latency "
+      "and memory");
+  rad::LoadOptions load;
+  load_cmd->add_option("--stories", load.shape.stories, "Stories of the plan")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  load_cmd->add_option("--waves", load.shape.waves, "Waves they are spread over")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  load_cmd
+      ->add_option("--dependency-density", load.shape.dependency_density,
+                   "Share of the stories of later waves that wait for stories of the wave before")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  load_cmd
+      ->add_option("--fan-out", load.shape.fan_out,
+                   "Stories of the wave before that each such story waits for")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  load_cmd->add_option("--duration-ms", load.shape.duration_ms, "Mock attempt duration")
+      ->check(CLI::Range(0, 3600000))
+      ->capture_default_str();
+  std::string distribution = "fixed";
+  load_cmd
+      ->add_option("--distribution", distribution,
+                   "fixed, uniform (0 to twice the duration) or exponential (of that mean)")
+      ->check(CLI::IsMember({"fixed", "uniform", "exponential"}))
+      ->capture_default_str();
+  load_cmd->add_option("--failure-rate", load.shape.failure_rate, "Probability an attempt fails")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  load_cmd->add_option("--max-concurrent", load.shape.max_concurrent, "Per wave; 0: no limit")
+      ->capture_default_str();
+  load_cmd->add_option("--seed", load.shape.seed, "Same seed, same plan")->capture_default_str();
+  load_cmd->add_option("--json", load.report_path, "Write the JSON report to this file");
+  load_cmd->add_option("--compare", load.compare_path, "A previous --json report: show the change");
+
   auto* nodes_cmd =
       app.add_subcommand("nodes", "The cluster's members as the node at --api sees them");
   bool nodes_json = false;
@@ -200,6 +240,13 @@ int main(int argc, char** argv) {
   if (*backup_cmd) return rad::backup_command(api);
   if (*export_cmd) return rad::checkpoint_export_command(data_dir, run_id);
   if (*verify_cmd) return rad::checkpoint_verify_command(data_dir);
+  if (*load_cmd) {
+    load.api = api;
+    load.shape.distribution = distribution == "uniform"       ? rad::v1::MockDriver::UNIFORM
+                              : distribution == "exponential" ? rad::v1::MockDriver::EXPONENTIAL
+                                                              : rad::v1::MockDriver::FIXED;
+    return rad::load_command(load);
+  }
   if (*nodes_cmd) return nodes(api, nodes_json);
   if (*ping_cmd) return ping(target, count, json, std::chrono::milliseconds{timeout_ms});
   return 2;
