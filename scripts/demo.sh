@@ -80,4 +80,4 @@ grep -h -E "is now left|\] stopped" "$work/coord.log" | sed 's/^/  /'
 echo "every node exited with ${status}"
 [[ $status -eq 0 ]]
 
-say "Done. Next: README.md (quickstart), docs/CONFIG.md (every setting), docs/BENCHMARKS.md"
+say "Done. Next: README.md (quickstart), docs/CONFIG.md (every setting), docs/METRICS.md, docs/BENCHMARKS.md"
