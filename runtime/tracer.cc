@@ -22,7 +22,7 @@ struct Tracer {
 
 std::mutex tracer_mutex;
 std::shared_ptr<Tracer> tracer;  // under tracer_mutex; spans copy the pointer
-std::atomic<bool> enabled{true};
+std::atomic<bool> enabled{false};
 std::atomic<uint32_t> per_run{1000};
 
 std::shared_ptr<Tracer> current() {

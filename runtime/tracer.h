@@ -17,7 +17,7 @@ struct TracingOptions {
   // Carried by every span this process records.
   std::string node;
   // trace.spans: whether this node starts sampled traces (a submitted run's).
-  bool spans = true;
+  bool spans = false;
   // trace.story_spans_per_run: attempts of a run that get spans of their own.
   uint32_t story_spans_per_run = 1000;
   // trace.otlp_endpoint: "" exports nothing.

@@ -85,7 +85,8 @@ std::string attr(const json& span, const std::string& key) {
 class Tracing : public RunsFixture {
  protected:
   void SetUp() override {
-    std::map<std::string, std::string> env{{"RAD_TRACE_OTLP_ENDPOINT", receiver_.endpoint()}};
+    std::map<std::string, std::string> env{{"RAD_TRACE_OTLP_ENDPOINT", receiver_.endpoint()},
+                                           {"RAD_TRACE_SPANS", "true"}};
     start({"coord", "coordinator", env});
     start({"w1", "worker", env});
     start({"w2", "worker", env});
