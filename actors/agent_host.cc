@@ -54,6 +54,9 @@ void collect(Self self, v1::StoryResult result) {
   if (it->second.spawn_span) result.mutable_spans()->Add(std::move(*it->second.spawn_span));
   st.running.erase(it);
   auto sink = st.sinks.find(result.run_id());
+  // The run's last agent here: its sink is no longer needed (a new spawn sets it again).
+  auto next = st.running.lower_bound({result.run_id(), "", 0});
+  bool last_of_run = next == st.running.end() || std::get<0>(next->first) != result.run_id();
   if (sink == st.sinks.end()) {
     st.undelivered.push_back(std::move(result));
   } else {
@@ -68,6 +71,7 @@ void collect(Self self, v1::StoryResult result) {
       st.flush_scheduled = true;
       self->delayed_send(self, kResultFlushInterval, flush_atom::value);
     }
+    if (last_of_run) st.sinks.erase(sink);
   }
   answer_drained(self);
 }

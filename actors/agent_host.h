@@ -60,7 +60,8 @@ struct AgentHostState {
   std::shared_ptr<AgentMetrics> metrics;
   // run id, story id, attempt -> agent
   std::map<std::tuple<std::string, std::string, uint32_t>, Running> running;
-  // Where each run's results go: the actor that asked for its spawns, while it lives.
+  // Where each run's results go: the actor that asked for its spawns, while it
+  // lives and agents of the run run here.
   std::map<std::string, caf::actor> sinks;
   std::set<caf::actor_addr> watched_sinks;
   // Results of runs whose sink went down, for the next coordinator.

@@ -45,6 +45,12 @@ void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
   if (it == st.pending.end()) return;  // a duplicate result: already settled
   auto pending = std::move(it->second);
   st.pending.erase(it);
+  // A cancelled run with nothing open any more is forgotten.
+  if (!st.cancelled_runs.empty()) {
+    const auto& run = std::get<0>(key);
+    auto next = st.pending.lower_bound({run, "", 0});
+    if (next == st.pending.end() || std::get<0>(next->first) != run) st.cancelled_runs.erase(run);
+  }
   if (pending.sink) {
     auto& batch = st.outbox[pending.sink];
     auto* r = batch.add_results();

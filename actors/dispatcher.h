@@ -103,7 +103,8 @@ struct DispatcherState {
   std::map<Key, Pending> pending;
   // Nodes that refused work because they drain: never placed on again.
   std::set<std::string> closed_nodes;
-  // Runs cancelled as a whole: their requests are not placed again.
+  // Runs cancelled as a whole, while requests of theirs are open: those are
+  // not placed again.
   std::set<std::string> cancelled_runs;
   // Batches sent and not yet answered, by batch id.
   struct Unanswered {

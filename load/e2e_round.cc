@@ -33,7 +33,6 @@ std::string plan_json(int stories, int round) {
   return out;
 }
 
-
 }  // namespace
 
 E2eRound run_e2e_round(const std::string& api, int stories, int round) {
@@ -71,6 +70,5 @@ E2eRound run_e2e_round(const std::string& api, int stories, int round) {
                seconds * 1e3);
   return {stories / seconds, stories / server};
 }
-
 
 }  // namespace rad::bench

@@ -26,7 +26,8 @@ double scrape_ms(uint16_t port) {
   auto start = Clock::now();
   auto text = rad::api_request("GET", "http://127.0.0.1:" + std::to_string(port), "/metrics");
   if (!text) {
-    std::fprintf(stderr, "scrape of :%u failed: %s\n", port, rad::error_message(text.error()).c_str());
+    std::fprintf(stderr, "scrape of :%u failed: %s\n", port,
+                 rad::error_message(text.error()).c_str());
     return -1;
   }
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -65,9 +66,10 @@ int main(int argc, char** argv) {
                 off.back());
   }
   double m_on = rad::bench::median(on), m_off = rad::bench::median(off);
-  std::printf("median of %d: metrics on %.0f stories/s, off %.0f stories/s, ratio %.3f (cost %.1f%%; "
-              "floor: at most 5%%)\n",
-              bench.repeat, m_on, m_off, m_on / m_off, 100 * (1 - m_on / m_off));
+  std::printf(
+      "median of %d: metrics on %.0f stories/s, off %.0f stories/s, ratio %.3f (cost %.1f%%; "
+      "floor: at most 5%%)\n",
+      bench.repeat, m_on, m_off, m_on / m_off, 100 * (1 - m_on / m_off));
   const char* names[] = {"coordinator", "worker 1", "worker 2"};
   for (size_t n = 0; n < counting.metrics_ports().size(); ++n) {
     std::vector<double> times;

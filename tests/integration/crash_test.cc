@@ -120,12 +120,7 @@ class Crashes : public RunsFixture {
 
 class CoordinatorCrashes : public Crashes {
  protected:
-  void SetUp() override {
-    coordinator();
-    start({"w1"});
-    start({"w2"});
-    expect_log("coord", kThreeUp);
-  }
+  void SetUp() override { start_three_nodes(); }
 };
 
 TEST_F(CoordinatorCrashes, TwentyKillsAtRandomMomentsLoseAndRepeatNoStory) {

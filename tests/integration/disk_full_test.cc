@@ -9,12 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "persistence/store.h"
-#include "rad/v1/run.pb.h"
-#include "runtime/error.h"
-#include "tests/support/cluster.h"
+#include "tests/support/runs.h"
 #include "tests/support/tmpfs.h"
-#include "tools/api_client.h"
 
 namespace rad::test {
 namespace {
@@ -24,17 +20,12 @@ struct Answer {
   nlohmann::json body;
 };
 
-class DiskFull : public ClusterFixture {
+class DiskFull : public RunsFixture {
  protected:
   void SetUp() override {
     if (!fs_.mounted()) GTEST_SKIP() << fs_.error();
-    start({"coord", "coordinator"});
-    start({"w1"});
-    start({"w2"});
-    expect_log("coord", kThreeUp);
+    start_three_nodes();
   }
-
-  std::string api() { return "http://127.0.0.1:" + std::to_string(ports_.at("coord").http); }
 
   Answer call(const std::string& method, const std::string& path, const std::string& body = {}) {
     httplib::Client client{api()};
@@ -44,56 +35,10 @@ class DiskFull : public ClusterFixture {
     return {res->status, nlohmann::json::parse(res->body, nullptr, false)};
   }
 
-  RunResult radctl(std::vector<std::string> args) {
-    ProcessOptions o;
-    o.argv = {binary("radctl"), "--api", api()};
-    o.argv.insert(o.argv.end(), args.begin(), args.end());
-    return run(o);
-  }
-
-  v1::RunStatus status(const std::string& run_id) {
-    v1::RunStatus s;
-    auto err = api_get(api(), "/v1/runs/" + run_id, s);
-    EXPECT_FALSE(err) << error_message(err);
-    return s;
-  }
-
-  // Asks (a round trip each time) until `done()` or the deadline passes.
-  template <class F>
-  static bool eventually(F done, std::chrono::milliseconds timeout = 20s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline)
-      if (done()) return true;
-    return false;
-  }
-
   // A plan of `n` mock stories, 4 at a time: it runs for a few seconds.
   static std::string plan(const std::string& name, int n, int duration_ms) {
-    std::string stories;
-    for (int i = 0; i < n; ++i)
-      stories += std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) +
-                 R"(","mock":{"durationMs":)" + std::to_string(duration_ms) + "}}";
-    return R"({"name":")" + name + R"(","waves":[{"name":"w","maxConcurrent":4,"stories":[)" +
-           stories + "]}]}";
-  }
-
-  std::string submit(const std::string& plan_json) {
-    auto path = dir_.file("plan-" + std::to_string(++plans_) + ".json", plan_json);
-    auto r = radctl({"submit", path});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.out.substr(0, r.out.find('\n'));
-  }
-
-  // How many times each story of the run ended, as the store has it.
-  std::map<std::string, int> ends_in_store(const Store& store, const std::string& run_id) {
-    std::map<std::string, int> ends;
-    EXPECT_FALSE(store.for_each_event(run_id, [&](const v1::StoryTransition& t) {
-      if (t.to() == v1::STORY_STATE_SUCCEEDED || t.to() == v1::STORY_STATE_DEAD ||
-          t.to() == v1::STORY_STATE_CANCELLED)
-        ++ends[t.story_id()];
-      return true;
-    }));
-    return ends;
+    return one_wave_plan(name, n, R"("mock":{"durationMs":)" + std::to_string(duration_ms) + "}",
+                         R"("maxConcurrent":4,)");
   }
 
   static size_t lines_matching(const std::string& text, const std::string& pattern) {
@@ -105,13 +50,12 @@ class DiskFull : public ClusterFixture {
   // The coordinator's data dir. A fresh store takes ~4.3 MB of it (RocksDB
   // reserves 4 MB for its MANIFEST), the runs here far less than the rest.
   Tmpfs fs_{dir_.path() + "/coord", 16u << 20};
-  int plans_ = 0;
 };
 
 TEST_F(DiskFull, TheCoordinatorRefusesWorkAndIsNotReadyUntilSpaceReturnsThenGoesOn) {
   auto run_id = submit(plan("long", 80, 200));
   ASSERT_FALSE(run_id.empty());
-  ASSERT_TRUE(eventually([&] { return status(run_id).counts().succeeded() >= 4; }));
+  ASSERT_TRUE(eventually_true([&] { return status(run_id).counts().succeeded() >= 4; }));
   ASSERT_TRUE(fs_.fill()) << fs_.error();
 
   // Its next writes fail: not ready, with why.
@@ -119,7 +63,7 @@ TEST_F(DiskFull, TheCoordinatorRefusesWorkAndIsNotReadyUntilSpaceReturnsThenGoes
       "checkpoint store coord/checkpoint cannot be written: the disk is full; free space there, "
       "rad resumes by itself";
   Answer ready;
-  ASSERT_TRUE(eventually([&] { return (ready = call("GET", "/health/ready")).status == 503; }))
+  ASSERT_TRUE(eventually_true([&] { return (ready = call("GET", "/health/ready")).status == 503; }))
       << ready.body.dump();
   EXPECT_EQ(ready.body["checks"]["checkpoint"]["status"], "unhealthy") << ready.body.dump();
   EXPECT_EQ(ready.body["checks"]["checkpoint"]["message"], why) << ready.body.dump();
@@ -142,20 +86,20 @@ TEST_F(DiskFull, TheCoordinatorRefusesWorkAndIsNotReadyUntilSpaceReturnsThenGoes
   EXPECT_LT(waiting.counts().succeeded(), 80u);
 
   fs_.unfill();
-  ASSERT_TRUE(eventually([&] { return (ready = call("GET", "/health/ready")).status == 200; }))
+  ASSERT_TRUE(eventually_true([&] { return (ready = call("GET", "/health/ready")).status == 200; }))
       << ready.body.dump();
   EXPECT_EQ(ready.body["checks"]["checkpoint"]["status"], "healthy");
   EXPECT_EQ(ready.body["checks"]["checkpoint"]["message"],
             "checkpoint store coord/checkpoint can be written; no recovery under way");
 
   v1::RunStatus s;
-  ASSERT_TRUE(eventually([&] { return (s = status(run_id)).has_finished_at(); }))
+  ASSERT_TRUE(eventually_true([&] { return (s = status(run_id)).has_finished_at(); }))
       << s.ShortDebugString();
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
   EXPECT_EQ(s.counts().succeeded(), 80u);
   auto after = submit(plan("after", 5, 10));
   ASSERT_FALSE(after.empty()) << "admitted again";
-  ASSERT_TRUE(eventually([&] { return (s = status(after)).has_finished_at(); }));
+  ASSERT_TRUE(eventually_true([&] { return (s = status(after)).has_finished_at(); }));
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
 
   node("coord").signal(SIGTERM);
@@ -168,10 +112,10 @@ TEST_F(DiskFull, TheCoordinatorRefusesWorkAndIsNotReadyUntilSpaceReturnsThenGoes
       << log;
   EXPECT_EQ(lines_matching(log, "can be written again; new runs are accepted"), 1u) << log;
 
-  auto store = Store::open({dir_.path() + "/coord/checkpoint", SyncMode::batch});
+  auto store = Store::open_read_only(dir_.path() + "/coord/checkpoint");
   ASSERT_TRUE(store) << error_message(store.error());
   for (const auto& [id, stories] : {std::pair{run_id, 80u}, std::pair{after, 5u}}) {
-    auto ends = ends_in_store(**store, id);
+    auto ends = terminal_transitions("coord", id);
     EXPECT_EQ(ends.size(), stories) << id << ": every story ended";
     for (const auto& [story, n] : ends) EXPECT_EQ(n, 1) << story << " ended " << n << " times";
     auto stored = (*store)->run(id);

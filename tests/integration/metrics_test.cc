@@ -32,12 +32,7 @@ double sum_of(const std::map<std::string, double>& samples, const std::string& n
 
 class Metrics : public RunsFixture {
  protected:
-  void SetUp() override {
-    coordinator();
-    start({"w1"});
-    start({"w2"});
-    expect_log("coord", kThreeUp);
-  }
+  void SetUp() override { start_three_nodes(); }
 
   std::string scrape(const std::string& node) {
     auto text = api_request("GET", "http://127.0.0.1:" + std::to_string(ports_.at(node).metrics),
@@ -48,12 +43,10 @@ class Metrics : public RunsFixture {
 };
 
 TEST_F(Metrics, EveryNodeCountsItsAgentsAndTheirSumIsEveryFinishedAttempt) {
-  std::string stories;
-  for (int i = 0; i < 30; ++i)
-    stories += std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) +
-               R"(","backoff":{"initialMs":10},"mock":{"durationMs":5,"failFirstAttempts":)" +
-               std::to_string(i % 3 == 0 ? 1 : 0) + "}}";
-  auto run_id = submit(R"({"name":"counted","waves":[{"name":"w","stories":[)" + stories + "]}]}");
+  auto run_id = submit(one_wave_plan("counted", 30, [](int i) {
+    return R"("backoff":{"initialMs":10},"mock":{"durationMs":5,"failFirstAttempts":)" +
+           std::to_string(i % 3 == 0 ? 1 : 0) + "}";
+  }));
   auto s = await_end(run_id);
   ASSERT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
   uint32_t attempts = 0;
@@ -99,12 +92,8 @@ TEST_F(Metrics, EveryNodeCountsItsAgentsAndTheirSumIsEveryFinishedAttempt) {
 }
 
 TEST_F(Metrics, StoriesOfARunGoingOnAreShownByState) {
-  std::string stories;
-  for (int i = 0; i < 6; ++i)
-    stories += std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) +
-               R"(","mock":{"durationMs":60000}})";
-  auto run_id = submit(R"({"name":"long","waves":[{"name":"w","maxConcurrent":4,"stories":[)" +
-                       stories + "]}]}");
+  auto run_id =
+      submit(one_wave_plan("long", 6, R"("mock":{"durationMs":60000})", R"("maxConcurrent":4,)"));
   ASSERT_TRUE(eventually_equal([&] { return agents_running("w1") + agents_running("w2"); }, 4u));
   auto coord = samples_of(scrape("coord"));
   EXPECT_EQ(coord["rad_runs_active"], 1);

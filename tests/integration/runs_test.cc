@@ -115,12 +115,8 @@ TEST_F(Runs, EveryTransitionIsInTheCheckpointStore) {
 // The agents outlive the coordinator: the restarted one adopts them (or takes
 // the results they kept) instead of running their stories again.
 TEST_F(Runs, AKilledCoordinatorResumesItsRunAdoptsRunningAgentsAndEveryStoryEndsOnce) {
-  std::string stories;
-  for (int i = 0; i < 40; ++i)
-    stories += std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) +
-               R"(","mock":{"durationMs":1500}})";
-  auto run_id = submit(R"({"name":"resumed","waves":[{"name":"w","maxConcurrent":10,"stories":[)" +
-                       stories + "]}]}");
+  auto run_id = submit(
+      one_wave_plan("resumed", 40, R"("mock":{"durationMs":1500})", R"("maxConcurrent":10,)"));
   ASSERT_TRUE(eventually_equal([&] { return agents_running("w1") + agents_running("w2"); }, 10));
   node("coord").signal(SIGKILL);
   ASSERT_EQ(node("coord").wait_exit(), 128 + SIGKILL);
@@ -150,12 +146,7 @@ TEST_F(Runs, AKilledCoordinatorResumesItsRunAdoptsRunningAgentsAndEveryStoryEnds
 // view to report its agents; the window passes and what that node ran is
 // placed again.
 TEST_F(Runs, ARestartedCoordinatorIsNotReadyWhileItRecoversItsAgents) {
-  std::string stories;
-  for (int i = 0; i < 8; ++i)
-    stories += std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) +
-               R"(","mock":{"durationMs":1000}})";
-  auto run_id =
-      submit(R"({"name":"recovering","waves":[{"name":"w","stories":[)" + stories + "]}]}");
+  auto run_id = submit(one_wave_plan("recovering", 8, R"("mock":{"durationMs":1000})"));
   ASSERT_TRUE(eventually_equal([&] { return agents_running("w1") + agents_running("w2"); }, 8u));
   node("w2").signal(SIGKILL);
   node("coord").signal(SIGKILL);
@@ -248,11 +239,7 @@ TEST_F(Runs, AnInvalidPlanIsRefusedWithEveryProblemAndExitTwo) {
 }
 
 TEST_F(Runs, AKilledWorkerMidRunLeavesEveryStoryTerminalExactlyOnce) {
-  std::string stories;
-  for (int i = 0; i < 60; ++i)
-    stories += std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) +
-               R"(","mock":{"durationMs":400}})";
-  auto run_id = submit(R"({"name":"loss","waves":[{"name":"w","stories":[)" + stories + "]}]}");
+  auto run_id = submit(one_wave_plan("loss", 60, R"("mock":{"durationMs":400})"));
   expect_log("coord", "run " + run_id + " of plan 'loss' started");
   node("w2").signal(SIGKILL);
   expect_log("coord", "member w2 is now down");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <caf/scoped_actor.hpp>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -28,6 +29,33 @@ class RunsFixture : public ClusterFixture {
     o.argv = {binary("radctl"), "--api", api()};
     o.argv.insert(o.argv.end(), args.begin(), args.end());
     return run(o, timeout);
+  }
+
+  // A plan of one wave "w" of stories s0, s1, ...: `fields(i)` are story i's
+  // fields after its id, e.g. R"("mock":{"durationMs":10})"; `wave_fields` more
+  // of the wave's, each followed by a comma, e.g. R"("maxConcurrent":4,)".
+  static std::string one_wave_plan(const std::string& name, int stories,
+                                   const std::function<std::string(int)>& fields,
+                                   const std::string& wave_fields = "") {
+    std::string list;
+    for (int i = 0; i < stories; ++i)
+      list +=
+          std::string{i ? "," : ""} + R"({"id":"s)" + std::to_string(i) + R"(",)" + fields(i) + "}";
+    return R"({"name":")" + name + R"(","waves":[{"name":"w",)" + wave_fields + R"("stories":[)" +
+           list + "]}]}";
+  }
+  static std::string one_wave_plan(const std::string& name, int stories, const std::string& fields,
+                                   const std::string& wave_fields = "") {
+    return one_wave_plan(
+        name, stories, [&](int) { return fields; }, wave_fields);
+  }
+
+  // A coordinator and workers w1 and w2, all up.
+  void start_three_nodes() {
+    coordinator();
+    start({"w1"});
+    start({"w2"});
+    expect_log("coord", kThreeUp);
   }
 
   std::string submit(const std::string& plan_json) {
@@ -88,13 +116,19 @@ class RunsFixture : public ClusterFixture {
     return n;
   }
 
+  // Asks again (a round trip each time) until `done()` or the deadline passes.
+  template <class F>
+  static bool eventually_true(F done, std::chrono::milliseconds timeout = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline)
+      if (done()) return true;
+    return false;
+  }
+
   // Asks again until `value()` is `expected` or 10 s pass.
   template <class F>
   static bool eventually_equal(F value, decltype(std::declval<F>()()) expected) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline)
-      if (value() == expected) return true;
-    return false;
+    return eventually_true([&] { return value() == expected; }, 10s);
   }
 
   int plans_ = 0;
