@@ -4,9 +4,9 @@
 #include "actors/drivers/mock_driver.h"
 #include "runtime/clock.h"
 #include "runtime/config.h"
+#include "runtime/enum_word.h"
 #include "runtime/error.h"
 #include "runtime/proto_bridge.h"
-#include "runtime/enum_word.h"
 #include "runtime/span.h"
 #include "runtime/trace.h"
 

@@ -9,11 +9,12 @@
 namespace rad {
 
 caf::expected<std::unique_ptr<OtlpExporter>> OtlpExporter::start(const std::string& endpoint,
-                                                                  std::string node) {
+                                                                 std::string node) {
   auto bad = [&] {
-    return make_error(Errc::invalid_input,
-                      "trace.otlp_endpoint '" + endpoint +
-                          "' is not an http:// URL with a path, e.g. http://127.0.0.1:4318/v1/traces");
+    return make_error(
+        Errc::invalid_input,
+        "trace.otlp_endpoint '" + endpoint +
+            "' is not an http:// URL with a path, e.g. http://127.0.0.1:4318/v1/traces");
   };
   auto scheme = endpoint.find("://");
   if (endpoint.rfind("http://", 0) != 0 || scheme == std::string::npos) return bad();

@@ -25,8 +25,7 @@ class ActiveSpan {
  public:
   // A child span of `parent` (a traceparent), started at `start_unix_nano`
   // (0: now). Inactive unless `parent` is sampled.
-  explicit ActiveSpan(std::string_view name, std::string_view parent,
-                      uint64_t start_unix_nano = 0);
+  explicit ActiveSpan(std::string_view name, std::string_view parent, uint64_t start_unix_nano = 0);
 
   // The first span of a new trace, sampled or not (then inactive).
   static ActiveSpan root(std::string_view name, bool sampled);

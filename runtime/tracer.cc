@@ -40,7 +40,8 @@ caf::error configure_tracing(const TracingOptions& options) {
     if (!exporter) return exporter.error();
     next->exporter = std::move(*exporter);
   }
-  if (options.keep_runs > 0) next->store = std::make_unique<SpanStore>(options.keep_runs, kMaxSpansPerRun);
+  if (options.keep_runs > 0)
+    next->store = std::make_unique<SpanStore>(options.keep_runs, kMaxSpansPerRun);
   enabled = options.spans;
   per_run = options.story_spans_per_run;
   std::lock_guard<std::mutex> guard{tracer_mutex};
