@@ -4,14 +4,36 @@
 #include "actors/drivers/mock_driver.h"
 #include "runtime/clock.h"
 #include "runtime/config.h"
+#include "runtime/enum_word.h"
 #include "runtime/error.h"
 #include "runtime/proto_bridge.h"
+#include "runtime/span.h"
 #include "runtime/trace.h"
 
 namespace rad {
 namespace {
 
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
+
+// The attempt's `run` span, when the coordinator sampled it: a child of the
+// host's `spawn` span (the request's trace).
+std::shared_ptr<ActiveSpan> run_span(const v1::SpawnRequest& request) {
+  if (!sampled(request.trace().traceparent())) return nullptr;
+  auto span = std::make_shared<ActiveSpan>("run", request.trace().traceparent());
+  span->attr("run.id", request.run_id())
+      .attr("story.id", request.story().id())
+      .attr("attempt", request.attempt());
+  return span;
+}
+
+// Ends the span with the result's outcome; the result continues its context
+// (the coordinator's `result` span is its child) and carries it home.
+void close_run_span(const std::shared_ptr<ActiveSpan>& span, v1::StoryResult& r) {
+  if (!span) return;
+  span->attr("outcome", enum_rest(v1::Outcome_Name(r.outcome()), "OUTCOME_"));
+  r.mutable_trace()->set_traceparent(span->traceparent());
+  if (auto done = span->finish()) *r.add_spans() = std::move(*done);
+}
 
 }  // namespace
 
@@ -36,11 +58,13 @@ caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::
       plan_mock_attempt(story.has_mock() ? story.mock() : v1::MockDriver::default_instance(),
                         request->run_id(), story.id(), request->attempt());
   auto started_at = now_timestamp();
+  auto span = run_span(*request);
   auto finish = [=](v1::Outcome outcome, std::string output, std::string error) {
     auto r = result_of(*request, identity, outcome);
     *r.mutable_started_at() = started_at;
     r.set_output(std::move(output));
     r.set_error(std::move(error));
+    close_run_span(span, r);
     self->send(host, proto(std::move(r)));
     self->quit();
   };
@@ -76,12 +100,14 @@ caf::behavior blocking_agent(caf::event_based_actor* self, SpawnRequestPtr reque
   auto env = process_environment();
   std::chrono::milliseconds timeout{story.timeout_ms()};
   auto started_at = now_timestamp();
+  auto span = run_span(*request);
   auto report = [&](const AttemptOutcome& o) {
     auto r = result_of(*request, context, o.outcome);
     *r.mutable_started_at() = started_at;
     r.set_exit_code(o.exit_code);
     r.set_output(o.output);
     r.set_error(o.error);
+    close_run_span(span, r);
     self->send(host, proto(std::move(r)));
     self->quit();
     return caf::behavior{};

@@ -5,6 +5,8 @@
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
+#include "runtime/span.h"
+#include "runtime/trace.h"
 
 namespace rad {
 namespace {
@@ -48,6 +50,8 @@ void collect(Self self, v1::StoryResult result) {
   if (st.metrics)
     st.metrics->ended(it->second.kind, result.outcome(),
                       std::chrono::steady_clock::now() - it->second.started);
+  // With the agent's own `run` span: the coordinator keeps them for radctl trace.
+  if (it->second.spawn_span) result.mutable_spans()->Add(std::move(*it->second.spawn_span));
   st.running.erase(it);
   auto sink = st.sinks.find(result.run_id());
   // The run's last agent here: its sink is no longer needed (a new spawn sets it again).
@@ -146,6 +150,7 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
   reply.set_node_id(st.identity.node_id);
   reply.set_incarnation(st.identity.incarnation);
   reply.set_batch_id(batch.batch_id());
+  uint64_t received = 0;  // read once per batch, and only if an attempt is sampled
   for (const auto& request : batch.requests()) {
     auto* d = reply.add_decisions();
     d->set_run_id(request.run_id());
@@ -167,7 +172,19 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
     }
     d->set_accepted(true);
     st.sinks[request.run_id()] = sink;
-    auto shared = std::make_shared<const v1::SpawnRequest>(request);
+    auto copy = std::make_shared<v1::SpawnRequest>(request);
+    // A sampled attempt (the coordinator's mark): `spawn` covers its acceptance
+    // here; the agent's `run` span is its child.
+    std::optional<ActiveSpan> span;
+    if (sampled(request.trace().traceparent())) {
+      if (received == 0) received = unix_nanos_now();
+      span.emplace("spawn", request.trace().traceparent(), received);
+      span->attr("run.id", request.run_id())
+          .attr("story.id", request.story().id())
+          .attr("attempt", request.attempt());
+      copy->mutable_trace()->set_traceparent(span->traceparent());
+    }
+    SpawnRequestPtr shared = std::move(copy);
     AgentHostState::Running running;
     running.kind = agent_kind(request.story(), st.identity.use_real);
     running.started = std::chrono::steady_clock::now();
@@ -181,6 +198,7 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
       running.agent = self->spawn(agent, shared, caf::actor{self}, st.identity);
     }
     report_crash(self, running.agent, shared);
+    if (span) running.spawn_span = span->finish();
     st.running.emplace(std::move(key), std::move(running));
     if (st.metrics) st.metrics->started();
   }

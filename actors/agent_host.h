@@ -54,6 +54,8 @@ struct AgentHostState {
     std::optional<CancelToken> cancel;  // exec agents block: they are cancelled through it
     AgentKind kind = AgentKind::mock;
     std::chrono::steady_clock::time_point started;
+    // The attempt's `spawn` span when it is sampled: it goes back with the result.
+    std::optional<v1::Span> spawn_span;
   };
   std::shared_ptr<AgentMetrics> metrics;
   // run id, story id, attempt -> agent

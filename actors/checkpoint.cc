@@ -8,6 +8,7 @@
 #include "runtime/error.h"
 #include "runtime/logging.h"
 #include "runtime/proto_bridge.h"
+#include "runtime/span.h"
 
 namespace rad {
 namespace {
@@ -58,8 +59,15 @@ void flush(Self self) {
   auto waiting = std::move(st.waiting);
   st.waiting.clear();
   auto records = st.batch.records();
+  // From the first record's arrival: the wait in the group is part of the write.
+  ActiveSpan span{"checkpoint write", st.first_traceparent, st.first_at};
+  span.attr("run.id", st.first_run_id)
+      .attr("records", static_cast<int64_t>(records))
+      .attr("writers", static_cast<int64_t>(waiting.size()));
+  st.first_traceparent.clear();
   auto start = std::chrono::steady_clock::now();
   auto err = st.store->write(st.batch);
+  span.attr("outcome", err ? "failed" : "written").finish();
   if (st.options.metrics && !err && records > 0)
     st.options.metrics->wrote(std::chrono::steady_clock::now() - start, records);
   tell_store_state(self);
@@ -164,6 +172,11 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
       [=](checkpoint_atom, const Proto<v1::CheckpointRecords>& records) {
         auto& st = self->state;
         const auto& r = records.value;
+        if (st.waiting.empty()) {
+          st.first_traceparent = r.trace().traceparent();
+          st.first_run_id = r.run_id();
+          st.first_at = unix_nanos_now();
+        }
         for (const auto& t : r.transitions()) st.batch.append_event(t);
         for (const auto& s : r.stories()) st.batch.put_story(r.run_id(), s);
         if (r.has_run()) st.batch.put_run(r.run());

@@ -54,6 +54,10 @@ struct CheckpointState {
   CheckpointOptions options;
   Store::Batch batch;
   std::vector<caf::typed_response_promise<bool>> waiting;
+  // The group commit's span joins the trace of its first record's run: one
+  // span per write, whatever number of runs it serves.
+  std::string first_traceparent, first_run_id;
+  uint64_t first_at = 0;
   bool flush_scheduled = false;
   // What the watchers were told last.
   bool writable = true;

@@ -27,6 +27,7 @@
 #include "runtime/port_check.h"
 #include "runtime/process_metrics.h"
 #include "runtime/protocol.h"
+#include "runtime/tracer.h"
 #include "runtime/version.h"
 
 namespace rad {
@@ -166,6 +167,15 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   auto lock = DataDirLock::acquire(config.data_dir());
   if (!lock) return lock.error();
   node->lock_ = std::move(*lock);
+
+  TracingOptions tracing;
+  tracing.node = config.node_name();
+  tracing.spans = config.trace().spans();
+  tracing.story_spans_per_run = config.trace().story_spans_per_run();
+  tracing.otlp_endpoint = config.trace().otlp_endpoint();
+  // Only the coordinator answers radctl trace.
+  tracing.keep_runs = config.role() == "worker" ? 0 : config.trace().keep_runs();
+  if (auto err = configure_tracing(tracing)) return err;
 
   node->caf_config_ = std::make_unique<SystemConfig>(config);
   node->system_ = std::make_unique<caf::actor_system>(*node->caf_config_);
@@ -338,6 +348,8 @@ void Node::stop() {
   }
   // Joins every actor and the middleman's threads.
   system_.reset();
+  // The exporter sends what the last spans left.
+  stop_tracing();
   lock_.reset();
 }
 

@@ -7,9 +7,13 @@
 #include "actors/agent.h"
 #include "actors/checkpoint.h"
 #include "actors/dispatcher.h"
+#include "runtime/enum_word.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
 #include "runtime/proto_bridge.h"
+#include "runtime/span.h"
+#include "runtime/trace.h"
+#include "runtime/tracer.h"
 
 namespace rad {
 namespace {
@@ -22,6 +26,7 @@ v1::CheckpointRecords records_of(Self self) {
   auto& st = self->state;
   v1::CheckpointRecords records;
   records.set_run_id(st.run->run_id());
+  records.mutable_trace()->set_traceparent(st.run->traceparent());
   // Events carry every step; a story's materialized state is written when it
   // ends (recovery replays the events of stories still open).
   std::unordered_set<size_t> ended;
@@ -116,12 +121,37 @@ void persist(Self self, std::function<void()> then) {
                 std::move(then));
 }
 
+// One `schedule` span per placed batch (not per story: a 100k-story run would
+// log 100k of them). The first trace.story_spans_per_run attempts of the run
+// are marked sampled, so that their nodes record spawn and run spans under it;
+// the others are marked not sampled.
+std::shared_ptr<ActiveSpan> schedule_span(Self self, std::vector<v1::SpawnRequest>& ready) {
+  auto& st = self->state;
+  auto span = std::make_shared<ActiveSpan>("schedule", st.run->traceparent());
+  if (!span->active()) return span;
+  auto trace_id = trace_id_of(span->traceparent());
+  auto span_id = span_id_of(span->traceparent());
+  uint32_t budget = story_spans_per_run();
+  int64_t traced = 0;
+  for (auto& r : ready) {
+    bool own = st.traced_attempts < budget;
+    if (own) ++st.traced_attempts, ++traced;
+    r.mutable_trace()->set_traceparent(make_traceparent(trace_id, span_id, own));
+  }
+  span->attr("run.id", st.run->run_id())
+      .attr("stories", static_cast<int64_t>(ready.size()))
+      .attr("traced", traced);
+  return span;
+}
+
 void place_ready(Self self) {
   auto& st = self->state;
   auto ready =
       std::make_shared<std::vector<v1::SpawnRequest>>(st.run->take_ready(RunState::Clock::now()));
   if (ready->empty()) return;
-  persist(self, [self, ready] {
+  // Covers the SCHEDULED records' write and the hand-over to the Dispatcher.
+  auto span = schedule_span(self, *ready);
+  persist(self, [self, ready, span] {
     for (size_t i = 0; i < ready->size(); i += kMaxRequestsPerOrder) {
       Proto<v1::SpawnBatch> batch;
       auto end = std::min(ready->size(), i + kMaxRequestsPerOrder);
@@ -129,6 +159,7 @@ void place_ready(Self self) {
       for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move((*ready)[j]);
       self->send(self->state.dispatcher, place_atom::value, std::move(batch));
     }
+    span->finish();
   });
 }
 
@@ -142,12 +173,42 @@ void finish_if_over(Self self) {
   self->send(st.supervisor, run_done_atom::value, proto(st.run->status(true)));
 }
 
-// After a state change: its records first, then what follows from it.
-void settle_and_go_on(Self self) {
-  persist(self, [self] {
+// After a state change: its records first, then what follows from it;
+// `durable` runs once the records are written.
+void settle_and_go_on(Self self, std::function<void()> durable = {}) {
+  persist(self, [self, durable = std::move(durable)] {
+    if (durable) durable();
     place_ready(self);
     finish_if_over(self);
   });
+}
+
+// Spans of applying a batch of results: one `result` span for the batch, and
+// one per result whose attempt was sampled (a child of its `run` span on the
+// worker). They end once the results' records are durable.
+std::function<void()> result_spans(Self self, const v1::ResultBatch& batch, size_t applied,
+                                   uint64_t started) {
+  auto& st = self->state;
+  auto spans = std::make_shared<std::vector<ActiveSpan>>();
+  spans->emplace_back("result", st.run->traceparent(), started);
+  if (!spans->back().active()) return {};
+  spans->back()
+      .attr("run.id", st.run->run_id())
+      .attr("results", batch.results_size())
+      .attr("applied", static_cast<int64_t>(applied));
+  for (const auto& r : batch.results()) {
+    if (!sampled(r.trace().traceparent())) continue;
+    keep_remote_spans(r.spans());
+    spans->emplace_back("result", r.trace().traceparent(), started);
+    spans->back()
+        .attr("run.id", r.run_id())
+        .attr("story.id", r.story_id())
+        .attr("attempt", r.attempt())
+        .attr("outcome", enum_rest(v1::Outcome_Name(r.outcome()), "OUTCOME_"));
+  }
+  return [spans] {
+    for (auto& s : *spans) s.finish();
+  };
 }
 
 }  // namespace
@@ -193,15 +254,18 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
   return {
       [=](const Proto<v1::ResultBatch>& batch) {
         auto& st = self->state;
+        auto started = unix_nanos_now();
         std::uniform_real_distribution<double> unit{0.0, 1.0};
         auto now = RunState::Clock::now();
+        size_t applied = 0;
         for (const auto& result : batch.value.results()) {
           auto effect = st.run->on_result(result, now, unit(st.rng));
+          if (effect.applied) ++applied;
           if (effect.retry_in)
             self->delayed_send(self, *effect.retry_in, retry_atom::value,
                                static_cast<uint64_t>(effect.story));
         }
-        settle_and_go_on(self);
+        settle_and_go_on(self, result_spans(self, batch.value, applied, started));
       },
       [=](retry_atom, uint64_t story) {
         self->state.run->retry_due(static_cast<size_t>(story));

@@ -64,6 +64,8 @@ struct RunActorState {
   };
   std::vector<FailedWrite> failed_writes;
   std::mt19937_64 rng{std::random_device{}()};
+  // Attempts placed with spans of their own, out of trace.story_spans_per_run.
+  uint32_t traced_attempts = 0;
   static inline const char* name = "rad.run";
 };
 

@@ -60,6 +60,8 @@ class RunState {
 
   const std::string& run_id() const { return run_id_; }
   const v1::Plan& plan() const { return plan_; }
+  // The run's W3C traceparent: its spans are children of it.
+  const std::string& traceparent() const { return options_.traceparent; }
 
   // Stories of the current wave that may start now (dependencies succeeded,
   // within max_concurrent), as spawn requests of their next attempt; they are

@@ -2,6 +2,8 @@
 
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "actors/agent.h"
 #include "actors/checkpoint.h"
@@ -11,6 +13,9 @@
 #include "runtime/plan_validation.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/proto_file.h"
+#include "runtime/span.h"
+#include "runtime/trace.h"
+#include "runtime/tracer.h"
 
 namespace rad {
 namespace {
@@ -48,6 +53,51 @@ HttpResponse ask(caf::actor_system& system, const Asked& to, int status, Ts&&...
   return response;
 }
 
+bool has_story(const v1::Span& s, const std::string& story) {
+  for (const auto& a : s.attributes())
+    if (a.key() == "story.id") return a.string_value() == story;
+  return false;
+}
+
+// The spans of `story` and their ancestors (the run's batch spans they hang from).
+v1::SpanList story_spans(std::vector<v1::Span> spans, const std::string& story) {
+  std::unordered_map<std::string, const v1::Span*> by_id;
+  for (const auto& s : spans) by_id.emplace(s.span_id(), &s);
+  std::unordered_set<std::string> wanted;
+  for (const auto& s : spans) {
+    if (!has_story(s, story)) continue;
+    for (const v1::Span* at = &s; at && wanted.insert(at->span_id()).second;) {
+      auto parent = by_id.find(at->parent_span_id());
+      at = parent == by_id.end() ? nullptr : parent->second;
+    }
+  }
+  v1::SpanList out;
+  for (auto& s : spans)
+    if (wanted.count(s.span_id())) *out.add_spans() = std::move(s);
+  return out;
+}
+
+// The run's trace id, from its status (the Supervisor knows every run it keeps).
+HttpResponse trace_of(caf::actor_system& system, const caf::actor& supervisor,
+                      const HttpRequest& request) {
+  caf::scoped_actor self{system};
+  HttpResponse response = error_response(503, "the supervisor did not answer");
+  self->request(supervisor, kQueryTimeout, status_atom::value, request.params.at(0), false)
+      .receive(
+          [&](const Proto<v1::RunStatus>& status) {
+            auto spans = kept_spans(trace_id_of(status.value.trace().traceparent()));
+            auto story = request.query.find("story");
+            v1::SpanList list;
+            if (story != request.query.end())
+              list = story_spans(std::move(spans), story->second);
+            else
+              for (auto& s : spans) *list.add_spans() = std::move(s);
+            response = json_response(list, 200);
+          },
+          [&](const caf::error& err) { response = error_response(err); });
+  return response;
+}
+
 }  // namespace
 
 void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor,
@@ -66,14 +116,19 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
     v1::Plan plan;
     if (auto err = parse_proto_text(request.body, FileFormat::json, "request body", plan))
       return error_response(err);
+    // The root of the run's trace; sampled only when this node records spans.
+    auto span = ActiveSpan::root("submit", spans_enabled());
+    span.attr("plan", plan.name());
     // The Supervisor validates; only a refused plan is validated here again,
     // for the problems as a list.
-    auto submission = caf::make_message(submit_atom::value, proto(std::move(plan)));
+    auto submission =
+        caf::make_message(submit_atom::value, proto(std::move(plan)), span.traceparent());
     caf::scoped_actor self{system};
     HttpResponse response = error_response(503, "the supervisor did not answer");
     self->request(supervisor, kSubmitTimeout, submission)
         .receive(
             [&](const std::string& run_id) {
+              span.attr("run.id", run_id).attr("outcome", "accepted");
               response = {201, nlohmann::json{{"runId", run_id}}.dump(), "application/json"};
             },
             [&](const caf::error& err) {
@@ -82,7 +137,9 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
               response = is(err, Errc::invalid_input) && !problems.empty()
                              ? problems_response(refused, problems)
                              : error_response(err);
+              span.attr("outcome", "refused");
             });
+    span.finish();
     return response;
   });
   server.route("GET", "/v1/runs", [&system, supervisor](const HttpRequest&) {
@@ -93,6 +150,9 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
     bool with_stories = it == request.query.end() || it->second != "false";
     return ask<v1::RunStatus>(system, {supervisor, "the supervisor"}, 200, status_atom::value,
                               request.params.at(0), with_stories);
+  });
+  server.route("GET", "/v1/runs/([^/]+)/trace", [&system, supervisor](const HttpRequest& request) {
+    return trace_of(system, supervisor, request);
   });
   server.route("POST", "/v1/runs/([^/]+)/cancel",
                [&system, supervisor](const HttpRequest& request) {

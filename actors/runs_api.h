@@ -5,6 +5,9 @@
 //   GET  /v1/runs                            -> RunList, newest first
 //   GET  /v1/runs/ID[?stories=false]         -> RunStatus (per wave, and per story
 //                                               unless stories=false); 404
+//   GET  /v1/runs/ID/trace[?story=ID]        -> SpanList: the spans this coordinator kept
+//                                               of the run (of one story: its spans and
+//                                               their ancestors); 404
 //   POST /v1/runs/ID/cancel                  -> 202 RunStatus; 404
 //   POST /v1/compact[?dryRun=true]           -> CompactionReport of the checkpoint store
 //   POST /v1/backup                          -> BackupReport: a copy of the store in

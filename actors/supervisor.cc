@@ -8,7 +8,9 @@
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
+#include "runtime/span.h"
 #include "runtime/trace.h"
+#include "runtime/tracer.h"
 
 namespace rad {
 namespace {
@@ -43,14 +45,22 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
 
 // Answered with the run id once the run is in the checkpoint: a submitter
 // never holds the id of a run a crash could lose.
-caf::result<caf::message> submit(Self self, const v1::Plan& plan) {
+caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string traceparent) {
   auto& st = self->state;
   // Nothing is admitted that could not be made durable.
   if (!st.store_writable) return make_error(Errc::unavailable, st.store_message);
-  if (auto err = plan_error(plan, validate_plan(plan, st.options.limits))) return err;
+  if (!valid_traceparent(traceparent)) traceparent = new_traceparent(spans_enabled());
+  {
+    ActiveSpan span{"validate", traceparent};
+    auto problems = validate_plan(plan, st.options.limits);
+    span.attr("problems", static_cast<int64_t>(problems.size()));
+    span.finish();
+    if (auto err = plan_error(plan, problems)) return err;
+  }
   auto run_id = new_run_id(self);
   auto options = st.options.run;
-  options.traceparent = new_traceparent();
+  // The run's spans are children of the submitter's (the API's submit span).
+  options.traceparent = std::move(traceparent);
   options.record_transitions = static_cast<bool>(st.checkpoint);
   auto& entry = st.runs[run_id];
   entry.seq = st.next_seq++;
@@ -146,7 +156,10 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
   });
 
   return {
-      [=](submit_atom, const Proto<v1::Plan>& plan) { return submit(self, plan.value); },
+      [=](submit_atom, const Proto<v1::Plan>& plan) { return submit(self, plan.value, {}); },
+      [=](submit_atom, const Proto<v1::Plan>& plan, const std::string& traceparent) {
+        return submit(self, plan.value, traceparent);
+      },
       [=](status_atom, const std::string& run_id, bool with_stories) -> caf::result<caf::message> {
         auto& st = self->state;
         auto it = st.runs.find(run_id);

@@ -10,10 +10,12 @@
 // why, and runs already going keep their records until the store takes them.
 //
 // Messages:
-//   (submit_atom, Proto<Plan>)          -> std::string run id | error (invalid_input:
+//   (submit_atom, Proto<Plan>[, traceparent])
+//                                       -> std::string run id | error (invalid_input:
 //                                          every problem of the plan; unavailable: the
 //                                          checkpoint store cannot be written); answered
-//                                          once the run is in the store
+//                                          once the run is in the store. The run's trace
+//                                          continues `traceparent` (the API's submit span)
 //   (store_state_atom)                  -> (bool writable, std::string message): what
 //                                          the Checkpoint actor told last (for readiness:
 //                                          the Checkpoint actor itself may be busy

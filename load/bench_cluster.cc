@@ -52,7 +52,8 @@ double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy) {
 
 BenchCluster::~BenchCluster() { stop_draining(); }
 
-bool BenchCluster::start(const std::string& scheduler_policy, bool metrics) {
+bool BenchCluster::start(const std::string& scheduler_policy, bool metrics,
+                         const std::map<std::string, std::string>& env) {
   for (const char* name : {"coord", "w1", "w2"}) {
     ProcessOptions p;
     bool coord = std::string{name} == "coord";
@@ -73,6 +74,7 @@ bool BenchCluster::start(const std::string& scheduler_policy, bool metrics) {
               std::to_string(coord ? coord_port_ : free_port())};
     if (!coord) p.argv.insert(p.argv.end(), {"--join", "127.0.0.1:" + std::to_string(coord_port_)});
     p.cwd = dir_.path();
+    p.env = env;
     p.env["RAD_CLUSTER_SCHEDULER_POLICY"] = scheduler_policy;
     if (coord) coordinator_options_ = p;
     nodes_.push_back(Process::start(p));

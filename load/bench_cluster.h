@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,7 +35,9 @@ class BenchCluster {
   // Starts the nodes and waits until all three agree on the view; otherwise
   // prints why and the nodes' output. Without `metrics`, nothing is counted
   // (--metrics-port 0).
-  bool start(const std::string& scheduler_policy, bool metrics = true);
+  // `env`: more environment of every node (RAD_TRACE_SPANS=false, say).
+  bool start(const std::string& scheduler_policy, bool metrics = true,
+             const std::map<std::string, std::string>& env = {});
 
   uint16_t coordinator_port() const { return coord_port_; }
   uint16_t coordinator_http_port() const { return coord_http_port_; }

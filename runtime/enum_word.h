@@ -13,4 +13,11 @@ inline std::string enum_word(const std::string& enum_name) {
   return word;
 }
 
+// The name without `prefix`, in lower case: OUTCOME_TIMED_OUT, "OUTCOME_" -> "timed_out".
+inline std::string enum_rest(const std::string& enum_name, const std::string& prefix) {
+  auto rest = enum_name.rfind(prefix, 0) == 0 ? enum_name.substr(prefix.size()) : enum_name;
+  for (auto& c : rest) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return rest;
+}
+
 }  // namespace rad

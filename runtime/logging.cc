@@ -12,12 +12,38 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "rad/v1/trace.pb.h"
 #include "runtime/trace.h"
 
 namespace rad {
 namespace {
 
 thread_local std::string current_trace_id;
+// Set by log_span() for the one record it writes: the formatters add its fields.
+thread_local const v1::Span* current_span = nullptr;
+
+std::string iso8601_nanos(uint64_t unix_nano);
+
+double duration_ms(const v1::Span& s) {
+  return s.end_unix_nano() > s.start_unix_nano()
+             ? static_cast<double>(s.end_unix_nano() - s.start_unix_nano()) / 1e6
+             : 0.0;
+}
+
+void add_span_fields(nlohmann::ordered_json& record, const v1::Span& s) {
+  record["trace_id"] = s.trace_id();
+  record["span_id"] = s.span_id();
+  if (!s.parent_span_id().empty()) record["parent_span_id"] = s.parent_span_id();
+  record["span"] = s.name();
+  record["start"] = iso8601_nanos(s.start_unix_nano());
+  record["duration_ms"] = duration_ms(s);
+  for (const auto& a : s.attributes()) {
+    if (a.value_case() == v1::SpanAttribute::kIntValue)
+      record[a.key()] = a.int_value();
+    else
+      record[a.key()] = a.string_value();
+  }
+}
 
 std::string iso8601(spdlog::log_clock::time_point t) {
   auto since_epoch = t.time_since_epoch();
@@ -29,6 +55,17 @@ std::string iso8601(spdlog::log_clock::time_point t) {
   char buf[40];
   auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(millis));
+  return buf;
+}
+
+std::string iso8601_nanos(uint64_t unix_nano) {
+  auto secs = static_cast<std::time_t>(unix_nano / 1000000000u);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[48];
+  auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%06uZ",
+                static_cast<unsigned>((unix_nano % 1000000000u) / 1000u));
   return buf;
 }
 
@@ -49,6 +86,7 @@ class JsonFormatter final : public spdlog::formatter {
     record["component"] = std::string_view{msg.logger_name.data(), msg.logger_name.size()};
     if (!current_trace_id.empty()) record["trace_id"] = current_trace_id;
     record["msg"] = std::string_view{msg.payload.data(), msg.payload.size()};
+    if (current_span) add_span_fields(record, *current_span);
     // Invalid UTF-8 in a message is replaced rather than thrown on.
     auto line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     dest.append(line.data(), line.data() + line.size());
@@ -77,7 +115,17 @@ class TextFormatter final : public spdlog::formatter {
     line.append(msg.logger_name.data(), msg.logger_name.size());
     line += "] ";
     line.append(msg.payload.data(), msg.payload.size());
-    if (!current_trace_id.empty()) line += " trace=" + current_trace_id;
+    if (current_span) {
+      const auto& s = *current_span;
+      line += fmt::format(" {:.3f} ms trace={} span={}", duration_ms(s), s.trace_id(), s.span_id());
+      if (!s.parent_span_id().empty()) line += " parent=" + s.parent_span_id();
+      for (const auto& a : s.attributes())
+        line += " " + a.key() + "=" +
+                (a.value_case() == v1::SpanAttribute::kIntValue ? std::to_string(a.int_value())
+                                                                : a.string_value());
+    } else if (!current_trace_id.empty()) {
+      line += " trace=" + current_trace_id;
+    }
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
   }
@@ -145,6 +193,14 @@ std::shared_ptr<spdlog::logger> logger(std::string_view component) {
   created->flush_on(spdlog::level::trace);
   spdlog::register_logger(created);
   return created;
+}
+
+void log_span(const v1::Span& span) {
+  static const auto log = logger("trace");
+  if (!log->should_log(spdlog::level::info)) return;
+  current_span = &span;
+  log->info("span {}", span.name());
+  current_span = nullptr;
 }
 
 TraceScope::TraceScope(std::string_view traceparent) : previous_(std::move(current_trace_id)) {

@@ -16,6 +16,9 @@
 #include <string_view>
 
 namespace rad {
+namespace v1 {
+class Span;
+}
 
 struct LogOptions {
   // Node name carried by every record.
@@ -46,6 +49,11 @@ class TraceScope {
  private:
   std::string previous_;
 };
+
+// One record of component "trace", message "span NAME", whose JSON form
+// carries the span's fields: trace_id, span_id, parent_span_id, start (ISO
+// 8601), duration_ms and each attribute under its own key.
+void log_span(const v1::Span& span);
 
 // The formatters init_logging() installs; exposed for tests.
 std::unique_ptr<spdlog::formatter> make_json_formatter(std::string node);

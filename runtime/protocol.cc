@@ -34,7 +34,7 @@ using WireMessages = TypeList<
     v1::ChaosTarget, v1::KillAgent, v1::KillNode, v1::LinkFault, v1::Partition,
     v1::ResourcePressure, v1::CheckpointFailure, v1::ChaosCommand, v1::ChaosScenario,
     // audit.proto, trace.proto
-    v1::AuditRecord, v1::TraceContext>;
+    v1::AuditRecord, v1::TraceContext, v1::SpanAttribute, v1::Span, v1::SpanList>;
 
 template <class... Ts>
 void add_all(caf::actor_system_config& cfg, TypeList<Ts...>) {

@@ -32,27 +32,48 @@ bool all_hex(std::string_view s) {
 
 bool all_zero(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
 
-std::string make(std::string_view trace_id) {
+std::string make(std::string_view trace_id, std::string_view flags) {
   std::string out = "00-";
   out.append(trace_id);
   out += '-';
   append_hex(out, nonzero_random());
-  out += "-01";
+  out += '-';
+  out.append(flags);
   return out;
 }
 
 }  // namespace
 
-std::string new_traceparent() {
+std::string new_traceparent(bool sampled) {
   std::string trace_id;
   append_hex(trace_id, nonzero_random());
   append_hex(trace_id, rng()());
-  return make(trace_id);
+  return make(trace_id, sampled ? "01" : "00");
 }
 
 std::string child_traceparent(std::string_view parent) {
   if (!valid_traceparent(parent)) return new_traceparent();
-  return make(parent.substr(3, 32));
+  return make(parent.substr(3, 32), parent.substr(53, 2));
+}
+
+std::string make_traceparent(std::string_view trace_id, std::string_view span_id, bool sampled) {
+  std::string out;
+  out.reserve(55);
+  out.append("00-").append(trace_id).append("-").append(span_id).append(sampled ? "-01" : "-00");
+  return out;
+}
+
+std::string span_id_of(std::string_view traceparent) {
+  if (!valid_traceparent(traceparent)) return {};
+  return std::string{traceparent.substr(36, 16)};
+}
+
+bool sampled(std::string_view t) {
+  // The sampled bit is the lowest of the flags' second hex digit.
+  if (!valid_traceparent(t)) return false;
+  char low = t[54];
+  int v = low <= '9' ? low - '0' : low - 'a' + 10;
+  return (v & 1) != 0;
 }
 
 bool valid_traceparent(std::string_view t) {

@@ -6,12 +6,23 @@
 
 namespace rad {
 
-// A new trace: "00-<trace id>-<span id>-01" with fresh random ids.
-std::string new_traceparent();
+// A new trace: "00-<trace id>-<span id>-<flags>" with fresh random ids; flags
+// 01 when `sampled` (its spans are recorded), 00 otherwise.
+std::string new_traceparent(bool sampled = true);
 
-// The same trace with a fresh span id: the context a callee continues with.
-// An invalid parent starts a new trace.
+// The same trace with a fresh span id and the parent's flags: the context a
+// callee continues with. An invalid parent starts a new (sampled) trace.
 std::string child_traceparent(std::string_view parent);
+
+// The context "00-<trace id>-<span id>-<flags>".
+std::string make_traceparent(std::string_view trace_id, std::string_view span_id, bool sampled);
+
+// The 16 hex digits of the span id, or "" when `traceparent` is invalid.
+std::string span_id_of(std::string_view traceparent);
+
+// True when `traceparent` is valid and its sampled flag is set: spans in it
+// are recorded. The caller decides; its callees follow.
+bool sampled(std::string_view traceparent);
 
 // True for a well-formed version-00 traceparent with non-zero ids.
 bool valid_traceparent(std::string_view traceparent);

@@ -87,7 +87,8 @@ nlohmann::json percentiles(std::vector<double> seconds) {
   if (seconds.empty()) return nullptr;
   std::sort(seconds.begin(), seconds.end());
   auto at = [&](double q) {
-    return seconds[std::min(seconds.size() - 1, static_cast<size_t>(q * (seconds.size() - 1) + 0.5))];
+    return seconds[std::min(seconds.size() - 1,
+                            static_cast<size_t>(q * (seconds.size() - 1) + 0.5))];
   };
   return {{"p50_ms", at(0.50) * 1e3},
           {"p95_ms", at(0.95) * 1e3},
@@ -123,8 +124,8 @@ int compare(const nlohmann::json& now, const std::string& old_path) {
   std::ifstream in{old_path};
   auto old = nlohmann::json::parse(in, nullptr, false);
   if (!in || old.is_discarded())
-    return fail(make_error(Errc::invalid_input,
-                           "cannot read the report " + old_path + " to compare with"));
+    return fail(
+        make_error(Errc::invalid_input, "cannot read the report " + old_path + " to compare with"));
   std::map<std::string, double> a, b;
   leaves(old, "", a);
   leaves(now, "", b);
@@ -193,7 +194,8 @@ int load_command(const LoadOptions& o) {
                      {"distribution", v1::MockDriver::Distribution_Name(o.shape.distribution)},
                      {"failure_rate", o.shape.failure_rate},
                      {"seed", o.shape.seed}};
-  report["stories"] = {{"succeeded", c.succeeded()}, {"dead", c.dead()}, {"cancelled", c.cancelled()}};
+  report["stories"] = {
+      {"succeeded", c.succeeded()}, {"dead", c.dead()}, {"cancelled", c.cancelled()}};
   report["throughput"] = {{"stories_per_second", run_seconds > 0 ? c.total() / run_seconds : 0},
                           {"end_to_end_per_second", c.total() / client_seconds}};
   report["seconds"] = {{"run", run_seconds}, {"end_to_end", client_seconds}};

@@ -157,6 +157,14 @@ int main(int argc, char** argv) {
   bool runs_json = false;
   runs_cmd->add_flag("--json", runs_json, "Print rad.v1.RunList as JSON");
 
+  auto* trace_cmd =
+      app.add_subcommand("trace", "A run's spans across nodes as a tree, with durations");
+  std::string story_id;
+  bool trace_json = false;
+  trace_cmd->add_option("RUN", run_id, "Run id")->required();
+  trace_cmd->add_option("STORY", story_id, "Only this story's spans and their ancestors");
+  trace_cmd->add_flag("--json", trace_json, "Print rad.v1.SpanList as JSON");
+
   auto* compact_cmd = app.add_subcommand(
       "compact", "Compact the coordinator's checkpoint store; prints bytes before and after");
   bool dry_run = false;
@@ -236,6 +244,7 @@ int main(int argc, char** argv) {
   if (*status_cmd) return rad::status_command(api, run_id, status_json);
   if (*cancel_cmd) return rad::cancel_command(api, run_id);
   if (*runs_cmd) return rad::runs_command(api, runs_json);
+  if (*trace_cmd) return rad::trace_command(api, run_id, story_id, trace_json);
   if (*compact_cmd) return rad::compact_command(api, dry_run);
   if (*backup_cmd) return rad::backup_command(api);
   if (*export_cmd) return rad::checkpoint_export_command(data_dir, run_id);

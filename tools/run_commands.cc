@@ -10,12 +10,14 @@
 
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
+#include "rad/v1/trace.pb.h"
 #include "runtime/cli.h"
 #include "runtime/enum_word.h"
 #include "runtime/error.h"
 #include "runtime/plan_validation.h"
 #include "runtime/proto_file.h"
 #include "tools/api_client.h"
+#include "tools/span_tree.h"
 
 namespace rad {
 namespace {
@@ -141,6 +143,26 @@ int status_command(const std::string& api, const std::string& run_id, bool json)
             << state_name(status->state()) << ": " << c.succeeded() << "/" << c.total()
             << " succeeded" << (status->error().empty() ? "" : "; " + status->error()) << "\n";
   for (const auto& w : status->waves()) std::cout << "  " << progress_line(w) << "\n";
+  return 0;
+}
+
+int trace_command(const std::string& api, const std::string& run_id, const std::string& story,
+                  bool json) {
+  v1::SpanList spans;
+  auto path = "/v1/runs/" + run_id + "/trace" + (story.empty() ? "" : "?story=" + story);
+  if (auto err = api_get(api, path, spans)) return fail(err);
+  if (json) {
+    std::cout << to_json(spans) << "\n";
+    return spans.spans_size() > 0 ? 0 : 1;
+  }
+  if (spans.spans_size() == 0) {
+    std::cerr << "radctl: the coordinator kept no spans of run " << run_id
+              << (story.empty() ? "" : " story " + story)
+              << " (trace.spans off, the attempt beyond trace.story_spans_per_run, or the run "
+                 "older than the last trace.keep_runs)\n";
+    return 1;
+  }
+  std::cout << render_span_tree(spans);
   return 0;
 }
 

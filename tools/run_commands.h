@@ -19,6 +19,10 @@ int submit_command(const SubmitOptions& options);
 int status_command(const std::string& api, const std::string& run_id, bool json);
 int cancel_command(const std::string& api, const std::string& run_id);
 int runs_command(const std::string& api, bool json);
+// The spans the coordinator kept of a run (or of one story) as a tree; exit 1
+// when it kept none (trace.spans off, or the run is too old).
+int trace_command(const std::string& api, const std::string& run_id, const std::string& story,
+                  bool json);
 
 // Every problem of the plan at `path` on stderr (exit 2), or 0 when it may run.
 int check_plan_file(const std::string& path, std::string* plan_json = nullptr);

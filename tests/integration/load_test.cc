@@ -16,9 +16,9 @@ class Load : public RunsFixture {
 };
 
 TEST_F(Load, ReportsThroughputLatencyAndMemoryAndComparesWithAPreviousReport) {
-  std::vector<std::string> shape{"load",        "--stories",         "300",   "--waves", "3",
-                                 "--dependency-density", "0.5", "--fan-out", "2",  "--duration-ms",
-                                 "300"};
+  std::vector<std::string> shape{
+      "load", "--stories", "300", "--waves",       "3",  "--dependency-density",
+      "0.5",  "--fan-out", "2",   "--duration-ms", "300"};
   auto report_path = dir_.path() + "/first.json";
   auto args = shape;
   args.insert(args.end(), {"--json", report_path});

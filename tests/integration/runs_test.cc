@@ -148,9 +148,10 @@ TEST_F(Runs, AKilledCoordinatorResumesItsRunAdoptsRunningAgentsAndEveryStoryEnds
 TEST_F(Runs, ARestartedCoordinatorIsNotReadyWhileItRecoversItsAgents) {
   auto run_id = submit(one_wave_plan("recovering", 8, R"("mock":{"durationMs":1000})"));
   ASSERT_TRUE(eventually_equal([&] { return agents_running("w1") + agents_running("w2"); }, 8u));
-  node("w2").signal(SIGKILL);
+  // The coordinator first: it must not see w2 go (its last view keeps w2).
   node("coord").signal(SIGKILL);
   ASSERT_EQ(node("coord").wait_exit(), 128 + SIGKILL);
+  node("w2").signal(SIGKILL);
   start({"coord", "coordinator", {{"RAD_CHECKPOINT_ADOPT_WINDOW_MS", "2000"}}});
   expect_log("coord", "ready: node");
   auto not_ready = api_request("GET", api(), "/health/ready");
