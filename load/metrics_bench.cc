@@ -1,16 +1,18 @@
-// What metrics cost: the end-to-end benchmark of issue [3] on two 3-node
-// loopback clusters, one counting everything and one with metrics off
-// (--metrics-port 0), rounds alternating between them; then how long a scrape
-// of each node of the counting cluster takes once it has run the stories.
+// What observability costs: the end-to-end benchmark of issue [3] on two
+// 3-node loopback clusters, one counting everything (and with --spans also
+// recording spans, trace.spans=true) and one with metrics off (--metrics-port
+// 0) and no spans, rounds alternating between them; then how long a scrape of
+// each node of the counting cluster takes once it has run the stories.
 //
-//   build/bin/rad-bench-metrics [--stories 100000] [--repeat 3] [--scrapes 20]
+//   build/bin/rad-bench-metrics [--stories 100000] [--repeat 3] [--scrapes 20] [--spans]
 //
-// Floors (issue [5]): metrics cost at most 5% of the throughput; a scrape of a
-// node that has run 100,000 stories answers in under 50 ms. Exits 1 if a round
-// fails.
+// Floors (issue [5]): metrics and tracing cost at most 5% of the throughput; a
+// scrape of a node that has run 100,000 stories answers in under 50 ms. Exits
+// 1 if a round fails. (rad-bench-trace measures spans alone, with OTLP export.)
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "load/bench_cluster.h"
 #include "load/e2e_round.h"
@@ -37,19 +39,24 @@ double scrape_ms(uint16_t port) {
 
 int main(int argc, char** argv) {
   int stories = 100000, scrapes = 20;
+  bool spans = false;
   CLI::App app{"rad-bench-metrics: throughput with metrics on and off, and scrape latency"};
   app.add_option("--stories", stories)->check(CLI::Range(1, 1000000));
   app.add_option("--scrapes", scrapes, "Scrapes per node, after the rounds")
       ->check(CLI::Range(1, 1000));
+  app.add_flag("--spans", spans, "The counting cluster also records spans");
   rad::bench::BenchOptions bench;
   rad::bench::add_bench_options(app, bench);
   CLI11_PARSE(app, argc, argv);
 
   rad::bench::BenchCluster counting, quiet;
-  if (!counting.start(bench.policy, true) || !quiet.start(bench.policy, false)) return 1;
+  std::map<std::string, std::string> env;
+  if (spans) env["RAD_TRACE_SPANS"] = "true";
+  if (!counting.start(bench.policy, true, env) || !quiet.start(bench.policy, false)) return 1;
   auto api = [](const rad::bench::BenchCluster& c) {
     return "http://127.0.0.1:" + std::to_string(c.coordinator_http_port());
   };
+  const char* what = spans ? "metrics and spans" : "metrics";
   std::vector<double> on, off;
   for (int round = 0; round < bench.repeat; ++round) {
     // Alternating which goes first: the machine's drift falls on both.
@@ -62,14 +69,14 @@ int main(int argc, char** argv) {
       }
       (metrics ? on : off).push_back(r.client_rate);
     }
-    std::printf("round %d: metrics on %.0f stories/s, off %.0f stories/s\n", round + 1, on.back(),
+    std::printf("round %d: %s on %.0f stories/s, off %.0f stories/s\n", round + 1, what, on.back(),
                 off.back());
   }
   double m_on = rad::bench::median(on), m_off = rad::bench::median(off);
   std::printf(
-      "median of %d: metrics on %.0f stories/s, off %.0f stories/s, ratio %.3f (cost %.1f%%; "
+      "median of %d: %s on %.0f stories/s, off %.0f stories/s, ratio %.3f (cost %.1f%%; "
       "floor: at most 5%%)\n",
-      bench.repeat, m_on, m_off, m_on / m_off, 100 * (1 - m_on / m_off));
+      bench.repeat, what, m_on, m_off, m_on / m_off, 100 * (1 - m_on / m_off));
   const char* names[] = {"coordinator", "worker 1", "worker 2"};
   for (size_t n = 0; n < counting.metrics_ports().size(); ++n) {
     std::vector<double> times;
