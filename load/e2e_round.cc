@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "load/bench_cluster.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
@@ -69,6 +70,34 @@ E2eRound run_e2e_round(const std::string& api, int stories, int round) {
                std::chrono::duration<double, std::milli>(submitted - start).count(), server * 1e3,
                seconds * 1e3);
   return {stories / seconds, stories / server};
+}
+
+double compare_on_off(BenchCluster& on, BenchCluster& off, const char* what, int stories,
+                      int repeat) {
+  auto api = [](const BenchCluster& c) {
+    return "http://127.0.0.1:" + std::to_string(c.coordinator_http_port());
+  };
+  std::vector<double> with, without;
+  for (int round = 0; round < repeat; ++round) {
+    bool on_first = round % 2 == 0;
+    for (bool feature : {on_first, !on_first}) {
+      auto& cluster = feature ? on : off;
+      auto r = run_e2e_round(api(cluster), stories, round);
+      if (r.client_rate < 0) {
+        cluster.dump();
+        return -1;
+      }
+      (feature ? with : without).push_back(r.client_rate);
+    }
+    std::printf("round %d: %s on %.0f stories/s, off %.0f stories/s\n", round + 1, what,
+                with.back(), without.back());
+  }
+  double m_on = median(with), m_off = median(without);
+  std::printf(
+      "median of %d: %s on %.0f stories/s, off %.0f stories/s, ratio %.3f (cost %.1f%%; "
+      "floor: at most 5%%)\n",
+      repeat, what, m_on, m_off, m_on / m_off, 100 * (1 - m_on / m_off));
+  return m_on / m_off;
 }
 
 }  // namespace rad::bench

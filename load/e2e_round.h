@@ -16,4 +16,13 @@ struct E2eRound {
 
 E2eRound run_e2e_round(const std::string& api, int stories, int round);
 
+class BenchCluster;
+
+// The cost of a feature: `repeat` rounds on a cluster with it (`on`) and one
+// without (`off`), alternating which goes first so that the machine's drift
+// falls on both; prints each round and the medians as "WHAT on ... off ...".
+// The ratio on/off, or -1 when a round failed (the cluster's output printed).
+double compare_on_off(BenchCluster& on, BenchCluster& off, const char* what, int stories,
+                      int repeat);
+
 }  // namespace rad::bench

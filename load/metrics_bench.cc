@@ -53,30 +53,9 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> env;
   if (spans) env["RAD_TRACE_SPANS"] = "true";
   if (!counting.start(bench.policy, true, env) || !quiet.start(bench.policy, false)) return 1;
-  auto api = [](const rad::bench::BenchCluster& c) {
-    return "http://127.0.0.1:" + std::to_string(c.coordinator_http_port());
-  };
-  const char* what = spans ? "metrics and spans" : "metrics";
-  std::vector<double> on, off;
-  for (int round = 0; round < bench.repeat; ++round) {
-    // Alternating which goes first: the machine's drift falls on both.
-    bool on_first = round % 2 == 0;
-    for (bool metrics : {on_first, !on_first}) {
-      auto r = rad::bench::run_e2e_round(api(metrics ? counting : quiet), stories, round);
-      if (r.client_rate < 0) {
-        (metrics ? counting : quiet).dump();
-        return 1;
-      }
-      (metrics ? on : off).push_back(r.client_rate);
-    }
-    std::printf("round %d: %s on %.0f stories/s, off %.0f stories/s\n", round + 1, what, on.back(),
-                off.back());
-  }
-  double m_on = rad::bench::median(on), m_off = rad::bench::median(off);
-  std::printf(
-      "median of %d: %s on %.0f stories/s, off %.0f stories/s, ratio %.3f (cost %.1f%%; "
-      "floor: at most 5%%)\n",
-      bench.repeat, what, m_on, m_off, m_on / m_off, 100 * (1 - m_on / m_off));
+  if (rad::bench::compare_on_off(counting, quiet, spans ? "metrics and spans" : "metrics", stories,
+                                 bench.repeat) < 0)
+    return 1;
   const char* names[] = {"coordinator", "worker 1", "worker 2"};
   for (size_t n = 0; n < counting.metrics_ports().size(); ++n) {
     std::vector<double> times;

@@ -53,29 +53,7 @@ int main(int argc, char** argv) {
   if (!tracing.start(bench.policy, true, on_env) ||
       !quiet.start(bench.policy, true, {{"RAD_TRACE_SPANS", "false"}}))
     return 1;
-  auto api = [](const rad::bench::BenchCluster& c) {
-    return "http://127.0.0.1:" + std::to_string(c.coordinator_http_port());
-  };
-  std::vector<double> on, off;
-  for (int round = 0; round < bench.repeat; ++round) {
-    // Alternating which goes first: the machine's drift falls on both.
-    bool on_first = round % 2 == 0;
-    for (bool spans : {on_first, !on_first}) {
-      auto r = rad::bench::run_e2e_round(api(spans ? tracing : quiet), stories, round);
-      if (r.client_rate < 0) {
-        (spans ? tracing : quiet).dump();
-        return 1;
-      }
-      (spans ? on : off).push_back(r.client_rate);
-    }
-    std::printf("round %d: spans on %.0f stories/s, off %.0f stories/s\n", round + 1, on.back(),
-                off.back());
-  }
-  double m_on = rad::bench::median(on), m_off = rad::bench::median(off);
-  std::printf(
-      "median of %d: spans on %.0f stories/s, off %.0f stories/s, ratio %.3f (cost %.1f%%; "
-      "floor: at most 5%%)\n",
-      bench.repeat, m_on, m_off, m_on / m_off, 100 * (1 - m_on / m_off));
+  if (rad::bench::compare_on_off(tracing, quiet, "spans", stories, bench.repeat) < 0) return 1;
   if (otlp) {
     receiver.stop();
     serving.join();
