@@ -124,10 +124,12 @@ long BenchCluster::false_alarms() {
   stop_draining();
   std::regex alarm_line{"[^\\n]*is now (suspect|down)[^\\n]*"};
   long alarms = 0;
-  for (auto& n : nodes_)
-    for (auto it = std::sregex_iterator(n->out().begin(), n->out().end(), alarm_line);
+  for (auto& n : nodes_) {
+    auto out = n->out();
+    for (auto it = std::sregex_iterator(out.begin(), out.end(), alarm_line);
          it != std::sregex_iterator(); ++it, ++alarms)
       std::fprintf(stderr, "%s\n", it->str().c_str());
+  }
   return alarms;
 }
 

@@ -51,8 +51,10 @@ int main(int argc, char** argv) {
 
   rad::bench::BenchCluster counting, quiet;
   std::map<std::string, std::string> env;
-  if (spans) env["RAD_TRACE_SPANS"] = "true";
-  if (!counting.start(bench.policy, true, env) || !quiet.start(bench.policy, false)) return 1;
+  env["RAD_TRACE_SPANS"] = spans ? "true" : "false";
+  if (!counting.start(bench.policy, true, env) ||
+      !quiet.start(bench.policy, false, {{"RAD_TRACE_SPANS", "false"}}))
+    return 1;
   if (rad::bench::compare_on_off(counting, quiet, spans ? "metrics and spans" : "metrics", stories,
                                  bench.repeat) < 0)
     return 1;

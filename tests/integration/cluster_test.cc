@@ -211,7 +211,8 @@ TEST_F(Cluster, UnreachableSeedIsRetriedThenFailsWithExitThree) {
   EXPECT_NE(w.err().find("cannot join the cluster: no seed answered within 500 ms"),
             std::string::npos)
       << w.err();
-  EXPECT_EQ(std::count(w.err().begin(), w.err().end(), '\n'), 1);
+  auto err = w.err();
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);
 }
 
 TEST_F(Cluster, RolesAndSeedsMustFit) {

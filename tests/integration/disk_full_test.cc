@@ -106,7 +106,7 @@ TEST_F(DiskFull, TheCoordinatorRefusesWorkAndIsNotReadyUntilSpaceReturnsThenGoes
   ASSERT_EQ(node("coord").wait_exit(), 0) << node("coord").err();
   // One warning when the store could not be written, one info when it could
   // again: not one per try.
-  const auto& log = node("coord").out();
+  auto log = node("coord").out();
   EXPECT_EQ(lines_matching(log, R"(cannot be written: the disk is full.*\(new runs are refused)"),
             1u)
       << log;

@@ -68,6 +68,7 @@ std::unique_ptr<Process> Process::start(const ProcessOptions& options) {
   p->pid_fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   p->out_fd_ = out_pipe[0];
   p->err_fd_ = err_pipe[0];
+  p->reader_ = std::thread{[raw = p.get()] { raw->drain(); }};
   return p;
 }
 
@@ -77,9 +78,47 @@ Process::~Process() {
     int status;
     ::waitpid(pid_, &status, 0);
   }
+  stop_ = true;  // a grandchild may hold the pipes open
+  if (reader_.joinable()) reader_.join();
   if (out_fd_ >= 0) ::close(out_fd_);
   if (err_fd_ >= 0) ::close(err_fd_);
   if (pid_fd_ >= 0) ::close(pid_fd_);
+}
+
+void Process::drain() {
+  int fds_open[2] = {out_fd_, err_fd_};
+  while (!stop_ && (fds_open[0] >= 0 || fds_open[1] >= 0)) {
+    pollfd fds[2];
+    int n = 0;
+    for (int fd : fds_open)
+      if (fd >= 0) fds[n++] = {fd, POLLIN, 0};
+    if (::poll(fds, n, 100) <= 0) continue;  // the timeout only rechecks stop_
+    for (int i = 0; i < n; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[65536];
+      auto got = ::read(fds[i].fd, buf, sizeof buf);
+      bool is_out = fds[i].fd == out_fd_;
+      std::lock_guard<std::mutex> lock{mutex_};
+      if (got > 0)
+        (is_out ? out_ : err_).append(buf, static_cast<size_t>(got));
+      else
+        fds_open[is_out ? 0 : 1] = -1;
+      changed_.notify_all();
+    }
+  }
+  std::lock_guard<std::mutex> lock{mutex_};
+  pipes_open_ = false;
+  changed_.notify_all();
+}
+
+std::string Process::out() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return out_;
+}
+
+std::string Process::err() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return err_;
 }
 
 void Process::reap() {
@@ -88,35 +127,10 @@ void Process::reap() {
     status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-bool Process::pump(std::chrono::milliseconds timeout) {
-  pollfd fds[3];
-  int n = 0;
-  if (out_fd_ >= 0) fds[n++] = {out_fd_, POLLIN, 0};
-  if (err_fd_ >= 0) fds[n++] = {err_fd_, POLLIN, 0};
-  int pipes = n;
-  if (pid_fd_ >= 0 && !status_) fds[n++] = {pid_fd_, POLLIN, 0};
-  if (n == 0) return false;
-  if (::poll(fds, n, static_cast<int>(timeout.count())) > 0) {
-    for (int i = 0; i < pipes; ++i) {
-      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[65536];
-      auto got = ::read(fds[i].fd, buf, sizeof buf);
-      bool is_out = fds[i].fd == out_fd_;
-      if (got > 0) {
-        (is_out ? out_ : err_).append(buf, static_cast<size_t>(got));
-      } else {
-        ::close(fds[i].fd);
-        (is_out ? out_fd_ : err_fd_) = -1;
-      }
-    }
-    if (n > pipes && fds[pipes].revents) reap();
-  }
-  return out_fd_ >= 0 || err_fd_ >= 0;
-}
-
 std::optional<std::string> Process::wait_for_line(const std::regex& pattern,
                                                   std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock<std::mutex> lock{mutex_};
   for (;;) {
     for (auto nl = out_.find('\n', scanned_); nl != std::string::npos;
          nl = out_.find('\n', scanned_)) {
@@ -124,10 +138,13 @@ std::optional<std::string> Process::wait_for_line(const std::regex& pattern,
       scanned_ = nl + 1;
       if (std::regex_search(line, pattern)) return line;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || out_fd_ < 0) return std::nullopt;
-    pump(left);
+    if (!pipes_open_) return std::nullopt;
+    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      // What came with the last notification is still to be scanned once.
+      if (std::chrono::steady_clock::now() >= deadline &&
+          out_.find('\n', scanned_) == std::string::npos)
+        return std::nullopt;
+    }
   }
 }
 
@@ -143,16 +160,18 @@ std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
   };
   for (reap(); !status_; reap()) {
     if (left().count() <= 0) return std::nullopt;
-    bool open = pump(left());
-    if (!open && pid_fd_ < 0) {
+    if (pid_fd_ >= 0) {
+      pollfd fd{pid_fd_, POLLIN, 0};
+      ::poll(&fd, 1, static_cast<int>(left().count()));
+    } else {
       int status;
       ::waitpid(pid_, &status, 0);
       status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
   }
-  // Collect the last output; bounded in case a grandchild holds the pipes.
-  while (left().count() > 0 && pump(left())) {
-  }
+  // Its last output; bounded in case a grandchild holds the pipes.
+  std::unique_lock<std::mutex> lock{mutex_};
+  changed_.wait_until(lock, deadline, [&] { return !pipes_open_; });
   return status_;
 }
 

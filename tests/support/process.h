@@ -5,12 +5,16 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace rad::test {
@@ -47,24 +51,31 @@ class Process {
   // Exit code, or 128 + signal when killed; nullopt at the deadline.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout = 10s);
 
-  const std::string& out() const { return out_; }
-  const std::string& err() const { return err_; }
+  // What it printed so far (copies: a reader thread appends meanwhile).
+  std::string out() const;
+  std::string err() const;
 
  private:
   Process() = default;
-  // Reads what is available on stdout and stderr, waiting at most `timeout`
-  // for output or the exit. False when both pipes have closed.
-  bool pump(std::chrono::milliseconds timeout);
+  // The reader thread: drains stdout and stderr as the child writes, so that
+  // a child is never blocked on a full pipe whether or not a test reads.
+  void drain();
   // Records the exit status if the process has exited.
   void reap();
 
   pid_t pid_ = -1;
   int out_fd_ = -1, err_fd_ = -1;
-  // Readable when the process exits: the exit is an event to poll, like output.
+  // Readable when the process exits: the exit is an event to poll.
   int pid_fd_ = -1;
-  std::string out_, err_;
-  size_t scanned_ = 0;
   std::optional<int> status_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;  // more output, or both pipes closed
+  std::string out_, err_;
+  bool pipes_open_ = true;
+  size_t scanned_ = 0;  // of out_, by wait_for_line
+  std::atomic<bool> stop_{false};
+  std::thread reader_;
 };
 
 struct RunResult {
