@@ -100,6 +100,7 @@ std::shared_ptr<Metrics> node_metrics(const v1::NodeConfig& config) {
   auto metrics = std::make_shared<Metrics>();
   metrics->add_collectable(std::make_shared<ProcessMetrics>());
   metrics->add_collectable(std::make_shared<LinkTrafficMetrics>());
+  metrics->add_collectable(std::make_shared<TracingMetrics>());
   prometheus::BuildGauge()
       .Name("rad_build_info")
       .Help("Always 1: the version and role of this rad node")

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "runtime/logging.h"
+#include "runtime/metrics.h"
 #include "runtime/otlp_exporter.h"
 #include "runtime/span_store.h"
 
@@ -86,6 +87,19 @@ TracingCounts tracing_counts() {
   auto t = current();
   if (!t || !t->exporter) return {};
   return {t->exporter->exported(), t->exporter->dropped(), t->exporter->failed()};
+}
+
+std::vector<prometheus::MetricFamily> TracingMetrics::Collect() const {
+  auto c = tracing_counts();
+  return {
+      counter_family("rad_trace_spans_exported_total", "Spans the OTLP exporter delivered",
+                     static_cast<double>(c.exported)),
+      counter_family("rad_trace_spans_dropped_total",
+                     "Spans dropped because the OTLP exporter's queue was full",
+                     static_cast<double>(c.dropped)),
+      counter_family("rad_trace_export_failures_total", "OTLP exports that failed",
+                     static_cast<double>(c.failed)),
+  };
 }
 
 }  // namespace rad

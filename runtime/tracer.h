@@ -4,6 +4,8 @@
 // start; before that (tools, tests) spans are only logged.
 #pragma once
 
+#include <prometheus/collectable.h>
+
 #include <caf/error.hpp>
 #include <cstdint>
 #include <string>
@@ -50,5 +52,12 @@ struct TracingCounts {
 };
 // What the exporter did so far (zeros without one).
 TracingCounts tracing_counts();
+
+// rad_trace_spans_exported_total, rad_trace_spans_dropped_total and
+// rad_trace_export_failures_total, from tracing_counts() at each scrape.
+class TracingMetrics : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override;
+};
 
 }  // namespace rad

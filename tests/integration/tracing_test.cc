@@ -126,6 +126,19 @@ TEST_F(Tracing, SpansOfCoordinatorAndWorkersReachTheCollectorInOneTree) {
   auto got =
       await_spans({"submit", "validate", "schedule", "spawn", "run", "result", "checkpoint write"});
   EXPECT_EQ(receiver_.bad(), 0);
+  // The exporters count what they delivered, on /metrics (once the POST's answer is back).
+  for (const char* node : {"coord", "w1"}) {
+    std::string text;
+    auto exported = [&] {
+      auto page = api_request("GET", "http://127.0.0.1:" + std::to_string(ports_.at(node).metrics),
+                              "/metrics");
+      text = page ? *page : std::string{};
+      auto at = text.find("\nrad_trace_spans_exported_total ");
+      return at == std::string::npos ? 0.0 : std::stod(text.substr(at + 32));
+    };
+    EXPECT_TRUE(eventually_true([&] { return exported() > 0; }, 10s)) << node << ": " << text;
+    EXPECT_NE(text.find("\nrad_trace_spans_dropped_total 0"), std::string::npos) << node;
+  }
   // The run's trace: the trace id of its submit span.
   std::string trace_id;
   std::map<std::string, OtlpReceiver::Got> by_id;

@@ -43,6 +43,9 @@ inline const std::set<std::string> kRadMetrics = {
     "process_cpu_seconds_total",
     "process_start_time_seconds",
     "rad_build_info",
+    "rad_trace_spans_exported_total",
+    "rad_trace_spans_dropped_total",
+    "rad_trace_export_failures_total",
 };
 
 // Labels these metrics carry: a scrape target label of the same name would
