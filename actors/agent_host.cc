@@ -13,13 +13,17 @@ namespace {
 
 using Self = caf::stateful_actor<AgentHostState>*;
 
+// Sends a batch of results, signed by this node and in the trace of its first.
+void send_results(Self self, const caf::actor& sink, v1::ResultBatch batch) {
+  batch.set_node_id(self->state.identity.node_id);
+  batch.set_incarnation(self->state.identity.incarnation);
+  traced(batch, batch.results_size() > 0 ? batch.results(0).trace().traceparent() : "");
+  self->send(sink, proto(std::move(batch)));
+}
+
 void flush(Self self) {
   auto& st = self->state;
-  for (auto& [sink, batch] : st.pending) {
-    batch.set_node_id(st.identity.node_id);
-    batch.set_incarnation(st.identity.incarnation);
-    self->send(sink, proto(std::move(batch)));
-  }
+  for (auto& [sink, batch] : st.pending) send_results(self, sink, std::move(batch));
   st.pending.clear();
 }
 
@@ -63,9 +67,7 @@ void collect(Self self, v1::StoryResult result) {
     auto& batch = st.pending[sink->second];
     *batch.add_results() = std::move(result);
     if (batch.results_size() >= kMaxResultsPerBatch) {
-      batch.set_node_id(st.identity.node_id);
-      batch.set_incarnation(st.identity.incarnation);
-      self->send(sink->second, proto(std::move(batch)));
+      send_results(self, sink->second, std::move(batch));
       st.pending.erase(sink->second);
     } else if (!st.flush_scheduled) {
       st.flush_scheduled = true;
@@ -126,6 +128,7 @@ v1::AgentReport report_to(Self self, const caf::actor& sink) {
   auto& st = self->state;
   watch_sink(self, sink);
   v1::AgentReport report;
+  traced(report);
   report.set_node_id(st.identity.node_id);
   report.set_incarnation(st.identity.incarnation);
   for (const auto& [key, running] : st.running) {
@@ -150,6 +153,7 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
   reply.set_node_id(st.identity.node_id);
   reply.set_incarnation(st.identity.incarnation);
   reply.set_batch_id(batch.batch_id());
+  traced(reply, batch.trace().traceparent());
   uint64_t received = 0;  // read once per batch, and only if an attempt is sampled
   for (const auto& request : batch.requests()) {
     auto* d = reply.add_decisions();

@@ -8,6 +8,7 @@
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
+#include "runtime/trace.h"
 
 namespace rad {
 namespace {
@@ -190,6 +191,7 @@ void send_batch(Self self, size_t target_index) {
     *batch.add_requests() = std::move(st.queue.front());
     st.queue.pop_front();
   }
+  traced(batch, batch.requests_size() > 0 ? batch.requests(0).trace().traceparent() : "");
   auto node_id = target.node_id;
   auto batch_id = batch.batch_id();
   auto requests = std::make_shared<v1::SpawnBatch>(batch);

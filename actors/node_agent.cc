@@ -80,7 +80,7 @@ v1::Heartbeat make_heartbeat(Self self) {
   hb.set_seq(++self->state.heartbeat_seq);
   *hb.mutable_sent_at() = now_timestamp();
   if (self->state.stats.has_sampled_at()) *hb.mutable_stats() = self->state.stats;
-  return hb;
+  return traced(hb);
 }
 
 void send_draining(Self self);
@@ -166,9 +166,11 @@ void announce(Self self) {
   st.log->info("view {}", summary(view));
   st.announced = view;
   export_metrics(self);
+  auto pushed = proto(view);
+  traced(pushed.value);
   for (const auto& m : view.members()) {
     auto it = st.member_agents.find(m.node().node_id());
-    if (it != st.member_agents.end() && is_live(m)) self->send(it->second, proto(view));
+    if (it != st.member_agents.end() && is_live(m)) self->send(it->second, pushed);
   }
 }
 
@@ -183,6 +185,7 @@ v1::JoinReply admit(Self self, const v1::JoinRequest& request) {
   auto& st = self->state;
   auto decision = st.table->join(request, Clock::now());
   v1::JoinReply reply;
+  traced(reply, request.trace().traceparent());
   reply.set_accepted(decision.accepted);
   reply.set_fenced(decision.fenced);
   reply.set_refusal(decision.refusal);
@@ -229,6 +232,7 @@ void member_heartbeat(Self self, const v1::Heartbeat& hb) {
       // It was cut off long enough to be declared down: it must come back as
       // a new incarnation, so that nothing it did before counts twice.
       v1::JoinReply fence;
+      traced(fence, hb.trace().traceparent());
       fence.set_fenced(true);
       fence.set_refusal("declared down: " + st.table->find(hb.node_id())->reason());
       self->send(caf::actor_cast<caf::actor>(self->current_sender()), proto(fence));
@@ -321,6 +325,7 @@ void send_join(Self self, caf::actor coordinator, const std::string& seed,
                std::chrono::milliseconds timeout) {
   auto& st = self->state;
   v1::JoinRequest request;
+  traced(request);
   *request.mutable_node() = st.options.info;
   request.set_cluster_name(st.options.config.cluster().name());
   request.set_secret_proof(MembershipTable::secret_proof(st.options.config.cluster().secret(),
@@ -373,6 +378,7 @@ void try_join(Self self) {
 
 v1::LeaveNotice leave_notice(Self self, bool draining) {
   v1::LeaveNotice notice;
+  traced(notice);
   notice.set_node_id(self->state.options.info.node_id());
   notice.set_incarnation(self->state.options.info.incarnation());
   notice.set_draining(draining);
@@ -553,6 +559,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
       [=](const Proto<v1::JoinRequest>& request) {
         if (!self->state.table) {
           v1::JoinReply reply;
+          traced(reply, request.value.trace().traceparent());
           reply.set_refusal("node " + self->state.options.info.name() +
                             " is a worker; --join the coordinator's cluster port");
           return proto(reply);

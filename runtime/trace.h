@@ -30,4 +30,13 @@ bool valid_traceparent(std::string_view traceparent);
 // The 32 hex digits of the trace id, or "" when `traceparent` is invalid.
 std::string trace_id_of(std::string_view traceparent);
 
+// Gives an envelope (any message with a TraceContext `trace`) its context: a
+// child of `parent`, or a new trace when there is no valid parent.
+template <class Envelope>
+Envelope& traced(Envelope& envelope, std::string_view parent = {}) {
+  envelope.mutable_trace()->set_traceparent(valid_traceparent(parent) ? child_traceparent(parent)
+                                                                      : new_traceparent());
+  return envelope;
+}
+
 }  // namespace rad

@@ -16,6 +16,7 @@
 #include "runtime/error.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/protocol.h"
+#include "runtime/trace.h"
 #include "tools/api_client.h"
 
 namespace rad::test {
@@ -170,6 +171,7 @@ TEST_F(Cluster, NodesOfAnotherProtocolVersionAreRefusedOnBothSides) {
   join.mutable_node()->set_incarnation(1);
   join.set_cluster_name("rad");
   join.set_protocol_version(kProtocolVersion + 1);
+  join.mutable_trace()->set_traceparent(new_traceparent());
   v1::JoinReply reply;
   caf::scoped_actor self{client()};
   self->request(remote("coord"), 5s, proto(join))
@@ -181,6 +183,9 @@ TEST_F(Cluster, NodesOfAnotherProtocolVersionAreRefusedOnBothSides) {
       << reply.refusal();
   expect_log("coord", "refused node future .*protocol version");
   EXPECT_EQ(view_of("coord").members_size(), 1);
+  // The answer continues the request's trace, as every envelope carries one.
+  EXPECT_TRUE(valid_traceparent(reply.trace().traceparent())) << reply.ShortDebugString();
+  EXPECT_EQ(trace_id_of(reply.trace().traceparent()), trace_id_of(join.trace().traceparent()));
 }
 
 TEST_F(Cluster, UnexpectedMessagesAndStrayErrorsFromPeersAreLoggedNotFatal) {

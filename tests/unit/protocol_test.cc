@@ -5,7 +5,9 @@
 
 #include <set>
 
+#include "rad/v1/cluster.pb.h"
 #include "rad/v1/config.pb.h"
+#include "rad/v1/trace.pb.h"
 
 namespace rad {
 namespace {
@@ -24,6 +26,20 @@ TEST(Protocol, RegistersEveryTopLevelMessageOfTheWireFiles) {
     for (int i = 0; i < fd->message_type_count(); ++i)
       EXPECT_TRUE(registered.count(fd->message_type(i)->full_name()))
           << fd->message_type(i)->full_name() << " is not in runtime/protocol.cc";
+  }
+}
+
+// Every message a node sends another on its own carries a W3C trace context.
+TEST(Protocol, EveryEnvelopeBetweenNodesCarriesATraceContext) {
+  for (const auto* d :
+       {v1::Ping::descriptor(), v1::Pong::descriptor(), v1::Heartbeat::descriptor(),
+        v1::JoinRequest::descriptor(), v1::JoinReply::descriptor(), v1::LeaveNotice::descriptor(),
+        v1::MembershipView::descriptor(), v1::SpawnBatch::descriptor(),
+        v1::SpawnReply::descriptor(), v1::ResultBatch::descriptor(),
+        v1::CancelRequest::descriptor(), v1::AgentReport::descriptor()}) {
+    auto* field = d->FindFieldByName("trace");
+    ASSERT_NE(field, nullptr) << d->full_name();
+    EXPECT_EQ(field->message_type(), v1::TraceContext::descriptor()) << d->full_name();
   }
 }
 
