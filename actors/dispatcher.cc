@@ -254,11 +254,10 @@ void pump(Self self) {
 // -- adoption after a restart -------------------------------------------------
 
 // Attempts no node claimed are placed again: they died with their node or
-// their results with the old coordinator.
+// their results with the old coordinator. Called once, when the last awaited
+// node answered or the window passed with some still awaited.
 void close_adoption(Self self, const std::string& why) {
   auto& ad = self->state.adoption;
-  if (!ad.open) return;
-  ad.open = false;
   self->state.log->info("adoption over ({}): placing again {} attempts no node reported", why,
                         ad.unclaimed.size());
   for (auto& [key, request] : ad.unclaimed) requeue(self, std::move(request));
@@ -294,8 +293,8 @@ void node_reported(Self self, const std::string& node_id, const v1::AgentReport&
   if (report.running_size() + report.undelivered_size() > 0)
     st.log->info("node {} runs {} attempts and kept {} results: {} adopted, {} delivered", node_id,
                  report.running_size(), report.undelivered_size(), adopted, delivered);
-  ad.awaited.erase(node_id);
-  if (ad.open && ad.awaited.empty()) close_adoption(self, "every node of the last view answered");
+  if (ad.awaited.erase(node_id) && ad.awaited.empty())
+    close_adoption(self, "every node of the last view answered");
 }
 
 // Asks a node that newly hosts agents what it runs already.
@@ -332,7 +331,7 @@ void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
       st.pending[key].node_id = node->second;
       ad.running.erase(node);
       ++adopted;
-    } else if (ad.open) {
+    } else if (ad.open()) {
       ad.unclaimed.emplace(key, r);
       ++awaited;
     } else {
@@ -366,7 +365,6 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
   auto& ad = self->state.adoption;
   for (const auto& id : options.adopt_from)
     if (id != options.local_node_id) ad.awaited.insert(id);
-  ad.open = !ad.awaited.empty();
   self->delayed_send(self, options.adopt_window, adopt_over_atom::value);
   self->state.options = std::move(options);
   self->state.log = logger("dispatch");
@@ -392,16 +390,16 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
       },
       [=](ready_atom) {
         const auto& ad = self->state.adoption;
-        if (!ad.open) return caf::make_message(true, std::string{"no recovery under way"});
+        if (!ad.open()) return caf::make_message(true, std::string{"no recovery under way"});
         return caf::make_message(false,
                                  "recovering: " + std::to_string(ad.awaited.size()) +
                                      " nodes of the last view have yet to report their agents, " +
                                      std::to_string(ad.unclaimed.size()) + " attempts await them");
       },
       [=](adopt_over_atom) {
-        close_adoption(self, "the adoption window passed");
-        // Reports no run asked for by now are of runs that ended before.
         auto& ad = self->state.adoption;
+        if (ad.open()) close_adoption(self, "the adoption window passed");
+        // Reports no run asked for by now are of runs that ended before.
         ad.window_passed = true;
         ad.results.clear();
         ad.running.clear();

@@ -116,7 +116,8 @@ struct DispatcherState {
   // before their run asked (kept for the window), and the nodes of the last
   // view yet to answer.
   struct Adoption {
-    bool open = false;
+    // Open while a node of the last view has yet to answer.
+    bool open() const { return !awaited.empty(); }
     bool window_passed = false;
     std::map<Key, v1::SpawnRequest> unclaimed;
     std::map<Key, std::string> running;  // -> node id

@@ -110,6 +110,12 @@ std::shared_ptr<Metrics> node_metrics(const v1::NodeConfig& config) {
   return metrics;
 }
 
+// A component's metrics on the node's registry, or none when metrics are off.
+template <class ComponentMetrics>
+std::shared_ptr<ComponentMetrics> counted(Metrics* metrics) {
+  return metrics ? std::make_shared<ComponentMetrics>(metrics->registry()) : nullptr;
+}
+
 v1::Role role_of(const std::string& role) {
   if (role == "coordinator") return v1::ROLE_COORDINATOR;
   if (role == "worker") return v1::ROLE_WORKER;
@@ -182,19 +188,15 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->system_ = std::make_unique<caf::actor_system>(*node->caf_config_);
   node->info_ = describe(config, *node->system_);
   if (metrics_port != 0) node->metrics_ = node_metrics(config);
-  // Each component's metrics, or none when metrics are off.
-  auto counted = [metrics = node->metrics_.get()](auto* type) {
-    using T = std::remove_pointer_t<decltype(type)>;
-    return metrics ? std::make_shared<T>(metrics->registry()) : std::shared_ptr<T>{};
-  };
+  auto* metrics = node->metrics_.get();
   NodeAgentOptions options{node->info_, config,
                            [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
   if (config.role() != "coordinator")
     node->agent_host_ = options.agent_host = node->system_->spawn(
         agent_host,
         AgentContext{node->info_.node_id(), node->info_.incarnation(), config.agents().use_real()},
-        config.agents().max_agents(), counted(static_cast<AgentMetrics*>(nullptr)));
-  options.metrics = counted(static_cast<MembershipMetrics*>(nullptr));
+        config.agents().max_agents(), counted<AgentMetrics>(metrics));
+  options.metrics = counted<MembershipMetrics>(metrics);
   if (config.role() != "worker") {
     auto sync = sync_mode_from(config.checkpoint().sync());
     if (!sync) return sync.error();
@@ -205,7 +207,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     }
     SupervisorOptions so;
     so.run.default_timeout = std::chrono::milliseconds{config.agents().timeout_ms()};
-    so.run.metrics = counted(static_cast<RunMetrics*>(nullptr));
+    so.run.metrics = counted<RunMetrics>(metrics);
     if (auto err = recover_runs(**store, so, *log)) {
       node->stop();
       return err;
@@ -219,7 +221,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
       node->stop();
       return agent_nodes.error();
     }
-    co.metrics = counted(static_cast<CheckpointMetrics*>(nullptr));
+    co.metrics = counted<CheckpointMetrics>(metrics);
     std::shared_ptr<Store> shared_store{std::move(*store)};
     if (node->metrics_)
       node->metrics_->add_collectable(std::make_shared<StoreMetrics>(shared_store));
@@ -235,7 +237,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   // The Monitor needs the NodeAgent to report to, and the NodeAgent the Monitor
   // to tell its samples from a peer's: the Monitor's first report waits for both.
   auto monitor_options = monitor_options_of(config, node->info_, options.agent_host);
-  monitor_options.metrics = counted(static_cast<MonitorMetrics*>(nullptr));
+  monitor_options.metrics = counted<MonitorMetrics>(metrics);
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
   monitor_options.subscriber = node->agent_;
   node->monitor_ = node->system_->spawn(node_monitor, std::move(monitor_options));

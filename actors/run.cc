@@ -48,10 +48,8 @@ v1::CheckpointRecords records_of(Self self) {
 void finish_if_over(Self self);
 
 // A run exists for its submitter once the store has its plan: its first write.
-void became_durable(Self self) {
+void answer_submitters(Self self) {
   auto& st = self->state;
-  if (st.durable) return;
-  st.durable = true;
   for (auto& p : st.awaiting_durable) p.deliver(st.run->run_id());
   st.awaiting_durable.clear();
 }
@@ -77,7 +75,7 @@ void write_records(Self self, caf::message records, std::function<void()> then) 
             ++self->state.writes_done;
             self->state.store_failing = false;
             answer_durable_status(self);
-            became_durable(self);
+            answer_submitters(self);
             then();
             if (self->state.persisting == 0) {
               auto waiting = std::move(self->state.after_persist);
@@ -279,7 +277,7 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
       [=](run_done_atom) { self->quit(); },
       [=](durable_atom) -> caf::result<std::string> {
         auto& st = self->state;
-        if (st.durable || !st.checkpoint) return st.run->run_id();
+        if (st.writes_done > 0 || !st.checkpoint) return st.run->run_id();
         st.awaiting_durable.push_back(self->make_response_promise<std::string>());
         return st.awaiting_durable.back();
       },

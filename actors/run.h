@@ -51,8 +51,7 @@ struct RunActorState {
   std::vector<PendingStatus> pending_status;
   // The last write failed (a full disk): status answers do not wait then.
   bool store_failing = false;
-  // The first write (plan and summary) is durable; who waits for it.
-  bool durable = false;
+  // Who waits for the first write (plan and summary) to be durable.
   std::vector<caf::typed_response_promise<std::string>> awaiting_durable;
   // Checkpoint writes not yet acknowledged, and acts waiting for them.
   int persisting = 0;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "load/bench_cluster.h"
+#include "load/plan_shape.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
@@ -19,18 +20,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// One wave of zero-duration mock stories.
 std::string plan_json(int stories, int round) {
-  rad::v1::Plan plan;
-  plan.set_name("e2e-" + std::to_string(round));
-  auto* wave = plan.add_waves();
-  wave->set_name("all");
-  for (int i = 0; i < stories; ++i) {
-    auto* s = wave->add_stories();
-    s->set_id("s" + std::to_string(i));
-    s->mutable_mock();
-  }
+  PlanShape shape;
+  shape.name = "e2e-" + std::to_string(round);
+  shape.stories = stories;
   std::string out;
-  (void)google::protobuf::util::MessageToJsonString(plan, &out);
+  (void)google::protobuf::util::MessageToJsonString(make_plan(shape), &out);
   return out;
 }
 

@@ -27,7 +27,9 @@ v1::Plan make_plan(const PlanShape& shape) {
       mock->set_duration_ms(shape.duration_ms);
       mock->set_distribution(shape.distribution);
       mock->set_failure_rate(shape.failure_rate);
-      mock->set_seed(shape.seed);
+      // Only random durations and failures read it: fixed plans stay lean.
+      if (shape.distribution != v1::MockDriver::FIXED || shape.failure_rate > 0)
+        mock->set_seed(shape.seed);
       if (w == 0 || previous_size == 0 || unit(rng) >= shape.dependency_density) continue;
       std::uniform_int_distribution<int> pick{previous_first, previous_first + previous_size - 1};
       int deps = std::min(shape.fan_out, previous_size);

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "load/bench_cluster.h"
+#include "load/plan_shape.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
@@ -28,18 +29,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// One wave of stories that run for an hour: they are all placed when the coordinator dies.
 std::string plan_json(int stories) {
-  rad::v1::Plan plan;
-  plan.set_name("resume");
-  auto* wave = plan.add_waves();
-  wave->set_name("all");
-  for (int i = 0; i < stories; ++i) {
-    auto* s = wave->add_stories();
-    s->set_id("s" + std::to_string(i));
-    s->mutable_mock()->set_duration_ms(3600000);
-  }
+  rad::PlanShape shape;
+  shape.name = "resume";
+  shape.stories = stories;
+  shape.duration_ms = 3600000;
   std::string out;
-  (void)google::protobuf::util::MessageToJsonString(plan, &out);
+  (void)google::protobuf::util::MessageToJsonString(rad::make_plan(shape), &out);
   return out;
 }
 

@@ -11,7 +11,6 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "rad/v1/cluster.pb.h"
@@ -19,6 +18,7 @@
 #include "runtime/cli.h"
 #include "runtime/error.h"
 #include "tools/api_client.h"
+#include "tools/prometheus_text.h"
 
 namespace rad {
 namespace {
@@ -27,16 +27,6 @@ using Clock = std::chrono::steady_clock;
 using google::protobuf::util::TimeUtil;
 
 int fail(const caf::error& err) { return report_failure("radctl", err); }
-
-// The value of an unlabelled sample `name` in Prometheus text, or -1.
-double sample(const std::string& text, const std::string& name) {
-  std::istringstream in{text};
-  for (std::string line; std::getline(in, line);)
-    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
-        line[name.size()] == ' ')
-      return std::stod(line.substr(name.size() + 1));
-  return -1;
-}
 
 struct NodeUse {
   std::string name, metrics_address;
@@ -69,8 +59,9 @@ class NodeSampler {
     for (auto& n : nodes_) {
       auto text = api_request("GET", "http://" + n.metrics_address, "/metrics");
       if (!text) continue;
-      n.peak_rss = std::max(n.peak_rss, sample(*text, "process_resident_memory_bytes"));
-      n.peak_agents = std::max(n.peak_agents, sample(*text, "active_agents"));
+      auto samples = prometheus_samples(*text);
+      n.peak_rss = std::max(n.peak_rss, samples["process_resident_memory_bytes"]);
+      n.peak_agents = std::max(n.peak_agents, samples["active_agents"]);
     }
   }
   std::vector<NodeUse> nodes_;

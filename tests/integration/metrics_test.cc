@@ -3,24 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <regex>
-#include <sstream>
 
 #include "tests/support/runs.h"
+#include "tools/prometheus_text.h"
 
 namespace rad::test {
 namespace {
-
-// The samples of a Prometheus text page: "name{labels}" -> value.
-std::map<std::string, double> samples_of(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream in{text};
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    auto space = line.rfind(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
 
 // The sum of every sample of `name` (any labels).
 double sum_of(const std::map<std::string, double>& samples, const std::string& name) {
@@ -57,7 +45,7 @@ TEST_F(Metrics, EveryNodeCountsItsAgentsAndTheirSumIsEveryFinishedAttempt) {
   for (const char* node : {"coord", "w1", "w2"}) {
     auto text = scrape(node);
     EXPECT_EQ(text.find(run_id), std::string::npos) << "no label names a run";
-    auto m = samples_of(text);
+    auto m = prometheus_samples(text);
     tasks += sum_of(m, "agent_tasks_total");
     failed += m[R"(agent_tasks_total{kind="mock",status="failed"})"];
     EXPECT_EQ(m["active_agents"], 0) << node;
@@ -77,7 +65,7 @@ TEST_F(Metrics, EveryNodeCountsItsAgentsAndTheirSumIsEveryFinishedAttempt) {
   EXPECT_EQ(tasks, attempts) << "every finished attempt counted once, on the node that ran it";
   EXPECT_EQ(failed, 10);
 
-  auto coord = samples_of(scrape("coord"));
+  auto coord = prometheus_samples(scrape("coord"));
   EXPECT_EQ(coord[R"(rad_runs_total{state="succeeded"})"], 1);
   EXPECT_EQ(coord["rad_runs_active"], 0);
   EXPECT_EQ(sum_of(coord, "rad_stories"), 0) << "an ended run's stories leave the gauge";
@@ -86,7 +74,7 @@ TEST_F(Metrics, EveryNodeCountsItsAgentsAndTheirSumIsEveryFinishedAttempt) {
   EXPECT_GT(coord["rad_checkpoint_store_bytes"], 0);
   EXPECT_TRUE(coord.count(R"(rad_heartbeat_age_seconds{peer="w1"})"));
   EXPECT_LT(coord[R"(rad_heartbeat_age_seconds{peer="w1"})"], 1.0);
-  auto w1 = samples_of(scrape("w1"));
+  auto w1 = prometheus_samples(scrape("w1"));
   EXPECT_LT(w1[R"(rad_heartbeat_age_seconds{peer="coord"})"], 1.0);
   EXPECT_FALSE(w1.count("rad_runs_active")) << "runs are the coordinator's";
 }
@@ -95,16 +83,16 @@ TEST_F(Metrics, StoriesOfARunGoingOnAreShownByState) {
   auto run_id =
       submit(one_wave_plan("long", 6, R"("mock":{"durationMs":60000})", R"("maxConcurrent":4,)"));
   ASSERT_TRUE(eventually_equal([&] { return agents_running("w1") + agents_running("w2"); }, 4u));
-  auto coord = samples_of(scrape("coord"));
+  auto coord = prometheus_samples(scrape("coord"));
   EXPECT_EQ(coord["rad_runs_active"], 1);
   EXPECT_EQ(coord[R"(rad_stories{state="scheduled"})"], 4);
   EXPECT_EQ(coord[R"(rad_stories{state="pending"})"], 2);
-  auto w1 = samples_of(scrape("w1")), w2 = samples_of(scrape("w2"));
+  auto w1 = prometheus_samples(scrape("w1")), w2 = prometheus_samples(scrape("w2"));
   EXPECT_EQ(w1["active_agents"] + w2["active_agents"], 4);
   radctl({"cancel", run_id});
   auto s = await_end(run_id);
   EXPECT_EQ(s.state(), v1::RUN_STATE_CANCELLED);
-  coord = samples_of(scrape("coord"));
+  coord = prometheus_samples(scrape("coord"));
   EXPECT_EQ(coord[R"(rad_runs_total{state="cancelled"})"], 1);
   EXPECT_EQ(sum_of(coord, "rad_stories"), 0);
 }

@@ -10,6 +10,7 @@
 
 #include "runtime/trace.h"
 #include "tests/support/runs.h"
+#include "tools/prometheus_text.h"
 
 namespace rad::test {
 namespace {
@@ -128,16 +129,16 @@ TEST_F(Tracing, SpansOfCoordinatorAndWorkersReachTheCollectorInOneTree) {
   EXPECT_EQ(receiver_.bad(), 0);
   // The exporters count what they delivered, on /metrics (once the POST's answer is back).
   for (const char* node : {"coord", "w1"}) {
-    std::string text;
+    std::map<std::string, double> samples;
     auto exported = [&] {
       auto page = api_request("GET", "http://127.0.0.1:" + std::to_string(ports_.at(node).metrics),
                               "/metrics");
-      text = page ? *page : std::string{};
-      auto at = text.find("\nrad_trace_spans_exported_total ");
-      return at == std::string::npos ? 0.0 : std::stod(text.substr(at + 32));
+      samples = prometheus_samples(page ? *page : std::string{});
+      return samples["rad_trace_spans_exported_total"];
     };
-    EXPECT_TRUE(eventually_true([&] { return exported() > 0; }, 10s)) << node << ": " << text;
-    EXPECT_NE(text.find("\nrad_trace_spans_dropped_total 0"), std::string::npos) << node;
+    EXPECT_TRUE(eventually_true([&] { return exported() > 0; }, 10s)) << node;
+    ASSERT_TRUE(samples.count("rad_trace_spans_dropped_total")) << node;
+    EXPECT_EQ(samples["rad_trace_spans_dropped_total"], 0) << node;
   }
   // The run's trace: the trace id of its submit span.
   std::string trace_id;
