@@ -175,6 +175,34 @@ TEST(RadNode, ADamagedCheckpointStoreIsRefusedAtStartSayingWhatToDo) {
   EXPECT_NE(verify.err.find("is damaged"), std::string::npos) << verify.out << verify.err;
 }
 
+TEST(RadNode, MetricsPortInUseExitsTwoAndZeroTurnsMetricsOff) {
+  TempDir dir;
+  auto metrics_port = std::to_string(free_port());
+  auto with_metrics = [&](const char* data_dir, const std::string& port) {
+    ProcessOptions o;
+    o.argv = {binary("rad-node"),
+              "--cluster-port",
+              std::to_string(free_port()),
+              "--http-port",
+              std::to_string(free_port()),
+              "--metrics-port",
+              port,
+              "--data-dir",
+              data_dir};
+    o.cwd = dir.path();
+    return o;
+  };
+  auto first = Process::start(with_metrics("a", metrics_port));
+  ASSERT_TRUE(first->wait_for_line(kReady)) << first->err();
+  auto second = run(with_metrics("b", metrics_port));
+  EXPECT_EQ(second.exit_code, 2);
+  EXPECT_EQ(second.err,
+            "rad-node: metrics port 127.0.0.1:" + metrics_port +
+                " is in use; stop the process using it or pick another --metrics-port\n");
+  auto off = Process::start(with_metrics("c", "0"));
+  EXPECT_TRUE(off->wait_for_line(kReady)) << off->err();
+}
+
 TEST(RadNode, ClusterPortInUseExitsTwo) {
   TempDir dir;
   auto port = std::to_string(free_port());
