@@ -127,16 +127,23 @@ TEST_F(Tracing, SpansOfCoordinatorAndWorkersReachTheCollectorInOneTree) {
   auto got =
       await_spans({"submit", "validate", "schedule", "spawn", "run", "result", "checkpoint write"});
   EXPECT_EQ(receiver_.bad(), 0);
-  // The exporters count what they delivered, on /metrics (once the POST's answer is back).
-  for (const char* node : {"coord", "w1"}) {
-    std::map<std::string, double> samples;
-    auto exported = [&] {
-      auto page = api_request("GET", "http://127.0.0.1:" + std::to_string(ports_.at(node).metrics),
-                              "/metrics");
-      samples = prometheus_samples(page ? *page : std::string{});
-      return samples["rad_trace_spans_exported_total"];
-    };
-    EXPECT_TRUE(eventually_true([&] { return exported() > 0; }, 10s)) << node;
+  // The exporters count what they delivered, on /metrics (once the POST's
+  // answer is back): the coordinator, and the worker the stories went to
+  // (one batch: both workers are summed).
+  auto samples_of = [&](const char* node) {
+    auto page = api_request("GET", "http://127.0.0.1:" + std::to_string(ports_.at(node).metrics),
+                            "/metrics");
+    return prometheus_samples(page ? *page : std::string{});
+  };
+  auto exported = [&](std::initializer_list<const char*> nodes) {
+    double sum = 0;
+    for (const char* node : nodes) sum += samples_of(node)["rad_trace_spans_exported_total"];
+    return sum;
+  };
+  EXPECT_TRUE(eventually_true([&] { return exported({"coord"}) > 0; }, 10s));
+  EXPECT_TRUE(eventually_true([&] { return exported({"w1", "w2"}) > 0; }, 10s));
+  for (const char* node : {"coord", "w1", "w2"}) {
+    auto samples = samples_of(node);
     ASSERT_TRUE(samples.count("rad_trace_spans_dropped_total")) << node;
     EXPECT_EQ(samples["rad_trace_spans_dropped_total"], 0) << node;
   }
