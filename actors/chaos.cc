@@ -37,8 +37,8 @@ v1::ChaosAck ack(Self self, std::string applied) {
 }
 
 // The node ids of `names` in `view`, or "*" for every peer when `names` is empty.
-caf::expected<std::vector<std::string>> peers_named(const v1::MembershipView& view,
-                                                   const google::protobuf::RepeatedPtrField<std::string>& names) {
+caf::expected<std::vector<std::string>> peers_named(
+    const v1::MembershipView& view, const google::protobuf::RepeatedPtrField<std::string>& names) {
   if (names.empty()) return std::vector<std::string>{"*"};
   std::vector<std::string> ids;
   std::string known;

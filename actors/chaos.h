@@ -29,9 +29,9 @@ using clear_atom = caf::atom_constant<caf::atom("clear")>;
 
 struct ChaosOptions {
   std::string node_name;
-  caf::actor node_agent;            // for the view: peers are named in commands
-  caf::actor agent_host;            // null on a coordinator-only node
-  std::shared_ptr<Store> store;     // null on a worker
+  caf::actor node_agent;         // for the view: peers are named in commands
+  caf::actor agent_host;         // null on a coordinator-only node
+  std::shared_ptr<Store> store;  // null on a worker
 };
 
 struct ChaosState {

@@ -24,7 +24,8 @@ WriteFaults::Failure WriteFaults::draw() {
     full_ = false;
     return Failure::none;
   }
-  bool fails = full_ || std::uniform_real_distribution<double>{0, 1}(random_) < options_.probability;
+  bool fails =
+      full_ || std::uniform_real_distribution<double>{0, 1}(random_) < options_.probability;
   if (!fails) return Failure::none;
   ++injected_;
   if (!options_.disk_full) return Failure::io_error;

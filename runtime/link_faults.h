@@ -111,8 +111,8 @@ auto link_request(Self* self, const caf::actor& receiver, Timeout timeout, Ts&&.
     return self->request(receiver, timeout, std::forward<Ts>(xs)...);
   // Linked: the relay ends with its requester (a node that stops waits for it).
   auto lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + verdict.delay;
-  auto relay =
-      self->template spawn<caf::linked>(link_relay, receiver, verdict.delay, verdict.drop, lifetime);
+  auto relay = self->template spawn<caf::linked>(link_relay, receiver, verdict.delay, verdict.drop,
+                                                 lifetime);
   return self->request(relay, timeout, std::forward<Ts>(xs)...);
 }
 
