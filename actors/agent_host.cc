@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "runtime/chaos_metrics.h"
 #include "runtime/link_faults.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
@@ -150,6 +151,7 @@ uint32_t kill_agents(Self self, double fraction, uint64_t seed) {
     result.set_error("agent killed by chaos");
     collect(self, std::move(result));
   }
+  chaos_tally().agents_killed += count;
   logger("agents")->warn("chaos killed {} of {} running agents", count, keys.size());
   return static_cast<uint32_t>(count);
 }

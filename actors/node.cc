@@ -22,6 +22,7 @@
 #include "actors/node_agent.h"
 #include "actors/runs_api.h"
 #include "actors/supervisor.h"
+#include "runtime/chaos_metrics.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
 #include "runtime/link_faults.h"
@@ -103,6 +104,7 @@ std::shared_ptr<Metrics> node_metrics(const v1::NodeConfig& config) {
   auto metrics = std::make_shared<Metrics>();
   metrics->add_collectable(std::make_shared<ProcessMetrics>());
   metrics->add_collectable(std::make_shared<LinkTrafficMetrics>());
+  metrics->add_collectable(std::make_shared<ChaosMetrics>());
   metrics->add_collectable(std::make_shared<TracingMetrics>());
   prometheus::BuildGauge()
       .Name("rad_build_info")

@@ -1,5 +1,7 @@
 #include "persistence/write_faults.h"
 
+#include "runtime/chaos_metrics.h"
+
 namespace rad {
 
 void WriteFaults::arm(const Options& options) {
@@ -27,7 +29,7 @@ WriteFaults::Failure WriteFaults::draw() {
   bool fails =
       full_ || std::uniform_real_distribution<double>{0, 1}(random_) < options_.probability;
   if (!fails) return Failure::none;
-  ++injected_;
+  ++chaos_tally().checkpoint_write_failures;
   if (!options_.disk_full) return Failure::io_error;
   full_ = true;
   return Failure::no_space;

@@ -26,10 +26,10 @@ class WriteFaults {
   void arm(const Options& options);
   void disarm();
 
-  // What the next write meets. A full disk stays full: while armed with
-  // disk_full, every write after the first failed one fails too.
+  // What the next write meets (counted in chaos_tally()). A full disk stays
+  // full: while armed with disk_full, every write after the first failed one
+  // fails too.
   Failure draw();
-  uint64_t injected() const { return injected_.load(); }
 
  private:
   std::mutex mutex_;
@@ -37,7 +37,6 @@ class WriteFaults {
   Options options_;
   std::mt19937_64 random_{1};
   bool full_ = false;
-  std::atomic<uint64_t> injected_{0};
 };
 
 }  // namespace rad

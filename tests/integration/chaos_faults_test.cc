@@ -82,8 +82,7 @@ TEST_F(ChaosOff, ChaosIsRefusedUnlessTheNodeEnablesIt) {
 }
 
 TEST_F(ChaosFaults, CommandsANodeCannotTakeAreRefusedSayingWhy) {
-  auto refused = [&](const std::string& node, const std::string& command,
-                     const std::string& why) {
+  auto refused = [&](const std::string& node, const std::string& command, const std::string& why) {
     auto applied = inject(node, command);
     ASSERT_FALSE(applied) << *applied;
     EXPECT_NE(error_message(applied.error()).find(why), std::string::npos)
@@ -116,6 +115,7 @@ TEST_F(ChaosFaults, KilledAgentsEndFailedAndTheirStoriesAreRetried) {
   for (const auto& story : s.waves(0).stories()) retried += story.attempts() > 1;
   EXPECT_GE(retried, killed) << s.ShortDebugString();
   EXPECT_GE(metric(victim, R"(agent_tasks_total{kind="mock",status="failed"})"), killed);
+  EXPECT_EQ(metric(victim, "rad_chaos_agents_killed_total"), killed);
 }
 
 TEST_F(ChaosFaults, APartitionedWorkerIsDownAndRejoinsWhenHealedWithNoStoryLost) {
@@ -137,15 +137,20 @@ TEST_F(ChaosFaults, DuplicatedAndDelayedEnvelopesChangeNoOutcome) {
                       R"("delayMs":"20","delayJitterMs":"30"},"seed":"3"})");
   auto run_id = submit(one_wave_plan("echo", 200, R"("mock":{"durationMs":5})"));
   expect_every_story_once(run_id, 200);
+  for (const auto* series : {"rad_chaos_link_duplicated_total", "rad_chaos_link_delayed_total"})
+    EXPECT_GT(metric("w1", series) + metric("w2", series), 0) << series;
+  EXPECT_EQ(metric("coord", "rad_chaos_link_duplicated_total"), 0)
+      << "the coordinator's sends are not faulted";
 }
 
 TEST_F(ChaosFaults, FailingCheckpointWritesMakeTheCoordinatorUnreadyUntilTheyEnd) {
-  auto run_id = submit(one_wave_plan("full", 30, R"("mock":{"durationMs":200})",
-                                     R"("maxConcurrent":5,)"));
+  auto run_id =
+      submit(one_wave_plan("full", 30, R"("mock":{"durationMs":200})", R"("maxConcurrent":5,)"));
   expect_applied("coord",
                  R"({"checkpointFailure":{"probability":1,"diskFull":true},"durationMs":"2000"})");
   EXPECT_TRUE(eventually_true([&] { return !ready("coord"); }, 5s));
   EXPECT_TRUE(eventually_true([&] { return ready("coord"); }, 10s));
+  EXPECT_GT(metric("coord", "rad_chaos_checkpoint_write_failures_total"), 0);
   expect_every_story_once(run_id, 30);
 }
 
