@@ -12,6 +12,13 @@
 #include "tools/api_client.h"
 
 namespace rad {
+namespace {
+
+bool contains(const std::string& text, const char* what) {
+  return text.find(what) != std::string::npos;
+}
+
+}  // namespace
 
 LocalCluster::LocalCluster(LocalClusterOptions options) : options_(std::move(options)) {
   for (const auto& name : options_.nodes)
@@ -80,16 +87,35 @@ caf::error LocalCluster::launch(const std::string& name) {
 }
 
 caf::error LocalCluster::start(std::chrono::milliseconds timeout) {
+  // A port found free may be taken by another process before a node binds
+  // it: then every node starts again on new ones.
+  for (int attempt = 1;; ++attempt) {
+    auto err = start_once(timeout);
+    if (!err || attempt == 3 || !contains(error_message(err), " is in use")) return err;
+    for (auto& [name, node] : nodes_) {
+      if (!node.processes.empty()) {
+        if (running(name)) signal(name, SIGKILL);
+        wait_exit(name, std::chrono::seconds{5});
+      }
+      node.cluster_port = test::free_port();
+      node.http_port = test::free_port();
+      node.metrics_port = test::free_port();
+    }
+  }
+}
+
+caf::error LocalCluster::start_once(std::chrono::milliseconds timeout) {
   for (const auto& name : options_.nodes)
     if (auto err = launch(name)) return err;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string seen = "no answer from the coordinator";
   while (std::chrono::steady_clock::now() < deadline) {
     for (const auto& name : options_.nodes)
-      if (!running(name))
-        return make_error(Errc::internal, "node " + name + " exited at start: " +
-                                              nodes_.at(name).processes.back()->err() +
-                                              output(name).substr(0, 2000));
+      if (!running(name)) {
+        const auto& p = *nodes_.at(name).processes.back();
+        return make_error(Errc::internal, "node " + name + " exited at start: " + p.err() +
+                                              p.out().substr(0, 2000));
+      }
     if (auto v = view()) {
       size_t up = 0;
       for (const auto& m : v->members()) up += m.state() == v1::MEMBER_STATE_UP;

@@ -77,6 +77,7 @@ class LocalCluster {
     uint16_t cluster_port = 0, http_port = 0, metrics_port = 0;
     std::vector<std::unique_ptr<test::Process>> processes;  // the last one is current
   };
+  caf::error start_once(std::chrono::milliseconds timeout);
   caf::error launch(const std::string& name);
   void write_logs();
 

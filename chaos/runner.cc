@@ -52,13 +52,16 @@ struct ProcessFault {
   bool drained = false;
 };
 
-// A partition or link fault: the nodes whose sends it touches, and when it ends.
-struct NetworkFault {
+// A node fault that lasts: when it ends, and when the cluster was over it
+// (a partition: every running node up in the view again; failing checkpoint
+// writes: the coordinator ready again). Link faults only mark their nodes.
+struct TimedFault {
+  enum Kind { link, partition, checkpoint } kind = link;
   size_t record = 0;
-  bool partition = false;
-  std::set<std::string> nodes;
+  std::set<std::string> nodes;  // whose sends it touched
   uint64_t end_ms = 0;
-  std::optional<uint64_t> healed_ms;  // every running node up again in the view
+  std::optional<uint64_t> over_ms;
+  bool awaited() const { return kind != link && !over_ms; }
 };
 
 bool contains(const std::string& text, const char* what) {
@@ -67,7 +70,7 @@ bool contains(const std::string& text, const char* what) {
 
 class Runner {
  public:
-  Runner(const ChaosOptions& o, std::vector<Injection> schedule, std::string work_dir)
+  Runner(const RunnerOptions& o, std::vector<Injection> schedule, std::string work_dir)
       : o_(o), schedule_(std::move(schedule)), work_dir_(std::move(work_dir)) {
     const auto& s = o_.scenario;
     window_ms_ = fault_window_ms(s);
@@ -179,27 +182,29 @@ class Runner {
       return;
     }
     record.applied = true;
-    size_t posted = 0;
-    NetworkFault net{faults_.size() - 1, c.has_partition(), {}, 0, std::nullopt};
+    TimedFault timed;
+    timed.record = faults_.size() - 1;
+    timed.kind = c.has_partition()            ? TimedFault::partition
+                 : c.has_checkpoint_failure() ? TimedFault::checkpoint
+                                              : TimedFault::link;
     for (const auto& p : i.posts) {
       if (!cluster_->running(p.node)) {
         record.answers.emplace_back(p.node, "skipped: the node is down");
         continue;
       }
       auto ack = post_fault(cluster_->http(p.node), p.command);
-      ++posted;
       posted_to_.insert(p.node);
       record.answers.emplace_back(p.node,
                                   ack ? ack->applied() : "failed: " + error_message(ack.error()));
       if (!ack) record.applied = false;
-      net.nodes.insert(p.node);
-      for (const auto& n : p.command.link().to().node_names()) net.nodes.insert(n);
-      for (const auto& n : p.command.partition().from().node_names()) net.nodes.insert(n);
+      if (!c.has_link() && !c.has_partition()) continue;
+      timed.nodes.insert(p.node);
+      for (const auto& n : p.command.link().to().node_names()) timed.nodes.insert(n);
+      for (const auto& n : p.command.partition().from().node_names()) timed.nodes.insert(n);
     }
-    if (posted == 0) record.applied = false;
-    if (c.has_link() || c.has_partition()) {
-      net.end_ms = c.duration_ms() ? record.fired_ms + c.duration_ms() : window_ms_;
-      network_.push_back(std::move(net));
+    if (c.has_link() || c.has_partition() || c.has_checkpoint_failure()) {
+      timed.end_ms = c.duration_ms() ? record.fired_ms + c.duration_ms() : window_ms_;
+      timed_.push_back(std::move(timed));
     }
   }
 
@@ -220,7 +225,8 @@ class Runner {
       for (const auto& m : view->members())
         if (m.node().name() == node && m.state() == v1::MEMBER_STATE_UP) {
           node_ids_[node] = m.node().node_id();
-          agents = " running " + std::to_string(m.stats().running_agents()) + " agents";
+          agents = " (" + std::to_string(m.stats().running_agents()) +
+                   " agents running at its last Monitor sample)";
         }
     pf.old_node_id = node_ids_[node];
     pf.pid = cluster_->pid(node);
@@ -265,6 +271,10 @@ class Runner {
           api_request("GET", cluster_->http(pf.node), "/health/ready"))
         pf.back_ms = now_ms();
     }
+    for (auto& t : timed_)
+      if (t.kind == TimedFault::checkpoint && t.awaited() && now_ms() >= t.end_ms &&
+          api_request("GET", cluster_->api(), "/health/ready"))
+        t.over_ms = now_ms();
   }
 
   bool awaiting_recovery() const {
@@ -273,8 +283,8 @@ class Runner {
       if (!pf.coordinator && !pf.down_ms) return true;
       if (pf.restarts && !pf.back_ms) return true;
     }
-    for (const auto& n : network_)
-      if (n.partition && !n.healed_ms) return true;
+    for (const auto& t : timed_)
+      if (t.awaited()) return true;
     return false;
   }
 
@@ -305,8 +315,9 @@ class Runner {
     }
     size_t running = 0;
     for (const auto& n : cluster_->nodes()) running += cluster_->running(n);
-    for (auto& n : network_)
-      if (n.partition && !n.healed_ms && now >= n.end_ms && up == running) n.healed_ms = now;
+    for (auto& t : timed_)
+      if (t.kind == TimedFault::partition && t.awaited() && now >= t.end_ms && up == running)
+        t.over_ms = now;
   }
 
   void poll_status() {
@@ -342,15 +353,15 @@ class Runner {
       if (cluster_->running(node))
         if (auto err = clear_faults(cluster_->http(node)))
           say("chaos: clearing the faults of " + node + " failed: " + error_message(err));
-    for (auto& n : network_) n.end_ms = std::min(n.end_ms, now);
+    for (auto& t : timed_) t.end_ms = std::min(t.end_ms, now);
     say("chaos: faults over at " + std::to_string(now) + " ms: healed; settling for up to " +
         std::to_string(settle_ms_) + " ms");
   }
 
   // Why a process's agent_tasks_total may exceed what the store has of it.
   std::string inexact_because(const std::string& node) const {
-    for (const auto& n : network_)
-      if (n.nodes.count(node)) return "a partition or link fault touched its sends";
+    for (const auto& t : timed_)
+      if (t.nodes.count(node)) return "a partition or link fault touched its sends";
     uint64_t started = started_ms_.count(node) ? started_ms_.at(node) : 0;
     for (const auto& pf : processes_)
       if (pf.coordinator && node != pf.node && pf.killed_ms >= started)
@@ -435,11 +446,16 @@ class Runner {
         out.push_back(std::move(back));
       }
     }
-    for (const auto& n : network_) {
-      if (!n.partition) continue;
-      Recovery r{faults_[n.record].id, "all", "up again after the partition", n.end_ms,
-                 std::nullopt,         ""};
-      if (n.healed_ms) r.seconds = seconds(n.end_ms, *n.healed_ms);
+    for (const auto& t : timed_) {
+      if (t.kind == TimedFault::link) continue;
+      bool partition = t.kind == TimedFault::partition;
+      Recovery r{faults_[t.record].id,
+                 partition ? "all" : cluster_->coordinator(),
+                 partition ? "up again after the partition" : "ready again once writes succeed",
+                 t.end_ms,
+                 std::nullopt,
+                 "from the fault's end"};
+      if (t.over_ms) r.seconds = seconds(t.end_ms, *t.over_ms);
       out.push_back(std::move(r));
     }
     return out;
@@ -496,7 +512,7 @@ class Runner {
     return report;
   }
 
-  const ChaosOptions& o_;
+  const RunnerOptions& o_;
   std::vector<Injection> schedule_;
   std::string work_dir_, marker_, run_id_;
   std::unique_ptr<LocalCluster> cluster_;
@@ -507,7 +523,7 @@ class Runner {
   bool healed_ = false, finished_ = false;
   std::vector<FaultRecord> faults_;
   std::vector<ProcessFault> processes_;
-  std::vector<NetworkFault> network_;
+  std::vector<TimedFault> timed_;
   std::set<std::string> posted_to_;
   std::map<std::string, std::string> node_ids_;  // name -> its process's node id
   std::map<std::string, uint64_t> started_ms_;   // name -> last (re)start
@@ -516,7 +532,7 @@ class Runner {
 
 }  // namespace
 
-caf::expected<ChaosReport> run_chaos(const ChaosOptions& o) {
+caf::expected<ChaosReport> run_chaos(const RunnerOptions& o) {
   if (::access(o.rad_node.c_str(), X_OK) != 0)
     return make_error(Errc::invalid_input,
                       "no rad-node binary at " + o.rad_node + "; name it with --rad-node PATH");

@@ -5,7 +5,7 @@
 // stops the nodes, then checks every invariant against what it gathered.
 // Live progress goes to `progress` about once a second.
 //
-//   ChaosOptions o{scenario, seed, rad_node_path};
+//   RunnerOptions o{scenario, seed, rad_node_path};
 //   auto report = run_chaos(o);      // error: the scenario could not be run
 //   report->passed()
 #pragma once
@@ -19,7 +19,7 @@
 
 namespace rad {
 
-struct ChaosOptions {
+struct RunnerOptions {
   v1::ChaosScenario scenario;  // valid (load_scenario)
   uint64_t seed = 0;
   std::string rad_node;  // the binary the nodes run
@@ -30,6 +30,6 @@ struct ChaosOptions {
   std::ostream* progress = nullptr;  // none: quiet
 };
 
-caf::expected<ChaosReport> run_chaos(const ChaosOptions& options);
+caf::expected<ChaosReport> run_chaos(const RunnerOptions& options);
 
 }  // namespace rad

@@ -205,6 +205,8 @@ caf::expected<std::vector<Injection>> make_schedule(const v1::ChaosScenario& sce
     for (auto& p : i.posts) {
       p.command.clear_target();  // the node acts on itself
       if (p.command.id().empty()) p.command.set_id(i.id);
+      // The node's own choices (which agents die, which envelopes drop) follow it.
+      p.command.set_seed(draws.next());
     }
     out.push_back(std::move(i));
   }

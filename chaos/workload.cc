@@ -26,6 +26,7 @@ v1::Plan make_workload(const v1::ChaosWorkload& workload, uint64_t seed,
   // Uniform in [0, 2d]: a fault finds attempts at every stage.
   shape.distribution = w.duration_ms() ? v1::MockDriver::UNIFORM : v1::MockDriver::FIXED;
   shape.failure_rate = w.exec() ? 0 : w.failure_rate();
+  shape.max_concurrent = w.max_concurrent();
   shape.seed = seed;
   auto plan = make_plan(shape);
   // Exec sleeps draw their own durations (make_plan's are the mocks').

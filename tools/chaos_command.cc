@@ -50,7 +50,7 @@ int chaos_run_command(const ChaosRunOptions& o) {
     for (const auto& i : *schedule) std::printf("%s\n", describe(i).c_str());
     return 0;
   }
-  ChaosOptions run;
+  RunnerOptions run;
   run.scenario = *scenario;
   run.seed = seed;
   run.rad_node = o.rad_node.empty() ? rad_node_beside_us() : o.rad_node;

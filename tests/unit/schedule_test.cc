@@ -36,6 +36,11 @@ TEST(Schedule, TheSameSeedGivesTheSameScheduleAndAnotherSeedAnother) {
   auto a = make_schedule(s, 7), b = make_schedule(s, 7);
   ASSERT_TRUE(a && b);
   EXPECT_EQ(lines(*a), lines(*b));
+  // The nodes' own choices follow a seed drawn for each post.
+  for (size_t i = 0; i < a->size(); ++i)
+    for (size_t k = 0; k < (*a)[i].posts.size(); ++k)
+      EXPECT_EQ((*a)[i].posts[k].command.seed(), (*b)[i].posts[k].command.seed());
+  EXPECT_NE((*a)[1].posts[0].command.seed(), (*a)[1].posts[1].command.seed());
   bool differs = false;
   for (uint64_t seed = 8; seed < 20 && !differs; ++seed)
     differs = lines(*make_schedule(s, seed)) != lines(*a);
@@ -123,6 +128,15 @@ TEST(Workload, ExecStoriesSleepAndCarryTheMarker) {
   }
   EXPECT_EQ(make_workload(w, 5, "m-1").ShortDebugString(), plan.ShortDebugString());
   EXPECT_NE(make_workload(w, 6, "m-1").ShortDebugString(), plan.ShortDebugString());
+}
+
+TEST(Workload, MaxConcurrentLimitsEveryWave) {
+  v1::ChaosWorkload w;
+  w.set_waves(2);
+  w.set_max_concurrent(30);
+  auto plan = make_workload(w, 1, "m");
+  ASSERT_EQ(plan.waves_size(), 2);
+  for (const auto& wave : plan.waves()) EXPECT_EQ(wave.max_concurrent(), 30u);
 }
 
 TEST(Workload, DefaultsAreTwoHundredMocksInOneWave) {
