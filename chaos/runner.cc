@@ -414,7 +414,11 @@ class Runner {
         if (!pf.graceful) {
           // Its attempts the coordinator gave up as lost (around the kill),
           // each until it was placed again.
-          auto from = wall(pf.killed_ms), to = wall(*pf.down_ms + 2000);
+          // Until the next process fault: its losses are its own.
+          uint64_t until = *pf.down_ms + 2000;
+          for (const auto& other : processes_)
+            if (other.killed_ms > pf.killed_ms) until = std::min(until, other.killed_ms);
+          auto from = wall(pf.killed_ms), to = wall(until);
           std::map<std::string, uint64_t> lost_at;  // story -> seq
           for (const auto& t : stored.events) {
             if (attempt_end(t) == AttemptEnd::lost && t.at() >= from && t.at() <= to) {
