@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "chaos/netns_lab.h"
 #include "runtime/error.h"
 #include "tests/support/process.h"
 #include "tools/api_client.h"
@@ -22,7 +23,7 @@ bool contains(const std::string& text, const char* what) {
 
 LocalCluster::LocalCluster(LocalClusterOptions options) : options_(std::move(options)) {
   for (const auto& name : options_.nodes)
-    nodes_[name] = Node{test::free_port(), test::free_port(), test::free_port(), {}};
+    nodes_[name] = Node{test::free_port(), test::free_port(), test::free_port(), "127.0.0.1", {}};
 }
 
 LocalCluster::~LocalCluster() {
@@ -34,11 +35,13 @@ LocalCluster::~LocalCluster() {
 }
 
 std::string LocalCluster::http(const std::string& node) const {
-  return "http://127.0.0.1:" + std::to_string(nodes_.at(node).http_port);
+  const auto& n = nodes_.at(node);
+  return "http://" + n.address + ":" + std::to_string(n.http_port);
 }
 
 std::string LocalCluster::metrics(const std::string& node) const {
-  return "http://127.0.0.1:" + std::to_string(nodes_.at(node).metrics_port);
+  const auto& n = nodes_.at(node);
+  return "http://" + n.address + ":" + std::to_string(n.metrics_port);
 }
 
 caf::error LocalCluster::launch(const std::string& name) {
@@ -46,25 +49,17 @@ caf::error LocalCluster::launch(const std::string& name) {
   bool is_coordinator = name == coordinator();
   const auto& c = options_.cluster;
   test::ProcessOptions p;
-  p.argv = {options_.rad_node,
-            "--role",
-            is_coordinator ? "all" : "worker",
-            "--node-name",
-            name,
-            "--data-dir",
-            options_.work_dir + "/" + name,
-            "--cluster-port",
-            std::to_string(n.cluster_port),
-            "--http-port",
-            std::to_string(n.http_port),
-            "--metrics-port",
-            std::to_string(n.metrics_port),
-            "--log-format",
-            "json"};
-  if (!is_coordinator)
-    p.argv.insert(
-        p.argv.end(),
-        {"--join", "127.0.0.1:" + std::to_string(nodes_.at(this->coordinator()).cluster_port)});
+  if (options_.netns) p.argv = options_.netns->exec_in(name);
+  p.argv.insert(
+      p.argv.end(),
+      {options_.rad_node, "--role", is_coordinator ? "all" : "worker", "--node-name", name,
+       "--data-dir", options_.work_dir + "/" + name, "--cluster-port",
+       std::to_string(n.cluster_port), "--http-port", std::to_string(n.http_port), "--metrics-port",
+       std::to_string(n.metrics_port), "--log-format", "json", "--bind", n.address});
+  if (!is_coordinator) {
+    const auto& seed = nodes_.at(this->coordinator());
+    p.argv.insert(p.argv.end(), {"--join", seed.address + ":" + std::to_string(seed.cluster_port)});
+  }
   if (c.drain_timeout_ms())
     p.argv.insert(p.argv.end(), {"--drain-timeout-ms", std::to_string(c.drain_timeout_ms())});
   p.env["RAD_CHAOS_ENABLED"] = "true";
@@ -87,6 +82,12 @@ caf::error LocalCluster::launch(const std::string& name) {
 }
 
 caf::error LocalCluster::start(std::chrono::milliseconds timeout) {
+  if (options_.netns)
+    for (auto& [name, node] : nodes_) {
+      node.address = options_.netns->add_node(name);
+      if (node.address.empty())
+        return make_error(Errc::internal, "cannot make the network namespace of node " + name);
+    }
   // A port found free may be taken by another process before a node binds
   // it: then every node starts again on new ones.
   for (int attempt = 1;; ++attempt) {

@@ -1,7 +1,7 @@
-// The cluster a chaos scenario runs on: real rad-node processes on loopback,
-// a coordinator (role all: it runs agents too) and workers, each with its own
-// ports and data dir under one work dir, chaos.enabled on. The runner owns
-// the processes: it signals them and starts them again on the same ports and
+// The cluster a chaos scenario runs on: real rad-node processes on loopback
+// (or, given a NetnsLab, each in a network namespace of its own), a coordinator (role all: it runs
+// agents too) and workers, each with its own ports and data dir under one work dir, chaos.enabled
+// on. The runner owns the processes: it signals them and starts them again on the same ports and
 // data dir. Every process's output is kept and written to WORK_DIR/NAME.log.
 //
 //   LocalCluster cluster{{rad_node, work_dir, {"coord", "w1", "w2"}, scenario.cluster()}};
@@ -26,6 +26,7 @@ namespace rad {
 namespace test {
 class Process;
 }
+class NetnsLab;
 
 struct LocalClusterOptions {
   std::string rad_node;            // the binary
@@ -33,6 +34,9 @@ struct LocalClusterOptions {
   std::vector<std::string> nodes;  // the coordinator first, then the workers
   v1::ChaosCluster cluster;        // membership timing, drain and adopt windows
   bool real_agents = false;        // agents.use_real: exec stories run for real
+  // Each node in a namespace of this lab, on its address there; the caller
+  // must have joined the lab's hub (NetnsLab::join_hub) to reach them.
+  NetnsLab* netns = nullptr;
 };
 
 class LocalCluster {
@@ -75,6 +79,7 @@ class LocalCluster {
  private:
   struct Node {
     uint16_t cluster_port = 0, http_port = 0, metrics_port = 0;
+    std::string address = "127.0.0.1";
     std::vector<std::unique_ptr<test::Process>> processes;  // the last one is current
   };
   caf::error start_once(std::chrono::milliseconds timeout);

@@ -16,6 +16,7 @@ std::string report_json(const ChaosReport& r) {
   nlohmann::json j;
   j["scenario"] = r.scenario;
   j["seed"] = r.seed;
+  j["partitions"] = r.partitions;
   j["passed"] = r.passed();
   j["seconds"] = r.seconds;
   if (!r.work_dir.empty()) j["work_dir"] = r.work_dir;
@@ -64,7 +65,7 @@ std::string report_text(const ChaosReport& r) {
                 v1::RunState_Name(r.run_state).c_str(), r.counts.total(), r.counts.succeeded(),
                 r.counts.dead(), r.counts.cancelled(), r.seconds);
   out += line;
-  out += "faults:\n";
+  out += "faults (partitions at " + r.partitions + "):\n";
   for (const auto& f : r.faults) {
     std::string nodes;
     for (const auto& n : f.nodes) nodes += (nodes.empty() ? "" : ",") + n;

@@ -17,7 +17,9 @@ struct ChaosReport {
   std::string run_id;
   v1::RunState run_state = v1::RUN_STATE_UNSPECIFIED;
   v1::StoryCounts counts;
-  double seconds = 0;    // the whole scenario, cluster start to verdicts
+  double seconds = 0;  // the whole scenario, cluster start to verdicts
+  // Where partitions were made: "network namespaces" or "rad's envelope layer".
+  std::string partitions;
   std::string work_dir;  // kept when a verdict failed (node logs, data dirs); else empty
   std::vector<FaultRecord> faults;
   std::vector<Recovery> recoveries;

@@ -17,6 +17,7 @@
 
 #include "chaos/fault_client.h"
 #include "chaos/local_cluster.h"
+#include "chaos/netns_lab.h"
 #include "chaos/scenario.h"
 #include "chaos/schedule.h"
 #include "chaos/stored_run.h"
@@ -58,7 +59,8 @@ struct ProcessFault {
 struct TimedFault {
   enum Kind { link, partition, checkpoint } kind = link;
   size_t record = 0;
-  std::set<std::string> nodes;  // whose sends it touched
+  std::set<std::string> nodes;   // whose sends it touched
+  std::vector<std::string> cut;  // whose links it took down (network namespaces)
   uint64_t end_ms = 0;
   std::optional<uint64_t> over_ms;
   bool awaited() const { return kind != link && !over_ms; }
@@ -70,8 +72,9 @@ bool contains(const std::string& text, const char* what) {
 
 class Runner {
  public:
-  Runner(const RunnerOptions& o, std::vector<Injection> schedule, std::string work_dir)
-      : o_(o), schedule_(std::move(schedule)), work_dir_(std::move(work_dir)) {
+  Runner(const RunnerOptions& o, std::vector<Injection> schedule, std::string work_dir,
+         NetnsLab* netns)
+      : o_(o), schedule_(std::move(schedule)), work_dir_(std::move(work_dir)), netns_(netns) {
     const auto& s = o_.scenario;
     window_ms_ = fault_window_ms(s);
     settle_ms_ = s.settle_ms() ? s.settle_ms() : kDefaultSettleMs;
@@ -80,7 +83,7 @@ class Runner {
               std::to_string(::getpid()) + "-" +
               std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
     cluster_ = std::make_unique<LocalCluster>(LocalClusterOptions{
-        o_.rad_node, work_dir_, cluster_nodes(s), s.cluster(), s.workload().exec()});
+        o_.rad_node, work_dir_, cluster_nodes(s), s.cluster(), s.workload().exec(), netns_});
   }
 
   caf::expected<ChaosReport> run() {
@@ -136,6 +139,7 @@ class Runner {
         settle_deadline = now + settle_ms_;
       }
       watch_processes();
+      heal_cuts(now);
       bool busy = awaiting_recovery();
       if (now - last_view >= (busy ? kViewPollBusyMs : kViewPollIdleMs)) {
         poll_view();
@@ -187,6 +191,20 @@ class Runner {
     timed.kind = c.has_partition()            ? TimedFault::partition
                  : c.has_checkpoint_failure() ? TimedFault::checkpoint
                                               : TimedFault::link;
+    if (netns_ && c.has_partition() && c.partition().from().node_names().empty()) {
+      // Cut off from every node: its link goes down, a partition of the network itself.
+      for (const auto& node : i.nodes) {
+        bool down = netns_->cut(node);
+        record.answers.emplace_back(
+            node, down ? "link down in its network namespace" : "failed: its link did not go down");
+        if (!down) record.applied = false;
+        timed.cut.push_back(node);
+        for (const auto& n : cluster_->nodes()) timed.nodes.insert(n);
+      }
+      timed.end_ms = c.duration_ms() ? record.fired_ms + c.duration_ms() : window_ms_;
+      timed_.push_back(std::move(timed));
+      return;
+    }
     for (const auto& p : i.posts) {
       if (!cluster_->running(p.node)) {
         record.answers.emplace_back(p.node, "skipped: the node is down");
@@ -345,15 +363,26 @@ class Runner {
     say(line);
   }
 
+  // Links whose partition is over come up again.
+  void heal_cuts(uint64_t now) {
+    for (auto& t : timed_) {
+      if (t.cut.empty() || now < t.end_ms) continue;
+      for (const auto& node : t.cut)
+        if (!netns_->heal(node)) say("chaos: the link of " + node + " did not come up again");
+      t.cut.clear();
+    }
+  }
+
   // The faults' time is over: node faults cleared, due restarts done now.
   void heal() {
     healed_ = true;
     auto now = now_ms();
+    for (auto& t : timed_) t.end_ms = std::min(t.end_ms, now);
+    heal_cuts(now);
     for (const auto& node : posted_to_)
       if (cluster_->running(node))
         if (auto err = clear_faults(cluster_->http(node)))
           say("chaos: clearing the faults of " + node + " failed: " + error_message(err));
-    for (auto& t : timed_) t.end_ms = std::min(t.end_ms, now);
     say("chaos: faults over at " + std::to_string(now) + " ms: healed; settling for up to " +
         std::to_string(settle_ms_) + " ms");
   }
@@ -469,6 +498,7 @@ class Runner {
     ChaosReport report;
     report.scenario = o_.scenario.name();
     report.seed = o_.seed;
+    report.partitions = netns_ ? "network namespaces" : "rad's envelope layer";
     report.run_id = run_id_;
     report.faults = faults_;
     v1::RunStatus api;
@@ -519,6 +549,7 @@ class Runner {
   const RunnerOptions& o_;
   std::vector<Injection> schedule_;
   std::string work_dir_, marker_, run_id_;
+  NetnsLab* netns_;  // null: partitions at the envelope layer
   std::unique_ptr<LocalCluster> cluster_;
   v1::Plan plan_;
   uint64_t window_ms_ = 0, settle_ms_ = 0, drain_ms_ = 0;
@@ -548,7 +579,17 @@ caf::expected<ChaosReport> run_chaos(const RunnerOptions& o) {
   if (!::mkdtemp(tmpl.data()))
     return make_error(Errc::invalid_input, "cannot make a directory in the work dir " + o.work_dir +
                                                "; name a writable one with --work-dir");
-  auto report = Runner{o, std::move(*schedule), tmpl}.run();
+  std::unique_ptr<NetnsLab> netns;
+  if (o.netns) {
+    std::string error;
+    netns = NetnsLab::create(&error);
+    // Joined before any thread starts: every later one inherits the hub.
+    if (!netns || !netns->join_hub(&error))
+      return make_error(Errc::internal, "network namespaces: " + error +
+                                            "; run without --netns (partitions then use rad's "
+                                            "envelope layer)");
+  }
+  auto report = Runner{o, std::move(*schedule), tmpl, netns.get()}.run();
   if (!report)
     return make_error(Errc::internal,
                       error_message(report.error()) + " (node logs in " + tmpl + ")");

@@ -28,6 +28,10 @@ struct RunnerOptions {
   std::string work_dir = "/tmp";
   bool keep_work_dir = false;
   std::ostream* progress = nullptr;  // none: quiet
+  // Nodes in network namespaces (root only): a partition from every other
+  // node takes the node's link down, a real cut; otherwise partitions are
+  // made at rad's envelope layer, by the nodes.
+  bool netns = false;
 };
 
 caf::expected<ChaosReport> run_chaos(const RunnerOptions& options);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "chaos/netns_lab.h"
 #include "chaos/runner.h"
 #include "chaos/scenario.h"
 #include "chaos/schedule.h"
@@ -57,6 +58,12 @@ int chaos_run_command(const ChaosRunOptions& o) {
   run.work_dir = o.work_dir.empty() ? "/tmp" : o.work_dir;
   run.keep_work_dir = !o.work_dir.empty();
   run.progress = &std::cerr;
+  if (o.netns != "off") {
+    auto why_not = NetnsLab::unavailable();
+    if (why_not && o.netns == "on")
+      return fail(make_error(Errc::invalid_input, "--netns on: " + *why_not));
+    run.netns = !why_not;
+  }
   auto report = run_chaos(run);
   if (!report) {
     std::fprintf(stderr, "radctl: chaos %s, seed %llu, could not run: %s\n",

@@ -16,6 +16,9 @@ struct ChaosRunOptions {
   std::string rad_node;          // empty: the rad-node next to radctl
   std::string work_dir;          // empty: under /tmp, removed when every invariant holds
   bool dry_run = false;
+  // Partitions from every node as real link cuts between network namespaces:
+  // "auto" (when root and iproute2 allow), "on" (or fail), "off".
+  std::string netns = "auto";
   // Scale: 0 keeps the scenario's.
   uint32_t stories = 0, workers = 0;
 };

@@ -241,6 +241,11 @@ int main(int argc, char** argv) {
   chaos_run_cmd->add_option("--work-dir", chaos.work_dir,
                             "Keep the data dirs and node logs here [default: a temp dir, "
                             "removed when every invariant holds]");
+  chaos_run_cmd
+      ->add_option("--netns", chaos.netns,
+                   "Cut partitions at the network, each node in a network namespace (root): "
+                   "auto, on or off (then rad's envelope layer drops the messages)")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   chaos_run_cmd->add_flag("--dry-run", chaos.dry_run,
                           "Print the fault schedule the seed gives; start nothing");
   chaos_run_cmd->add_option("--stories", chaos.stories, "Stories of the workload instead")

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "chaos/netns_lab.h"
 #include "tests/support/process.h"
 
 namespace rad::test {
@@ -71,6 +72,34 @@ INSTANTIATE_TEST_SUITE_P(Chaos, ShippedScenario, ::testing::ValuesIn(kScenarios)
                              if (c == '-') c = '_';
                            return name;
                          });
+
+// A partition both ways, once as a cut of the network between namespaces
+// (root only) and once at rad's envelope layer: each a real partition that
+// declares the worker down and heals with every story once.
+class PartitionMode : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PartitionMode, PartitionHealHoldsEveryInvariant) {
+  bool netns = GetParam() == "on";
+  if (netns)
+    if (auto why_not = NetnsLab::unavailable()) GTEST_SKIP() << *why_not;
+  TempDir dir;
+  auto report_path = dir.path() + "/report.json";
+  auto r = radctl({"chaos", "run", scenario_path("partition-heal"), "--netns", GetParam(),
+                   "--stories", "400", "--report", report_path},
+                  110s);
+  EXPECT_EQ(r.exit_code, 0) << r.out << "\n" << r.err;
+  std::ifstream in{report_path};
+  auto report = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << r.out << r.err;
+  EXPECT_EQ(report["partitions"], netns ? "network namespaces" : "rad's envelope layer");
+  EXPECT_TRUE(report["passed"].get<bool>()) << r.out;
+  std::string answers = report["faults"][0].dump();
+  EXPECT_NE(answers.find(netns ? "link down in its network namespace" : "partitioned from"),
+            std::string::npos)
+      << answers;
+}
+
+INSTANTIATE_TEST_SUITE_P(Chaos, PartitionMode, ::testing::Values("on", "off"));
 
 TEST(ChaosScenarios, EveryShippedFileIsRunAbove) {
   std::set<std::string> files;

@@ -2,11 +2,10 @@
 // veth link to a private bridge, when the tests run as root: forming, kill -9,
 // graceful leave, refusal, and a partition made by taking a link down, then
 // healed. Skipped (with the reason) where namespaces cannot be made.
-#include "tests/support/netns.h"
-
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "chaos/netns_lab.h"
 #include "tests/support/cluster.h"
 
 namespace rad::test {

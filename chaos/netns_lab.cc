@@ -1,12 +1,19 @@
-#include "tests/support/netns.h"
+#include "chaos/netns_lab.h"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 
 #include "tests/support/process.h"
 
-namespace rad::test {
+namespace rad {
+
+using namespace std::chrono_literals;
+using test::run;
 namespace {
 
 constexpr const char* kSubnet = "10.213.0.";
@@ -92,6 +99,26 @@ bool NetnsLab::set_link(const std::string& name, const char* state) {
 }
 
 bool NetnsLab::cut(const std::string& name) { return set_link(name, "down"); }
+
+bool NetnsLab::join_hub(std::string* error) {
+  // The bridge's own address: the last of the subnet, never a node's.
+  for (auto step : std::vector<std::vector<std::string>>{
+           {"-n", hub(), "addr", "add", std::string{kSubnet} + "254/24", "dev", "br0"},
+           {"-n", hub(), "link", "set", "lo", "up"}})
+    if (auto failed = ip(step)) {
+      *error = *failed;
+      return false;
+    }
+  auto path = "/var/run/netns/" + hub();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+    *error = "cannot enter network namespace " + path + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return false;
+  }
+  ::close(fd);
+  return true;
+}
 bool NetnsLab::heal(const std::string& name) { return set_link(name, "up"); }
 
-}  // namespace rad::test
+}  // namespace rad

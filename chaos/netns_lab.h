@@ -1,7 +1,15 @@
-// A private network for integration tests, made of Linux network namespaces:
-// one namespace per node, each with a veth link to a bridge in a hub
-// namespace of its own, so nothing touches the host's network. A node is cut
-// off by taking its link down, and healed by bringing it up. Needs root.
+// A private network made of Linux network namespaces, for the integration
+// tests and for `radctl chaos run` as root: one namespace per node, each with
+// a veth link to a bridge in a hub namespace of its own, so nothing touches
+// the host's network. A node is cut off by taking its link down, and healed
+// by bringing it up. Needs root.
+//
+//   auto lab = NetnsLab::create(&error);
+//   auto address = lab->add_node("w1");     // 10.213.0.1
+//   lab->exec_in("w1") + argv               // runs argv inside w1's namespace
+//   lab->join_hub(&error);                  // this thread (and the threads it
+//                                           // starts) now reach every node
+//   lab->cut("w1"); lab->heal("w1");
 #pragma once
 
 #include <map>
@@ -10,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace rad::test {
+namespace rad {
 
 class NetnsLab {
  public:
@@ -31,6 +39,11 @@ class NetnsLab {
   bool cut(const std::string& name);   // link down: the node hears nothing
   bool heal(const std::string& name);  // link up again
 
+  // Moves the calling thread into the hub's namespace, with an address of its
+  // own on the bridge: from then on it reaches every node's address, and
+  // threads it starts inherit that. False (and `error` set) on failure.
+  bool join_hub(std::string* error);
+
  private:
   NetnsLab() = default;
   std::string hub() const { return prefix_ + "-hub"; }
@@ -42,4 +55,4 @@ class NetnsLab {
   std::vector<std::string> namespaces_;
 };
 
-}  // namespace rad::test
+}  // namespace rad
