@@ -122,7 +122,9 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
       s.waiting_retry = true;
       effect.retry_in = after;
     } else {
-      waves_[static_cast<size_t>(s.wave)].ready.push_back(i);
+      // Lost with its node: it had started, so it goes before the stories
+      // that have not (under maxConcurrent it would wait for all of them).
+      waves_[static_cast<size_t>(s.wave)].ready.push_front(i);
     }
   };
 

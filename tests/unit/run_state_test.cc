@@ -163,6 +163,16 @@ TEST_F(RunStateTest, NodeLossAndRefusalsPlaceAgainWithoutSpendingAttempts) {
   EXPECT_EQ(run->state(), v1::RUN_STATE_SUCCEEDED);
 }
 
+TEST_F(RunStateTest, StoriesLostWithTheirNodeGoBeforeThoseNotYetStarted) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w",
+    "maxConcurrent":2,"stories":[{"id":"a","mock":{}},{"id":"b","mock":{}},{"id":"c","mock":{}},
+    {"id":"d","mock":{}}]}]})"));
+  EXPECT_THAT(ready(), ElementsAre("a#1", "b#1"));
+  report("a", 1, v1::OUTCOME_NODE_LOST);
+  report("b", 1, v1::OUTCOME_SUCCEEDED);
+  EXPECT_THAT(ready(), ElementsAre("a#2", "c#1"));
+}
+
 TEST_F(RunStateTest, CancelEndsPendingStoriesAtOnceAndPlacedOnesWhenTheyReport) {
   run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[
     {"name":"one","stories":[{"id":"a","mock":{}},{"id":"b","dependsOn":["a"],"mock":{}}]},
