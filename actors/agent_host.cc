@@ -3,7 +3,11 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <cmath>
+#include <random>
 
+#include "runtime/chaos_metrics.h"
+#include "runtime/link_faults.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
@@ -14,13 +18,14 @@ namespace rad {
 namespace {
 
 using Self = caf::stateful_actor<AgentHostState>*;
+using SpawnKey = std::tuple<std::string, std::string, uint32_t>;
 
 // Sends a batch of results, signed by this node and in the trace of its first.
 void send_results(Self self, const caf::actor& sink, v1::ResultBatch batch) {
   batch.set_node_id(self->state.identity.node_id);
   batch.set_incarnation(self->state.identity.incarnation);
   traced(batch, batch.results_size() > 0 ? batch.results(0).trace().traceparent() : "");
-  self->send(sink, proto(std::move(batch)));
+  link_send(self, sink, proto(std::move(batch)));
 }
 
 void flush(Self self) {
@@ -163,6 +168,36 @@ void sink_down(Self self, const caf::actor_addr& gone) {
   }
   logger("agents")->warn("the coordinator is gone; {} agents run on, {} results wait for it",
                          st.running, st.undelivered.size());
+}
+
+// Chaos: the chosen agents die as a crash would kill them, and their attempts
+// end FAILED at once (an exec agent's command is stopped through its token).
+uint32_t kill_agents(Self self, double fraction, uint64_t seed) {
+  auto& st = self->state;
+  std::vector<SpawnKey> keys;
+  for (const auto& [run_id, run] : st.runs)
+    for (const auto& entry : run.agents)
+      keys.emplace_back(run_id, entry.first.first, entry.first.second);
+  if (keys.empty() || fraction <= 0) return 0;
+  std::mt19937_64 random{seed};
+  std::shuffle(keys.begin(), keys.end(), random);
+  auto count = std::min(keys.size(), static_cast<size_t>(std::ceil(fraction * keys.size())));
+  for (size_t i = 0; i < count; ++i) {
+    const auto& [run_id, story_id, attempt] = keys[i];
+    auto& r = st.runs.at(run_id).agents.at({story_id, attempt});
+    if (r.extras && r.extras->cancel) r.extras->cancel->cancel();
+    caf::anon_send_exit(r.agent, caf::exit_reason::kill);
+    v1::SpawnRequest request;
+    request.set_run_id(run_id);
+    request.mutable_story()->set_id(story_id);
+    request.set_attempt(attempt);
+    auto result = result_of(request, st.identity, v1::OUTCOME_FAILED);
+    result.set_error("agent killed by chaos");
+    collect(self, std::move(result));
+  }
+  chaos_tally().agents_killed += count;
+  logger("agents")->warn("chaos killed {} of {} running agents", count, keys.size());
+  return static_cast<uint32_t>(count);
 }
 
 // A coordinator asks what runs here: it takes every run's results from now on.
@@ -316,6 +351,9 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
         collect(self, std::move(r));
       },
       [=](wake_atom, int64_t armed_for) { wake(self, armed_for); },
+      [=](chaos_kill_atom, double fraction, uint64_t seed) {
+        return kill_agents(self, fraction, seed);
+      },
       [=](running_atom) { return static_cast<uint32_t>(self->state.running); },
       [=](adopt_atom) {
         return proto(report_to(self, caf::actor_cast<caf::actor>(self->current_sender())));

@@ -10,6 +10,10 @@
 //                           from then on every spawn is refused (retry elsewhere)
 //   cancel_atom          -> as drain_atom, cancelling the running agents first
 //   running_atom         -> uint32_t, agents running now
+//   (chaos_kill_atom, fraction, seed)
+//                        -> uint32_t: kills that share of the running agents
+//                           (at least one while any runs), chosen with the seed;
+//                           each attempt ends FAILED, "killed by chaos"
 //   adopt_atom           -> Proto<AgentReport>: the attempts running here and the
 //                           results that found no coordinator; from now on every
 //                           result goes to the sender (a coordinator's Dispatcher,
@@ -47,6 +51,7 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 // (wake_atom, int64 steady ticks): the host's own timer, due at that time.
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using chaos_kill_atom = caf::atom_constant<caf::atom("chaoskill")>;
 
 struct AgentHostState {
   using Clock = std::chrono::steady_clock;

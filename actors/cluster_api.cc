@@ -1,27 +1,14 @@
 #include "actors/cluster_api.h"
 
-#include <caf/scoped_actor.hpp>
-
 #include "actors/node_agent.h"
-#include "runtime/http_json.h"
-#include "runtime/proto_bridge.h"
+#include "actors/route_ask.h"
 
 namespace rad {
-namespace {
-
-constexpr auto kActorTimeout = std::chrono::seconds{2};
-
-}  // namespace
 
 void add_cluster_routes(HttpServer& server, caf::actor_system& system, caf::actor node_agent) {
   server.route("GET", "/v1/nodes", [&system, node_agent](const HttpRequest&) {
-    caf::scoped_actor self{system};
-    HttpResponse response = error_response(503, "the node agent did not answer");
-    self->request(node_agent, kActorTimeout, view_atom::value)
-        .receive(
-            [&](const Proto<v1::MembershipView>& view) { response = json_response(view.value); },
-            [&](const caf::error&) {});
-    return response;
+    return ask<v1::MembershipView>(system, {node_agent, "the node agent", std::chrono::seconds{2}},
+                                   200, view_atom::value);
   });
 }
 

@@ -5,6 +5,7 @@
 #include "actors/agent.h"
 #include "actors/node_agent.h"
 #include "runtime/clock.h"
+#include "runtime/link_faults.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
@@ -180,7 +181,7 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
                dropped.size(), st.targets.size());
   for (const auto& key : dropped)
     settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
-  for (const auto& t : st.targets) self->send(t.agent, cancel_atom::value, proto(cancel));
+  for (const auto& t : st.targets) link_send(self, t.agent, cancel_atom::value, proto(cancel));
 }
 
 // Batches sent to the node and not answered yet: its share of the window.
@@ -208,7 +209,7 @@ void send_batch(Self self, size_t target_index) {
                          batch.requests_size(), node_id, in_flight(st, node_id), st.queue.size());
   // False when the batch was already given up with its node (node_lost).
   auto answered = [=] { return self->state.unanswered.erase(batch_id) != 0; };
-  self->request(target.agent, kSpawnReplyTimeout, proto(std::move(batch)))
+  link_request(self, target.agent, kSpawnReplyTimeout, proto(std::move(batch)))
       .then(
           [=](const Proto<v1::SpawnReply>& reply) {
             if (!answered()) return;
@@ -313,7 +314,7 @@ void node_reported(Self self, const std::string& node_id, const v1::AgentReport&
 void ask_node(Self self, const DispatcherState::Target& target) {
   if (!self->state.asked.insert(target.node_id).second) return;
   auto node_id = target.node_id;
-  self->request(target.agent, kSpawnReplyTimeout, adopt_atom::value)
+  link_request(self, target.agent, kSpawnReplyTimeout, adopt_atom::value)
       .then(
           [=](const Proto<v1::AgentReport>& report) {
             node_reported(self, node_id, report.value);

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "actors/agent_host.h"
+#include "actors/chaos.h"
+#include "actors/chaos_api.h"
 #include "actors/checkpoint.h"
 #include "actors/cluster_api.h"
 #include "actors/dispatcher.h"
@@ -20,8 +22,10 @@
 #include "actors/node_agent.h"
 #include "actors/runs_api.h"
 #include "actors/supervisor.h"
+#include "runtime/chaos_metrics.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
+#include "runtime/link_faults.h"
 #include "runtime/link_traffic.h"
 #include "runtime/logging.h"
 #include "runtime/port_check.h"
@@ -100,6 +104,7 @@ std::shared_ptr<Metrics> node_metrics(const v1::NodeConfig& config) {
   auto metrics = std::make_shared<Metrics>();
   metrics->add_collectable(std::make_shared<ProcessMetrics>());
   metrics->add_collectable(std::make_shared<LinkTrafficMetrics>());
+  metrics->add_collectable(std::make_shared<ChaosMetrics>());
   metrics->add_collectable(std::make_shared<TracingMetrics>());
   prometheus::BuildGauge()
       .Name("rad_build_info")
@@ -197,6 +202,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
         AgentContext{node->info_.node_id(), node->info_.incarnation(), config.agents().use_real()},
         config.agents().max_agents(), counted<AgentMetrics>(metrics));
   options.metrics = counted<MembershipMetrics>(metrics);
+  std::shared_ptr<Store> shared_store;
   if (config.role() != "worker") {
     auto sync = sync_mode_from(config.checkpoint().sync());
     if (!sync) return sync.error();
@@ -222,7 +228,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
       return agent_nodes.error();
     }
     co.metrics = counted<CheckpointMetrics>(metrics);
-    std::shared_ptr<Store> shared_store{std::move(*store)};
+    shared_store = std::move(*store);
     if (node->metrics_)
       node->metrics_->add_collectable(std::make_shared<StoreMetrics>(shared_store));
     node->checkpoint_ = node->system_->spawn<caf::detached>(checkpoint, shared_store, co);
@@ -242,6 +248,12 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   monitor_options.subscriber = node->agent_;
   node->monitor_ = node->system_->spawn(node_monitor, std::move(monitor_options));
   caf::anon_send(node->agent_, monitor_atom::value, node->monitor_);
+  if (config.chaos().enabled()) {
+    node->chaos_ = node->system_->spawn(
+        chaos, ChaosOptions{config.node_name(), node->agent_, node->agent_host_, shared_store});
+    log->warn("chaos is enabled: anyone reaching {}:{} can inject faults into this node",
+              config.bind(), config.http_port());
+  }
 
   auto published =
       node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
@@ -256,6 +268,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->http_ = std::make_unique<HttpServer>(
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
   add_cluster_routes(*node->http_, *node->system_, node->agent_);
+  add_chaos_routes(*node->http_, *node->system_, node->chaos_);
   add_health_routes(*node->http_, *node->system_,
                     {node->agent_, node->monitor_, node->supervisor_, node->dispatcher_});
   if (node->supervisor_)
@@ -345,12 +358,14 @@ void Node::stop() {
     agent_ = nullptr;
   }
   // Also when start() failed half way: the actor system awaits every actor.
-  for (auto* helper : {&monitor_, &supervisor_, &checkpoint_, &dispatcher_, &agent_host_}) {
+  for (auto* helper :
+       {&chaos_, &monitor_, &supervisor_, &checkpoint_, &dispatcher_, &agent_host_}) {
     if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
     *helper = nullptr;
   }
   // Joins every actor and the middleman's threads.
   system_.reset();
+  LinkFaults::instance().clear();
   // The exporter sends what the last spans left.
   stop_tracing();
   lock_.reset();

@@ -72,7 +72,7 @@ class Node {
   std::unique_ptr<HttpServer> http_, metrics_http_;
   caf::actor agent_;
   // Where this node has them.
-  caf::actor agent_host_, dispatcher_, supervisor_, monitor_, checkpoint_;
+  caf::actor agent_host_, dispatcher_, supervisor_, monitor_, checkpoint_, chaos_;
   bool stopped_ = false;
   // Set from actor threads, read by the thread that waits for signals.
   mutable std::mutex events_mutex_;

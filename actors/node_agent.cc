@@ -11,6 +11,7 @@
 #include "runtime/clock.h"
 #include "runtime/enum_word.h"
 #include "runtime/error.h"
+#include "runtime/link_faults.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
@@ -170,7 +171,7 @@ void announce(Self self) {
   traced(pushed.value);
   for (const auto& m : view.members()) {
     auto it = st.member_agents.find(m.node().node_id());
-    if (it != st.member_agents.end() && is_live(m)) self->send(it->second, pushed);
+    if (it != st.member_agents.end() && is_live(m)) link_send(self, it->second, pushed);
   }
 }
 
@@ -218,7 +219,7 @@ void coordinator_tick(Self self) {
   hb.value.set_view_version(st.table->view().version());
   for (const auto& [id, agent] : st.member_agents) {
     auto* m = st.table->find(id);
-    if (m && is_live(*m)) self->send(agent, hb);
+    if (m && is_live(*m)) link_send(self, agent, hb);
   }
 }
 
@@ -235,7 +236,7 @@ void member_heartbeat(Self self, const v1::Heartbeat& hb) {
       traced(fence, hb.trace().traceparent());
       fence.set_fenced(true);
       fence.set_refusal("declared down: " + st.table->find(hb.node_id())->reason());
-      self->send(caf::actor_cast<caf::actor>(self->current_sender()), proto(fence));
+      link_send(self, caf::actor_cast<caf::actor>(self->current_sender()), proto(fence));
       break;
     }
     case MembershipTable::Heard::unknown:
@@ -331,7 +332,7 @@ void send_join(Self self, caf::actor coordinator, const std::string& seed,
   request.set_secret_proof(MembershipTable::secret_proof(st.options.config.cluster().secret(),
                                                          st.options.info.node_id()));
   request.set_protocol_version(kProtocolVersion);
-  self->request(coordinator, timeout, proto(request))
+  link_request(self, coordinator, timeout, proto(request))
       .then(
           [=](const Proto<v1::JoinReply>& reply) {
             self->state.joining = false;
@@ -393,7 +394,7 @@ void send_draining(Self self) {
     const auto& info = st.options.info;
     if (st.table->drain(info.node_id(), info.incarnation(), "draining")) announce(self);
   } else if (st.coordinator) {
-    self->request(st.coordinator, kLeaveTimeout, proto(leave_notice(self, true)))
+    link_request(self, st.coordinator, kLeaveTimeout, proto(leave_notice(self, true)))
         .then([](bool) {},
               [=](caf::error& err) {
                 self->state.log->warn("coordinator did not acknowledge the drain: {}",
@@ -418,7 +419,7 @@ void worker_tick(Self self) {
     coordinator_lost(self, "no heartbeat for " + std::to_string(silent.count()) + " ms");
     return;
   }
-  self->send(st.coordinator, proto(make_heartbeat(self)));
+  link_send(self, st.coordinator, proto(make_heartbeat(self)));
 }
 
 }  // namespace
@@ -604,7 +605,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         auto& st = self->state;
         if (st.table || !st.coordinator) return true;
         auto rp = self->make_response_promise<bool>();
-        self->request(st.coordinator, kLeaveTimeout, proto(leave_notice(self, false)))
+        link_request(self, st.coordinator, kLeaveTimeout, proto(leave_notice(self, false)))
             .then([=](bool) mutable { rp.deliver(true); },
                   [=](caf::error& err) mutable {
                     self->state.log->warn("leave not acknowledged: {}", self->system().render(err));

@@ -122,8 +122,7 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
       s.waiting_retry = true;
       effect.retry_in = after;
     } else {
-      // Lost with its node: it had started, so it goes before the stories
-      // that have not (under maxConcurrent it would wait for all of them).
+      // A lost attempt goes first: it was placed before everything still waiting.
       waves_[static_cast<size_t>(s.wave)].ready.push_front(i);
     }
   };
@@ -183,6 +182,9 @@ void RunState::retry_due(size_t i) {
 
 size_t RunState::restore(const std::vector<v1::StoryTransition>& transitions,
                          Clock::time_point now) {
+  // A refused placement is FAILED too, but with the attempt number of the one
+  // before it (refusals are not attempts): each attempt fails at most once.
+  std::vector<uint32_t> failed_attempt(stories_.size(), 0);
   for (const auto& t : transitions) {
     auto it = index_.find(t.story_id());
     if (it == index_.end()) continue;
@@ -191,7 +193,10 @@ size_t RunState::restore(const std::vector<v1::StoryTransition>& transitions,
     s.attempt = t.attempt();
     if (!t.node_id().empty()) s.node_id = t.node_id();
     if (!t.reason().empty()) s.last_error = t.reason();
-    if (t.to() == v1::STORY_STATE_FAILED) ++s.failed;
+    if (t.to() == v1::STORY_STATE_FAILED && t.attempt() > failed_attempt[it->second]) {
+      failed_attempt[it->second] = t.attempt();
+      ++s.failed;
+    }
     seq_ = std::max(seq_, t.seq());
   }
   if (options_.metrics)  // counted as pending until now
@@ -272,7 +277,8 @@ void RunState::finish_story(size_t first, v1::StoryState state, const std::strin
     if (is_terminal(s.state)) continue;
     s.waiting_retry = false;
     if (!why.empty()) s.last_error = why;
-    set_state(i, st, now, s.last_error);
+    // A success is its own reason: the error of an attempt before it is not.
+    set_state(i, st, now, st == v1::STORY_STATE_SUCCEEDED ? why : s.last_error);
     s.finished_at = to_timestamp(now);
     auto& wave = waves_[static_cast<size_t>(s.wave)];
     ++wave.terminal;

@@ -7,6 +7,7 @@
 
 #include "actors/agent.h"
 #include "actors/checkpoint.h"
+#include "actors/route_ask.h"
 #include "actors/supervisor.h"
 #include "runtime/error.h"
 #include "runtime/http_json.h"
@@ -24,7 +25,6 @@ using namespace std::chrono_literals;
 
 // Submitting builds the run's state: allow for plans of a million stories.
 constexpr auto kSubmitTimeout = std::chrono::seconds{30};
-constexpr auto kQueryTimeout = std::chrono::seconds{5};
 static_assert(kMaxPlanBytes <= kMaxHttpBodyBytes, "the API takes every plan radctl sends");
 
 HttpResponse problems_response(const v1::Plan& plan, const std::vector<PlanProblem>& problems) {
@@ -34,24 +34,6 @@ HttpResponse problems_response(const v1::Plan& plan, const std::vector<PlanProbl
   for (const auto& p : problems)
     body["problems"].push_back({{"path", p.path}, {"reason", p.reason}});
   return {400, body.dump(), "application/json"};
-}
-
-// Whom a route asks, and how long it waits.
-struct Asked {
-  const caf::actor& actor;
-  const char* who;
-  std::chrono::milliseconds timeout = kQueryTimeout;
-};
-
-// Its answer, a message of type Answer, becomes JSON with `status`.
-template <class Answer, class... Ts>
-HttpResponse ask(caf::actor_system& system, const Asked& to, int status, Ts&&... message) {
-  caf::scoped_actor self{system};
-  HttpResponse response = error_response(503, std::string{to.who} + " did not answer");
-  self->request(to.actor, to.timeout, std::forward<Ts>(message)...)
-      .receive([&](const Proto<Answer>& a) { response = json_response(a.value, status); },
-               [&](const caf::error& err) { response = error_response(err); });
-  return response;
 }
 
 bool has_story(const v1::Span& s, const std::string& story) {
@@ -83,7 +65,7 @@ HttpResponse trace_of(caf::actor_system& system, const caf::actor& supervisor,
                       const HttpRequest& request) {
   caf::scoped_actor self{system};
   HttpResponse response = error_response(503, "the supervisor did not answer");
-  self->request(supervisor, kQueryTimeout, status_atom::value, request.params.at(0), false)
+  self->request(supervisor, kRouteAskTimeout, status_atom::value, request.params.at(0), false)
       .receive(
           [&](const Proto<v1::RunStatus>& status) {
             auto spans = kept_spans(trace_id_of(status.value.trace().traceparent()));

@@ -1,5 +1,5 @@
-// Chaos scenario files: loading and validation. The Chaos actor (issue [6])
-// runs what this accepts; nothing here injects a fault.
+// Chaos scenario files: loading and validation, and the cluster a scenario
+// names its nodes in. chaos/runner.h runs what this accepts.
 #pragma once
 
 #include <caf/expected.hpp>
@@ -12,6 +12,16 @@ namespace rad {
 
 // Scenario files larger than this are refused.
 inline constexpr size_t kMaxScenarioFileBytes = 1 << 20;
+
+// The chaos cluster's coordinator (role all: it runs agents too).
+inline constexpr const char* kChaosCoordinator = "coord";
+// Workers of a scenario's cluster: 0 means this many; at most kMaxChaosWorkers.
+inline constexpr uint32_t kDefaultChaosWorkers = 2;
+inline constexpr uint32_t kMaxChaosWorkers = 16;
+
+// The nodes `radctl chaos run` starts for `scenario`, as its faults name
+// them: the coordinator, then workers w1..wN.
+std::vector<std::string> cluster_nodes(const v1::ChaosScenario& scenario);
 
 // Every problem of `scenario`, each "PATH: REASON"; empty when it is valid.
 std::vector<std::string> scenario_problems(const v1::ChaosScenario& scenario);

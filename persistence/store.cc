@@ -262,10 +262,23 @@ caf::expected<std::unique_ptr<Store>> Store::open_read_only(const std::string& p
   return std::unique_ptr<Store>{new Store(StoreOptions{path, SyncMode::none}, std::move(rep))};
 }
 
+namespace {
+
+// The status RocksDB would have given for an injected failure.
+rocksdb::Status injected_status(WriteFaults::Failure failure) {
+  if (failure == WriteFaults::Failure::no_space)
+    return rocksdb::Status::NoSpace("no space left on device (injected by chaos)");
+  return rocksdb::Status::IOError("write failed (injected by chaos)");
+}
+
+}  // namespace
+
 caf::error Store::write(Batch& batch) {
   auto& records = batch.rep_->records;
   if (records.empty()) return {};
   if (auto err = recover()) return err;
+  if (auto failure = write_faults_.draw(); failure != WriteFaults::Failure::none)
+    return write_error_ = write_failure(options_.path, injected_status(failure));
   rocksdb::WriteOptions w;
   w.sync = options_.sync != SyncMode::none;
   rocksdb::Status s;
@@ -286,6 +299,8 @@ caf::error Store::write(Batch& batch) {
 
 caf::error Store::recover() {
   if (writable()) return {};
+  if (auto failure = write_faults_.draw(); failure != WriteFaults::Failure::none)
+    return write_error_ = write_failure(options_.path, injected_status(failure));
   auto s = rep_->db->Resume();
   if (s.ok()) {
     // Resume() succeeds without writing anything when there was nothing to

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "persistence/write_faults.h"
 #include "rad/v1/audit.pb.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/plan.pb.h"
@@ -156,6 +157,9 @@ class Store {
   uint64_t pending_compaction_bytes() const;
   const StoreOptions& options() const { return options_; }
 
+  // Failures chaos injects into write() and recover(); disarmed unless armed.
+  WriteFaults& write_faults() { return write_faults_; }
+
  private:
   struct Rep;
   Store(StoreOptions options, std::unique_ptr<Rep> rep);
@@ -163,6 +167,7 @@ class Store {
   StoreOptions options_;
   std::unique_ptr<Rep> rep_;
   caf::error write_error_;
+  WriteFaults write_faults_;
 };
 
 // The keys, exposed for tools and tests.

@@ -32,7 +32,8 @@ using WireMessages = TypeList<
     v1::AttemptRef, v1::AgentReport, v1::AgentNodes,
     // chaos.proto
     v1::ChaosTarget, v1::KillAgent, v1::KillNode, v1::LinkFault, v1::Partition,
-    v1::ResourcePressure, v1::CheckpointFailure, v1::ChaosCommand, v1::ChaosScenario,
+    v1::ResourcePressure, v1::CheckpointFailure, v1::ChaosCommand, v1::ChaosWorkload,
+    v1::ChaosCluster, v1::ChaosScenario, v1::ChaosAck,
     // audit.proto, trace.proto
     v1::AuditRecord, v1::TraceContext, v1::SpanAttribute, v1::Span, v1::SpanList>;
 

@@ -36,7 +36,10 @@ caf::expected<std::string> api_request(const std::string& method, const std::str
                                              "; is the coordinator running? set --api or RAD_API");
   if (res->status >= 200 && res->status < 300) return res->body;
   auto why = error_text(res->body);
-  if (res->status == 400 || res->status == 413) return make_error(Errc::invalid_input, why);
+  if (why.empty()) why = method + " " + path + " answered " + std::to_string(res->status);
+  // 403: a setting of the node refuses it (chaos disabled): the user changes it.
+  if (res->status == 400 || res->status == 403 || res->status == 413)
+    return make_error(Errc::invalid_input, why);
   if (res->status == 404) return make_error(Errc::not_found, why);
   // The node answers but cannot take this now (e.g. its store is full): its one line says why.
   if (res->status == 503) return make_error(Errc::unavailable, why);

@@ -24,6 +24,7 @@
 #include "runtime/trace.h"
 #include "runtime/version.h"
 #include "tools/api_client.h"
+#include "tools/chaos_command.h"
 #include "tools/checkpoint_commands.h"
 #include "tools/load_command.h"
 #include "tools/run_commands.h"
@@ -222,6 +223,31 @@ int main(int argc, char** argv) {
   load_cmd->add_option("--json", load.report_path, "Write the JSON report to this file");
   load_cmd->add_option("--compare", load.compare_path, "A previous --json report: show the change");
 
+  auto* chaos_cmd = app.add_subcommand("chaos", "Fault injection on a cluster of its own");
+  chaos_cmd->require_subcommand(1);
+  auto* chaos_run_cmd = chaos_cmd->add_subcommand(
+      "run",
+      "Run a chaos scenario on a local cluster it starts, then check every invariant; exit 1 "
+      "if one fails");
+  rad::ChaosRunOptions chaos;
+  uint64_t chaos_seed = 0;
+  chaos_run_cmd->add_option("SCENARIO", chaos.scenario_path, "Scenario file (JSON or YAML)")
+      ->required();
+  auto* seed_opt = chaos_run_cmd->add_option(
+      "--seed", chaos_seed, "Seeds every choice; the same seed replays the same faults");
+  chaos_run_cmd->add_option("--report", chaos.report_path, "Write the JSON report to this file");
+  chaos_run_cmd->add_option("--rad-node", chaos.rad_node,
+                            "The rad-node binary the nodes run [default: beside radctl]");
+  chaos_run_cmd->add_option("--work-dir", chaos.work_dir,
+                            "Keep the data dirs and node logs here [default: a temp dir, "
+                            "removed when every invariant holds]");
+  chaos_run_cmd->add_flag("--dry-run", chaos.dry_run,
+                          "Print the fault schedule the seed gives; start nothing");
+  chaos_run_cmd->add_option("--stories", chaos.stories, "Stories of the workload instead")
+      ->check(CLI::Range(1, 1000000));
+  chaos_run_cmd->add_option("--workers", chaos.workers, "Workers of the cluster instead")
+      ->check(CLI::Range(1, 16));
+
   auto* nodes_cmd =
       app.add_subcommand("nodes", "The cluster's members as the node at --api sees them");
   bool nodes_json = false;
@@ -255,6 +281,10 @@ int main(int argc, char** argv) {
                               : distribution == "exponential" ? rad::v1::MockDriver::EXPONENTIAL
                                                               : rad::v1::MockDriver::FIXED;
     return rad::load_command(load);
+  }
+  if (*chaos_run_cmd) {
+    if (*seed_opt) chaos.seed = chaos_seed;
+    return rad::chaos_run_command(chaos);
   }
   if (*nodes_cmd) return nodes(api, nodes_json);
   if (*ping_cmd) return ping(target, count, json, std::chrono::milliseconds{timeout_ms});

@@ -18,6 +18,7 @@
 
 #ifdef __linux__
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
 
@@ -125,6 +126,7 @@ struct Launch {
   std::vector<char*> argv, envp;
   std::string working_dir;
   int devnull, out, err, report;
+  pid_t parent;
 };
 
 std::vector<std::string> program_candidates(const std::string& program,
@@ -166,6 +168,12 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 // In the child, between fork() and exec: async-signal-safe calls only.
 [[noreturn]] void exec_child(const Launch& l) {
   ::setpgid(0, 0);
+#if defined(__linux__)
+  // A node killed with -9 cannot stop its commands: the kernel does. The
+  // parent may have died before the request took effect.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != l.parent) ::_exit(127);
+#endif
   // Ignored and blocked signals survive exec; the caller may block SIGTERM
   // (rad-node does, to sigwait for it), which would make the child deaf to it.
   sigset_t none;
@@ -455,6 +463,7 @@ SubprocessResult run_subprocess(const SubprocessSpec& spec, const CancelToken& c
   l.out = out_w.get();
   l.err = err_w.get();
   l.report = report_w.get();
+  l.parent = ::getpid();
 
   pid_t pid = ::fork();
   if (pid < 0) return fail("fork");

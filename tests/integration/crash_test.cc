@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "chaos/invariants.h"
 #include "tests/support/runs.h"
 
 namespace rad::test {
@@ -84,37 +85,16 @@ class Crashes : public RunsFixture {
   // Runs the kill caught before their end.
   int resumed_ = 0;
 
-  // The store agrees with the API: one terminal transition per story, the
-  // last of its events; its materialized state is that one.
+  // The store agrees with the API, checked as chaos runs check it: one
+  // terminal transition per story, the last of its events; its materialized
+  // state and the run's summary are the API's.
   void expect_exactly_once_in_store(const std::string& run_id, const v1::RunStatus& api) {
-    auto store = Store::open_read_only(dir_.path() + "/coord/checkpoint");
-    ASSERT_TRUE(store) << error_message(store.error());
-    std::map<std::string, v1::StoryState> last;
-    std::map<std::string, int> ends;
-    uint64_t seq = 0;
-    ASSERT_FALSE((*store)->for_each_event(run_id, [&](const v1::StoryTransition& t) {
-      EXPECT_GT(t.seq(), seq) << "events in seq order";
-      seq = t.seq();
-      EXPECT_FALSE(is_terminal(last[t.story_id()]))
-          << t.story_id() << " moved on after it ended: " << t.ShortDebugString();
-      last[t.story_id()] = t.to();
-      if (is_terminal(t.to())) ++ends[t.story_id()];
-      return true;
-    }));
-    std::map<std::string, v1::StoryState> from_api;
-    for (const auto& w : api.waves())
-      for (const auto& story : w.stories()) from_api[story.id()] = story.state();
-    ASSERT_EQ(from_api.size(), static_cast<size_t>(kWaves * kStoriesPerWave));
-    for (const auto& [id, state] : from_api) {
-      EXPECT_EQ(ends[id], 1) << id << " ended " << ends[id] << " times in the store";
-      EXPECT_EQ(last[id], state) << id << ": the store and the API disagree";
-      auto stored = (*store)->story(run_id, id);
-      ASSERT_TRUE(stored) << id << ": " << error_message(stored.error());
-      EXPECT_EQ(stored->state(), state) << id;
-    }
-    auto summary = (*store)->run(run_id);
-    ASSERT_TRUE(summary) << error_message(summary.error());
-    EXPECT_EQ(summary->state(), api.state());
+    auto stored = read_stored_run(dir_.path() + "/coord/checkpoint", run_id);
+    ASSERT_TRUE(stored) << error_message(stored.error());
+    EXPECT_EQ(api.counts().total(), static_cast<uint32_t>(kWaves * kStoriesPerWave));
+    for (const auto& v :
+         {every_story_terminal_once(api, *stored), checkpoint_agrees(api, *stored, {})})
+      EXPECT_TRUE(v.pass) << v.name << ": " << v.details;
   }
 };
 

@@ -138,6 +138,53 @@ TEST_F(RunStateTest, MaxConcurrentBoundsAWave) {
   EXPECT_THAT(ready(), ElementsAre("c#1"));
 }
 
+TEST_F(RunStateTest, ALostAttemptIsPlacedBeforeTheStoriesStillWaiting) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w",
+    "maxConcurrent":2,"stories":[{"id":"a","mock":{}},{"id":"b","mock":{}},{"id":"c","mock":{}}]}]})"));
+  EXPECT_THAT(ready(), ElementsAre("a#1", "b#1"));
+  report("a", 1, v1::OUTCOME_NODE_LOST);
+  EXPECT_THAT(ready(), ElementsAre("a#2")) << "c waits: a was placed before it";
+}
+
+TEST_F(RunStateTest, ASuccessAfterALossIsStoredWithNoReasonOfItsOwnButKeepsTheLastError) {
+  RunOptions options;
+  options.record_transitions = true;
+  run = std::make_unique<RunState>(
+      "r", parse(R"({"name":"p","waves":[{"name":"w","stories":[{"id":"a","mock":{}}]}]})"),
+      options);
+  ready();
+  report("a", 1, v1::OUTCOME_NODE_LOST);
+  ready();
+  report("a", 2, v1::OUTCOME_SUCCEEDED);
+  auto log = run->take_transitions();
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.back().to(), v1::STORY_STATE_SUCCEEDED);
+  EXPECT_EQ(log.back().reason(), "");
+  EXPECT_EQ(run->status(true).waves(0).stories(0).last_error(), "node lost");
+}
+
+TEST_F(RunStateTest, ARestoredRunDoesNotCountRefusalsAsFailedAttempts) {
+  auto plan = parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","maxAttempts":3,"mock":{}}]}]})");
+  RunOptions options;
+  options.record_transitions = true;
+  run = std::make_unique<RunState>("r", plan, options);
+  ready();
+  run->retry_due(report("a", 1, v1::OUTCOME_UNSPECIFIED).story);  // refused
+  ready();
+  run->retry_due(report("a", 1, v1::OUTCOME_FAILED).story);  // attempt 1 failed
+  ready();
+  run->retry_due(report("a", 2, v1::OUTCOME_UNSPECIFIED).story);  // attempt 2 refused
+  auto log = run->take_transitions();
+
+  RunState restored{"r", plan, options};
+  restored.restore(log, now);
+  EXPECT_THAT(ids(restored.take_ready(now)), ElementsAre("a#2"));
+  EXPECT_TRUE(restored.on_result(result("a", 2, v1::OUTCOME_FAILED), now, 0.5).retry_in)
+      << "attempt 2 of 3 is not the last: one failure before it, not three";
+  EXPECT_EQ(restored.state(), v1::RUN_STATE_RUNNING);
+}
+
 TEST_F(RunStateTest, StaleAndDuplicateResultsAreIgnored) {
   run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
     {"id":"a","mock":{}}]}]})"));
@@ -161,16 +208,6 @@ TEST_F(RunStateTest, NodeLossAndRefusalsPlaceAgainWithoutSpendingAttempts) {
   EXPECT_THAT(ready(), ElementsAre("a#2")) << "a refused attempt never ran: same number";
   report("a", 2, v1::OUTCOME_SUCCEEDED);
   EXPECT_EQ(run->state(), v1::RUN_STATE_SUCCEEDED);
-}
-
-TEST_F(RunStateTest, StoriesLostWithTheirNodeGoBeforeThoseNotYetStarted) {
-  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w",
-    "maxConcurrent":2,"stories":[{"id":"a","mock":{}},{"id":"b","mock":{}},{"id":"c","mock":{}},
-    {"id":"d","mock":{}}]}]})"));
-  EXPECT_THAT(ready(), ElementsAre("a#1", "b#1"));
-  report("a", 1, v1::OUTCOME_NODE_LOST);
-  report("b", 1, v1::OUTCOME_SUCCEEDED);
-  EXPECT_THAT(ready(), ElementsAre("a#2", "c#1"));
 }
 
 TEST_F(RunStateTest, CancelEndsPendingStoriesAtOnceAndPlacedOnesWhenTheyReport) {

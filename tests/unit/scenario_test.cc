@@ -50,5 +50,37 @@ TEST(Scenario, EmptyScenarioIsRefused) {
   EXPECT_EQ(problems[0], "name: missing");
 }
 
+TEST(Scenario, TargetsMustBeNodesOfItsCluster) {
+  test::TempDir dir;
+  auto path = dir.file("t.json", R"({"name":"x","cluster":{"workers":2},"faults":[
+    {"target":{"nodeNames":["w3"]},"killAgent":{"fraction":1}},
+    {"target":{"role":"worker","count":3},"killNode":{}},
+    {"target":{"role":"boss"},"pressure":{}},
+    {"target":{"nodeNames":["coord"]},"killNode":{"restartAfterMs":1}},
+    {"target":{"role":"worker"},"restartCoordinator":{}},
+    {"link":{"to":{"nodeNames":["w9"]}}}]})");
+  auto scenario = load_scenario(path);
+  ASSERT_FALSE(scenario);
+  auto message = error_message(scenario.error());
+  EXPECT_NE(message.find("faults[0].target.node_names: no node 'w3' in the cluster; its nodes are "
+                         "coord, w1, w2"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("faults[1].target.count: 3 but only 2 nodes match"), std::string::npos);
+  EXPECT_NE(message.find("faults[2].target.role: 'boss' is not"), std::string::npos);
+  EXPECT_NE(message.find("faults[3].target: kill_node of the coordinator; use restart_coordinator"),
+            std::string::npos);
+  EXPECT_NE(message.find("faults[4].target: restart_coordinator hits the coordinator only"),
+            std::string::npos);
+  EXPECT_NE(message.find("faults[5].link.to.node_names: no node 'w9'"), std::string::npos);
+}
+
+TEST(Scenario, TheClusterNamesItsNodes) {
+  v1::ChaosScenario s;
+  EXPECT_EQ(cluster_nodes(s), (std::vector<std::string>{"coord", "w1", "w2"}));
+  s.mutable_cluster()->set_workers(3);
+  EXPECT_EQ(cluster_nodes(s).back(), "w3");
+}
+
 }  // namespace
 }  // namespace rad

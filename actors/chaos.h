@@ -1,0 +1,46 @@
+// Chaos: the faults this node injects into itself, when `radctl chaos run`
+// asks through POST /v1/chaos (actors/chaos_api.h; only with chaos.enabled).
+// Process faults (kill -9, restarts, SIGTERM) are the runner's: it owns the
+// processes. Here: agents killed, the link's envelopes dropped, delayed or
+// duplicated, partitions, CPU and memory pressure, checkpoint write failures.
+//
+// Messages:
+//   Proto<ChaosCommand> -> Proto<ChaosAck>: applied, saying what was done; an
+//                          invalid_input error when this node cannot take it
+//                          (no agents here, no checkpoint here, unknown peer)
+//   clear_atom          -> Proto<ChaosAck>: every fault of this node ended
+//
+// A fault with duration_ms ends by itself then; 0 lasts until cleared.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <memory>
+#include <string>
+
+#include "persistence/store.h"
+#include "rad/v1/chaos.pb.h"
+#include "runtime/resource_pressure.h"
+
+namespace rad {
+
+using clear_atom = caf::atom_constant<caf::atom("clear")>;
+
+struct ChaosOptions {
+  std::string node_name;
+  caf::actor node_agent;         // for the view: peers are named in commands
+  caf::actor agent_host;         // null on a coordinator-only node
+  std::shared_ptr<Store> store;  // null on a worker
+};
+
+struct ChaosState {
+  ChaosOptions options;
+  std::unique_ptr<ResourcePressure> pressure;
+  uint64_t pressure_generation = 0;  // a newer pressure outlives an older one's end
+  static inline const char* name = "rad.chaos";
+};
+
+caf::behavior chaos(caf::stateful_actor<ChaosState>* self, ChaosOptions options);
+
+}  // namespace rad

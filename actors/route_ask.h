@@ -1,0 +1,35 @@
+// How an HTTP route asks one of the node's actors and turns the answer into
+// JSON: the routes of actors/*_api.cc share it.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <chrono>
+
+#include "runtime/http_json.h"
+#include "runtime/proto_bridge.h"
+
+namespace rad {
+
+inline constexpr auto kRouteAskTimeout = std::chrono::seconds{5};
+
+// Whom a route asks, and how long it waits.
+struct Asked {
+  const caf::actor& actor;
+  const char* who;
+  std::chrono::milliseconds timeout = kRouteAskTimeout;
+};
+
+// Its answer, a message of type Answer, becomes JSON with `status`.
+template <class Answer, class... Ts>
+HttpResponse ask(caf::actor_system& system, const Asked& to, int status, Ts&&... message) {
+  caf::scoped_actor self{system};
+  HttpResponse response = error_response(503, std::string{to.who} + " did not answer");
+  self->request(to.actor, to.timeout, std::forward<Ts>(message)...)
+      .receive([&](const Proto<Answer>& a) { response = json_response(a.value, status); },
+               [&](const caf::error& err) { response = error_response(err); });
+  return response;
+}
+
+}  // namespace rad
