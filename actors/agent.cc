@@ -1,5 +1,7 @@
 #include "actors/agent.h"
 
+#include <caf/send.hpp>
+
 #include "actors/drivers/exec_driver.h"
 #include "actors/drivers/mock_driver.h"
 #include "runtime/clock.h"
@@ -12,8 +14,6 @@
 
 namespace rad {
 namespace {
-
-using finish_atom = caf::atom_constant<caf::atom("finish")>;
 
 // The attempt's `run` span, when the coordinator sampled it: a child of the
 // host's `spawn` span (the request's trace).
@@ -51,45 +51,99 @@ v1::StoryResult result_of(const v1::SpawnRequest& request, const AgentContext& i
   return r;
 }
 
-caf::behavior agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
-                    AgentContext identity) {
-  const auto& story = request->story();
-  auto attempt =
-      plan_mock_attempt(story.has_mock() ? story.mock() : v1::MockDriver::default_instance(),
-                        request->run_id(), story.id(), request->attempt());
-  auto started_at = now_timestamp();
-  auto span = run_span(*request);
-  auto finish = [=](v1::Outcome outcome, std::string output, std::string error) {
-    auto r = result_of(*request, identity, outcome);
-    *r.mutable_started_at() = started_at;
-    r.set_output(std::move(output));
-    r.set_error(std::move(error));
-    close_run_span(span, r);
-    self->send(host, proto(std::move(r)));
-    self->quit();
-  };
-  if (request->attempt() <= story.mock().crash_first_attempts()) {
+MockPlan plan_mock(const v1::SpawnRequest& request) {
+  const auto& story = request.story();
+  const auto& mock = story.has_mock() ? story.mock() : v1::MockDriver::default_instance();
+  auto attempt = plan_mock_attempt(mock, request.run_id(), story.id(), request.attempt());
+  MockPlan plan;
+  plan.duration = attempt.duration;
+  plan.outcome = attempt.succeeds ? v1::OUTCOME_SUCCEEDED : v1::OUTCOME_FAILED;
+  plan.output_bytes = static_cast<uint32_t>(attempt.output.size());
+  plan.crash = request.attempt() <= mock.crash_first_attempts();
+  std::chrono::milliseconds timeout{story.timeout_ms()};
+  if (timeout.count() > 0 && plan.duration >= timeout) {
+    // The attempt would outlast its timeout: it is cut off then.
+    plan.duration = timeout;
+    plan.outcome = v1::OUTCOME_TIMED_OUT;
+    plan.timeout_ms = story.timeout_ms();
+    plan.output_bytes = 0;
+  }
+  return plan;
+}
+
+namespace {
+
+// The result of a mock agent's attempt, finished now, continuing its trace.
+v1::StoryResult mock_result(const MockAgentState& st, v1::Outcome outcome) {
+  const auto& start = st.start;
+  v1::StoryResult r;
+  r.set_run_id(start.context->run_id);
+  r.set_story_id(start.story_id);
+  r.set_attempt(start.attempt);
+  r.set_outcome(outcome);
+  r.set_node_id(start.context->identity.node_id);
+  r.set_node_incarnation(start.context->identity.incarnation);
+  *r.mutable_started_at() = to_timestamp(start.started);
+  *r.mutable_finished_at() = now_timestamp();
+  r.mutable_trace()->set_traceparent(child_traceparent(start.context->traceparent));
+  return r;
+}
+
+void finish(caf::stateful_actor<MockAgentState>* self, v1::Outcome outcome) {
+  auto& st = self->state;
+  auto r = mock_result(st, outcome);
+  if (outcome == st.start.plan.outcome) {
+    if (outcome == v1::OUTCOME_SUCCEEDED || outcome == v1::OUTCOME_FAILED)
+      r.set_output(std::string(st.start.plan.output_bytes, 'x'));
+    if (outcome == v1::OUTCOME_FAILED) r.set_error("mock attempt failed");
+    if (outcome == v1::OUTCOME_TIMED_OUT)
+      r.set_error("timed out after " + std::to_string(st.start.plan.timeout_ms) + " ms");
+  } else if (outcome == v1::OUTCOME_CANCELLED) {
+    r.set_error("cancelled");
+  }
+  close_run_span(st.span, r);
+  st.reported = true;
+  self->send(st.start.host, proto(std::move(r)));
+  self->quit();
+}
+
+}  // namespace
+
+MockAgentState::~MockAgentState() {
+  if (reported || !start.host || !start.context) return;
+  auto r = mock_result(*this, v1::OUTCOME_FAILED);
+  caf::error why = self ? self->fail_state() : caf::error{};
+  if (!why) why = make_error(Errc::internal, "the agent ended without its result");
+  caf::anon_send(start.host, crashed_atom::value, proto(std::move(r)), std::move(why));
+}
+
+caf::behavior mock_agent(caf::stateful_actor<MockAgentState>* self, MockAgentStart start) {
+  auto& st = self->state;
+  st.self = self;
+  st.start = std::move(start);
+  if (sampled(st.start.context->traceparent)) {
+    st.span = std::make_shared<ActiveSpan>("run", st.start.context->traceparent);
+    st.span->attr("run.id", st.start.context->run_id)
+        .attr("story.id", st.start.story_id)
+        .attr("attempt", st.start.attempt);
+  }
+  if (st.start.plan.crash) {
     self->quit(make_error(Errc::internal, "mock agent crashed on purpose"));
     return {};
   }
-  auto outcome = attempt.succeeds ? v1::OUTCOME_SUCCEEDED : v1::OUTCOME_FAILED;
-  auto error = attempt.succeeds ? std::string{} : std::string{"mock attempt failed"};
-  std::chrono::milliseconds timeout{story.timeout_ms()};
-  if (timeout.count() > 0 && attempt.duration >= timeout) {
-    // The attempt would outlast its timeout: it is cut off then.
-    attempt.duration = timeout;
-    outcome = v1::OUTCOME_TIMED_OUT;
-    error = "timed out after " + std::to_string(timeout.count()) + " ms";
-    attempt.output.clear();
-  }
-  if (attempt.duration.count() == 0) {
-    finish(outcome, attempt.output, error);
+  if (st.start.plan.duration.count() == 0) {
+    finish(self, st.start.plan.outcome);
     return {};
   }
-  self->delayed_send(self, attempt.duration, finish_atom::value);
+  // The host sends finish_atom once the duration has passed. One handler for
+  // both atoms: each handler of a behavior is another allocation per agent.
   return {
-      [=](finish_atom) { finish(outcome, attempt.output, error); },
-      [=](cancel_atom) { finish(v1::OUTCOME_CANCELLED, "", "cancelled"); },
+      [=](caf::atom_value what) {
+        if (what == finish_atom::value)
+          finish(self, self->state.start.plan.outcome);
+        else if (what == cancel_atom::value)
+          finish(self, v1::OUTCOME_CANCELLED);
+      },
   };
 }
 

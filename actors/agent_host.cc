@@ -1,5 +1,7 @@
 #include "actors/agent_host.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -35,7 +37,7 @@ void flush(Self self) {
 // Once draining and idle, every result is sent and the waiters are told.
 void answer_drained(Self self) {
   auto& st = self->state;
-  if (!st.draining || !st.running.empty()) return;
+  if (!st.draining || st.running > 0) return;
   flush(self);
   for (auto& promise : st.drained) promise.deliver(true);
   st.drained.clear();
@@ -44,7 +46,7 @@ void answer_drained(Self self) {
 caf::result<bool> drain(Self self) {
   auto& st = self->state;
   st.draining = true;
-  if (st.running.empty()) {
+  if (st.running == 0) {
     flush(self);
     return true;
   }
@@ -52,56 +54,96 @@ caf::result<bool> drain(Self self) {
   return st.drained.back();
 }
 
+// Arms the host's timer for its earliest agent, unless a wake comes by then.
+void arm(Self self) {
+  auto& st = self->state;
+  auto due = st.timers.next();
+  if (!due || (st.wake_at && *st.wake_at <= *due)) return;
+  st.wake_at = due;
+  auto delay = std::max(*due - AgentHostState::Clock::now(), AgentHostState::Clock::duration{0});
+  self->delayed_send(self, std::chrono::duration_cast<std::chrono::microseconds>(delay),
+                     wake_atom::value, static_cast<int64_t>(due->time_since_epoch().count()));
+}
+
+// The agents whose duration has passed are told to finish.
+void wake(Self self, int64_t armed_for) {
+  auto& st = self->state;
+  if (st.wake_at && st.wake_at->time_since_epoch().count() == armed_for) st.wake_at.reset();
+  st.timers.pop_due(AgentHostState::Clock::now(), [&](AgentHostState::Running* running) {
+    running->timer = st.timers.none();
+    self->send(running->agent, finish_atom::value);
+  });
+  arm(self);
+}
+
+// How long an attempt ran, by its result.
+std::chrono::duration<double> ran(const v1::StoryResult& r) {
+  if (!r.has_started_at() || !r.has_finished_at()) return {};
+  auto micros =
+      google::protobuf::util::TimeUtil::DurationToMicroseconds(r.finished_at() - r.started_at());
+  return std::chrono::microseconds{std::max<int64_t>(0, micros)};
+}
+
 void collect(Self self, v1::StoryResult result) {
   auto& st = self->state;
-  auto it = st.running.find({result.run_id(), result.story_id(), result.attempt()});
-  if (it == st.running.end()) return;  // this attempt has reported already
-  if (st.metrics)
-    st.metrics->ended(it->second.kind, result.outcome(),
-                      std::chrono::steady_clock::now() - it->second.started);
+  auto run = st.runs.find(result.run_id());
+  if (run == st.runs.end()) return;  // this attempt has reported already
+  auto& agents = run->second.agents;
+  auto it = agents.find({result.story_id(), result.attempt()});
+  if (it == agents.end()) return;
+  auto& running = it->second;
+  if (st.metrics) st.metrics->ended(running.kind(), result.outcome(), ran(result));
   // With the agent's own `run` span: the coordinator keeps them for radctl trace.
-  if (it->second.spawn_span) result.mutable_spans()->Add(std::move(*it->second.spawn_span));
-  st.running.erase(it);
-  auto sink = st.sinks.find(result.run_id());
-  // The run's last agent here: its sink is no longer needed (a new spawn sets it again).
-  auto next = st.running.lower_bound({result.run_id(), "", 0});
-  bool last_of_run = next == st.running.end() || std::get<0>(next->first) != result.run_id();
-  if (sink == st.sinks.end()) {
+  if (running.extras && running.extras->spawn_span)
+    result.mutable_spans()->Add(std::move(*running.extras->spawn_span));
+  st.timers.remove(running.timer, &running);
+  agents.erase(it);
+  --st.running;
+  auto sink = run->second.sink;
+  // The run's last agent here: its entry (and sink) is no longer needed; a
+  // new spawn makes it again.
+  if (agents.empty()) st.runs.erase(run);
+  if (!sink) {
     st.undelivered.push_back(std::move(result));
   } else {
-    auto& batch = st.pending[sink->second];
+    auto& batch = st.pending[sink];
     *batch.add_results() = std::move(result);
     if (batch.results_size() >= kMaxResultsPerBatch) {
-      send_results(self, sink->second, std::move(batch));
-      st.pending.erase(sink->second);
+      send_results(self, sink, std::move(batch));
+      st.pending.erase(sink);
     } else if (!st.flush_scheduled) {
       st.flush_scheduled = true;
       self->delayed_send(self, kResultFlushInterval, flush_atom::value);
     }
-    if (last_of_run) st.sinks.erase(sink);
   }
   answer_drained(self);
 }
 
 void cancel_one(Self self, const AgentHostState::Running& running) {
-  if (running.cancel) running.cancel->cancel();
+  if (running.extras && running.extras->cancel) running.extras->cancel->cancel();
   self->send(running.agent, cancel_atom::value);
 }
 
 void cancel_matching(Self self, const v1::CancelRequest& c) {
-  for (const auto& [key, running] : self->state.running) {
-    bool story_matches = c.story_ids().empty() ||
-                         std::find(c.story_ids().begin(), c.story_ids().end(), std::get<1>(key)) !=
-                             c.story_ids().end();
-    if (std::get<0>(key) == c.run_id() && story_matches) cancel_one(self, running);
+  auto run = self->state.runs.find(c.run_id());
+  if (run == self->state.runs.end()) return;
+  for (const auto& [key, running] : run->second.agents) {
+    bool story_matches =
+        c.story_ids().empty() ||
+        std::find(c.story_ids().begin(), c.story_ids().end(), key.first) != c.story_ids().end();
+    if (story_matches) cancel_one(self, running);
   }
 }
 
-// An agent that stops abnormally crashed before its result: it tells the host
-// as it goes (a functor, not a monitor: agents that end well cost nothing).
+// A blocking agent that stops abnormally crashed before its result: it tells
+// the host as it goes (a functor, not a monitor: agents that end well cost
+// nothing). Mock agents tell it from their state (MockAgentState).
 void report_crash(Self self, const caf::actor& agent, SpawnRequestPtr request) {
-  agent->attach_functor([host = caf::actor{self}, request](const caf::error& reason) {
-    if (reason) caf::anon_send(host, crashed_atom::value, proto(*request), reason);
+  agent->attach_functor([host = caf::actor{self}, request,
+                         identity = self->state.identity](const caf::error& reason) {
+    if (reason)
+      caf::anon_send(host, crashed_atom::value,
+                     proto(result_of(*request, identity, v1::OUTCOME_FAILED)), reason);
   });
 }
 
@@ -114,8 +156,8 @@ void watch_sink(Self self, const caf::actor& sink) {
 void sink_down(Self self, const caf::actor_addr& gone) {
   auto& st = self->state;
   if (!st.watched_sinks.erase(gone)) return;
-  for (auto it = st.sinks.begin(); it != st.sinks.end();)
-    it = it->second.address() == gone ? st.sinks.erase(it) : std::next(it);
+  for (auto& [run_id, run] : st.runs)
+    if (run.sink && run.sink.address() == gone) run.sink = nullptr;
   for (auto it = st.pending.begin(); it != st.pending.end();) {
     if (it->first.address() != gone) {
       ++it;
@@ -125,7 +167,7 @@ void sink_down(Self self, const caf::actor_addr& gone) {
     it = st.pending.erase(it);
   }
   logger("agents")->warn("the coordinator is gone; {} agents run on, {} results wait for it",
-                         st.running.size(), st.undelivered.size());
+                         st.running, st.undelivered.size());
 }
 
 // Chaos: the chosen agents die as a crash would kill them, and their attempts
@@ -133,15 +175,17 @@ void sink_down(Self self, const caf::actor_addr& gone) {
 uint32_t kill_agents(Self self, double fraction, uint64_t seed) {
   auto& st = self->state;
   std::vector<SpawnKey> keys;
-  for (auto& [key, r] : st.running) keys.push_back(key);
+  for (const auto& [run_id, run] : st.runs)
+    for (const auto& entry : run.agents)
+      keys.emplace_back(run_id, entry.first.first, entry.first.second);
   if (keys.empty() || fraction <= 0) return 0;
   std::mt19937_64 random{seed};
   std::shuffle(keys.begin(), keys.end(), random);
   auto count = std::min(keys.size(), static_cast<size_t>(std::ceil(fraction * keys.size())));
   for (size_t i = 0; i < count; ++i) {
     const auto& [run_id, story_id, attempt] = keys[i];
-    auto& r = st.running.at(keys[i]);
-    if (r.cancel) r.cancel->cancel();
+    auto& r = st.runs.at(run_id).agents.at({story_id, attempt});
+    if (r.extras && r.extras->cancel) r.extras->cancel->cancel();
     caf::anon_send_exit(r.agent, caf::exit_reason::kill);
     v1::SpawnRequest request;
     request.set_run_id(run_id);
@@ -164,12 +208,14 @@ v1::AgentReport report_to(Self self, const caf::actor& sink) {
   traced(report);
   report.set_node_id(st.identity.node_id);
   report.set_incarnation(st.identity.incarnation);
-  for (const auto& [key, running] : st.running) {
-    auto* ref = report.add_running();
-    ref->set_run_id(std::get<0>(key));
-    ref->set_story_id(std::get<1>(key));
-    ref->set_attempt(std::get<2>(key));
-    st.sinks[std::get<0>(key)] = sink;
+  for (auto& [run_id, run] : st.runs) {
+    run.sink = sink;
+    for (const auto& [key, running] : run.agents) {
+      auto* ref = report.add_running();
+      ref->set_run_id(run_id);
+      ref->set_story_id(key.first);
+      ref->set_attempt(key.second);
+    }
   }
   for (auto& r : st.undelivered) *report.add_undelivered() = std::move(r);
   st.undelivered.clear();
@@ -177,6 +223,15 @@ v1::AgentReport report_to(Self self, const caf::actor& sink) {
     logger("agents")->info("reported {} running agents and {} results to the coordinator",
                            report.running_size(), report.undelivered_size());
   return report;
+}
+
+// The context the agents of a batch share: the last one made, if it fits.
+AttemptContextPtr context_for(Self self, AttemptContextPtr& last, const std::string& run_id,
+                              const std::string& traceparent) {
+  if (!last || last->run_id != run_id || last->traceparent != traceparent)
+    last = std::make_shared<const AttemptContext>(
+        AttemptContext{self->state.identity, run_id, traceparent});
+  return last;
 }
 
 v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::actor& sink) {
@@ -188,13 +243,17 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
   reply.set_batch_id(batch.batch_id());
   traced(reply, batch.trace().traceparent());
   uint64_t received = 0;  // read once per batch, and only if an attempt is sampled
+  AttemptContextPtr context;
+  auto now = AgentHostState::Clock::now();
+  auto wall_now = std::chrono::system_clock::now();
   for (const auto& request : batch.requests()) {
     auto* d = reply.add_decisions();
     d->set_run_id(request.run_id());
     d->set_story_id(request.story().id());
     d->set_attempt(request.attempt());
-    auto key = std::make_tuple(request.run_id(), request.story().id(), request.attempt());
-    if (st.running.count(key)) {
+    auto run = st.runs.find(request.run_id());
+    std::pair<std::string, uint32_t> key{request.story().id(), request.attempt()};
+    if (run != st.runs.end() && run->second.agents.count(key)) {
       d->set_accepted(true);  // a duplicate request: the running attempt answers it
       continue;
     }
@@ -203,42 +262,59 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
       d->set_retry_elsewhere(true);
       continue;
     }
-    if (st.running.size() >= st.max_agents) {
+    if (st.running >= st.max_agents) {
       d->set_refusal("agent limit " + std::to_string(st.max_agents) + " reached");
       continue;
     }
     d->set_accepted(true);
-    st.sinks[request.run_id()] = sink;
-    auto copy = std::make_shared<v1::SpawnRequest>(request);
+    if (run == st.runs.end()) run = st.runs.try_emplace(request.run_id()).first;
+    run->second.sink = sink;
     // A sampled attempt (the coordinator's mark): `spawn` covers its acceptance
     // here; the agent's `run` span is its child.
+    const std::string* traceparent = &request.trace().traceparent();
     std::optional<ActiveSpan> span;
-    if (sampled(request.trace().traceparent())) {
+    if (sampled(*traceparent)) {
       if (received == 0) received = unix_nanos_now();
-      span.emplace("spawn", request.trace().traceparent(), received);
+      span.emplace("spawn", *traceparent, received);
       span->attr("run.id", request.run_id())
           .attr("story.id", request.story().id())
           .attr("attempt", request.attempt());
-      copy->mutable_trace()->set_traceparent(span->traceparent());
+      traceparent = &span->traceparent();
     }
-    SpawnRequestPtr shared = std::move(copy);
     AgentHostState::Running running;
-    running.kind = agent_kind(request.story(), st.identity.use_real);
-    running.started = std::chrono::steady_clock::now();
+    running.timer = st.timers.none();
+    auto extras = [&running]() -> AgentHostState::Running::Extras& {
+      if (!running.extras) running.extras = std::make_unique<AgentHostState::Running::Extras>();
+      return *running.extras;
+    };
+    if (auto kind = agent_kind(request.story(), st.identity.use_real); kind != AgentKind::mock)
+      extras().kind = kind;
+    std::chrono::milliseconds waits{0};
     if (auto driver = blocking_driver_for(request.story(), st.identity.use_real)) {
+      auto copy = std::make_shared<v1::SpawnRequest>(request);
+      copy->mutable_trace()->set_traceparent(*traceparent);
+      SpawnRequestPtr shared = std::move(copy);
       CancelToken cancel;
       running.agent =
           self->spawn<caf::detached>(blocking_agent, shared, caf::actor{self}, st.identity, cancel,
                                      std::shared_ptr<BlockingDriver>{std::move(driver)});
-      running.cancel = cancel;
+      extras().cancel = cancel;
+      report_crash(self, running.agent, shared);
     } else {
-      running.agent = self->spawn(agent, shared, caf::actor{self}, st.identity);
+      auto plan = plan_mock(request);
+      if (!plan.crash) waits = plan.duration;
+      running.agent = self->spawn(
+          mock_agent, MockAgentStart{caf::actor{self},
+                                     context_for(self, context, request.run_id(), *traceparent),
+                                     request.story().id(), request.attempt(), plan, wall_now});
     }
-    report_crash(self, running.agent, shared);
-    if (span) running.spawn_span = span->finish();
-    st.running.emplace(std::move(key), std::move(running));
+    if (span) extras().spawn_span = span->finish();
+    auto& placed = run->second.agents.emplace(std::move(key), std::move(running)).first->second;
+    if (waits.count() > 0) placed.timer = st.timers.add(now + waits, &placed);
+    ++st.running;
     if (st.metrics) st.metrics->started();
   }
+  arm(self);
   return reply;
 }
 
@@ -266,26 +342,26 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
         self->state.flush_scheduled = false;
         flush(self);
       },
-      [=](crashed_atom, const Proto<v1::SpawnRequest>& crashed, const caf::error& reason) {
-        const auto* request = &crashed.value;
-        auto& st = self->state;
+      [=](crashed_atom, Proto<v1::StoryResult>& crashed, const caf::error& reason) {
+        auto& r = crashed.value;
         auto why = self->system().render(reason);
-        logger("agents")->warn("agent of story {} attempt {} of run {} crashed: {}",
-                               request->story().id(), request->attempt(), request->run_id(), why);
-        auto r = result_of(*request, st.identity, v1::OUTCOME_FAILED);
+        logger("agents")->warn("agent of story {} attempt {} of run {} crashed: {}", r.story_id(),
+                               r.attempt(), r.run_id(), why);
         r.set_error("agent crashed: " + why);
         collect(self, std::move(r));
       },
+      [=](wake_atom, int64_t armed_for) { wake(self, armed_for); },
       [=](chaos_kill_atom, double fraction, uint64_t seed) {
         return kill_agents(self, fraction, seed);
       },
-      [=](running_atom) { return static_cast<uint32_t>(self->state.running.size()); },
+      [=](running_atom) { return static_cast<uint32_t>(self->state.running); },
       [=](adopt_atom) {
         return proto(report_to(self, caf::actor_cast<caf::actor>(self->current_sender())));
       },
       [=](drain_atom) { return drain(self); },
       [=](cancel_atom) {
-        for (const auto& entry : self->state.running) cancel_one(self, entry.second);
+        for (const auto& [run_id, run] : self->state.runs)
+          for (const auto& entry : run.agents) cancel_one(self, entry.second);
         return drain(self);
       },
   };

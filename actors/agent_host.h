@@ -27,14 +27,16 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
-#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "actors/agent.h"
 #include "actors/agent_metrics.h"
+#include "actors/due_buckets.h"
 #include "rad/v1/cluster.pb.h"
 
 namespace rad {
@@ -47,27 +49,44 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using running_atom = caf::atom_constant<caf::atom("running")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
+// (wake_atom, int64 steady ticks): the host's own timer, due at that time.
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using chaos_kill_atom = caf::atom_constant<caf::atom("chaoskill")>;
-// (crashed_atom, request, reason): local, from a crashing agent.
-using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 
 struct AgentHostState {
+  using Clock = std::chrono::steady_clock;
   AgentContext identity;
   uint32_t max_agents = 0;
+  struct Running;
+  // Kept small: a node may hold 100,000s of idle agents (issue [6]).
   struct Running {
     caf::actor agent;
-    std::optional<CancelToken> cancel;  // exec agents block: they are cancelled through it
-    AgentKind kind = AgentKind::mock;
-    std::chrono::steady_clock::time_point started;
-    // The attempt's `spawn` span when it is sampled: it goes back with the result.
-    std::optional<v1::Span> spawn_span;
+    // Where a mock agent waits for its duration in `timers`; none() otherwise.
+    DueBuckets<Running>::Handle timer;
+    // What few attempts need: exec agents block, and are cancelled through a
+    // token; a sampled attempt's `spawn` span goes back with its result; an
+    // agent of another kind than mock is counted as its kind.
+    struct Extras {
+      AgentKind kind = AgentKind::mock;
+      std::optional<CancelToken> cancel;
+      std::optional<v1::Span> spawn_span;
+    };
+    std::unique_ptr<Extras> extras;
+    AgentKind kind() const { return extras ? extras->kind : AgentKind::mock; }
+  };
+  // The agents of one run here, and where its results go: the actor that
+  // asked for its spawns, while it lives (none: they wait in `undelivered`).
+  struct RunAgents {
+    caf::actor sink;
+    std::map<std::pair<std::string, uint32_t>, Running> agents;  // story id, attempt
   };
   std::shared_ptr<AgentMetrics> metrics;
-  // run id, story id, attempt -> agent
-  std::map<std::tuple<std::string, std::string, uint32_t>, Running> running;
-  // Where each run's results go: the actor that asked for its spawns, while it
-  // lives and agents of the run run here.
-  std::map<std::string, caf::actor> sinks;
+  std::map<std::string, RunAgents> runs;  // by run id; none without agents
+  size_t running = 0;
+  // The mock agents waiting for their duration, by when it has passed: one
+  // timer for all of them rather than a delayed message each.
+  DueBuckets<Running> timers;
+  std::optional<Clock::time_point> wake_at;  // of the next wake_atom
   std::set<caf::actor_addr> watched_sinks;
   // Results of runs whose sink went down, for the next coordinator.
   std::vector<v1::StoryResult> undelivered;

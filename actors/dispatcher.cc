@@ -115,7 +115,11 @@ void node_lost(Self self, const std::string& node_id) {
     if (p.node_id == node_id) lost.push_back(key);
   if (!lost.empty())
     st.log->warn("node {} is down: {} of its agents will not report", node_id, lost.size());
-  for (const auto& key : lost) settle(self, key, v1::OUTCOME_NODE_LOST, nullptr, "node lost");
+  auto now = Replacements::Clock::now();
+  for (const auto& key : lost) {
+    st.replacements.lost(node_id, std::get<0>(key), std::get<1>(key), now);
+    settle(self, key, v1::OUTCOME_NODE_LOST, nullptr, "node lost");
+  }
   auto& running = st.adoption.running;
   for (auto it = running.begin(); it != running.end();)
     it = it->second == node_id ? running.erase(it) : std::next(it);
@@ -130,6 +134,7 @@ void node_lost(Self self, const std::string& node_id) {
       continue;
     }
     for (auto& r : *it->second.requests->mutable_requests()) {
+      st.replacements.lost(node_id, r.run_id(), r.story().id(), now);
       requeue(self, std::move(r));
       ++requeued;
     }
@@ -151,7 +156,10 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
            std::find(cancel.story_ids().begin(), cancel.story_ids().end(), r.story().id()) !=
                cancel.story_ids().end();
   };
-  if (cancel.story_ids().empty()) st.cancelled_runs.insert(cancel.run_id());
+  if (cancel.story_ids().empty()) {
+    st.cancelled_runs.insert(cancel.run_id());
+    st.replacements.forget_run(cancel.run_id());
+  }
   std::deque<v1::SpawnRequest> kept;
   std::vector<DispatcherState::Key> dropped;
   for (auto& r : st.queue) {
@@ -213,6 +221,10 @@ void send_batch(Self self, size_t target_index) {
               if (d.accepted()) {
                 if (auto p = self->state.pending.find(key); p != self->state.pending.end())
                   p->second.node_id = node_id;
+                if (!self->state.replacements.empty())
+                  if (auto line = self->state.replacements.placed(d.run_id(), d.story_id(),
+                                                                  Replacements::Clock::now()))
+                    self->state.log->info("{}", *line);
                 continue;
               }
               if (d.retry_elsewhere() && i < requests->requests_size()) {

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "actors/agent_host.h"
+#include "actors/replacements.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/run.pb.h"
 
@@ -124,6 +125,8 @@ struct DispatcherState {
     std::map<Key, v1::StoryResult> results;
     std::set<std::string> awaited;
   } adoption;
+  // Stories of lost nodes until they are placed again (logged then).
+  Replacements replacements;
   // Nodes asked what they run, and the hosts last written to the checkpoint.
   std::set<std::string> asked;
   v1::AgentNodes kept_nodes;

@@ -25,6 +25,7 @@ using namespace std::chrono_literals;
 
 // Submitting builds the run's state: allow for plans of a million stories.
 constexpr auto kSubmitTimeout = std::chrono::seconds{30};
+static_assert(kMaxPlanBytes <= kMaxHttpBodyBytes, "the API takes every plan radctl sends");
 
 HttpResponse problems_response(const v1::Plan& plan, const std::vector<PlanProblem>& problems) {
   nlohmann::json body;

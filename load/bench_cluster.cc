@@ -1,15 +1,20 @@
 #include "load/bench_cluster.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <regex>
 
 #include "runtime/config.h"
 #include "runtime/system_config.h"
+#include "tools/api_client.h"
+#include "tools/prometheus_text.h"
 
 namespace rad::bench {
 namespace {
@@ -21,6 +26,20 @@ caf::behavior answer_once(caf::event_based_actor* self, caf::actor parent) {
   self->send(parent, 1);
   self->quit();
   return {};
+}
+
+// Says it has started, then waits.
+caf::behavior idle(caf::event_based_actor* self, caf::actor parent) {
+  self->send(parent, 1);
+  return {[](int) {}};
+}
+
+// This process's resident memory (statm counts pages).
+double resident_bytes() {
+  std::ifstream in{"/proc/self/statm"};
+  double size = 0, resident = 0;
+  in >> size >> resident;
+  return resident * static_cast<double>(::sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace
@@ -50,7 +69,38 @@ double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy) {
   return actors / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy) {
+  auto node = default_config();
+  node.mutable_cluster()->set_scheduler_policy(scheduler_policy);
+  SystemConfig cfg{node};
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  // The handles' own memory is touched before the first reading.
+  std::vector<caf::actor> held(static_cast<size_t>(actors));
+  auto before = resident_bytes();
+  for (auto& a : held) a = sys.spawn(idle, caf::actor{self});
+  int started = 0;
+  self->receive_for(started, actors)([](int) {});
+  auto after = resident_bytes();
+  for (auto& a : held) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  return (after - before) / actors;
+}
+
 BenchCluster::~BenchCluster() { stop_draining(); }
+
+std::map<std::string, double> BenchCluster::metrics(size_t i) const {
+  auto text =
+      api_request("GET", "http://127.0.0.1:" + std::to_string(metrics_ports_.at(i)), "/metrics");
+  if (!text) return {};
+  return prometheus_samples(*text);
+}
+
+std::chrono::system_clock::time_point BenchCluster::kill_worker(size_t i) {
+  stop_draining();  // what the nodes log from now on is for await_coordinator_line
+  auto now = std::chrono::system_clock::now();
+  nodes_.at(i)->signal(SIGKILL);
+  return now;
+}
 
 bool BenchCluster::start(const std::string& scheduler_policy, bool metrics,
                          const std::map<std::string, std::string>& env) {
@@ -101,9 +151,10 @@ bool BenchCluster::kill_and_restart_coordinator() {
 
 std::optional<std::string> BenchCluster::await_coordinator_line(const std::string& pattern,
                                                                 std::chrono::seconds timeout) {
+  bool was_draining = draining_;
   stop_draining();
   auto line = nodes_[0]->wait_for_line(std::regex{pattern}, timeout);
-  start_draining();
+  if (was_draining) start_draining();
   return line;
 }
 

@@ -28,6 +28,11 @@ double median(std::vector<double> values);
 // Actors per second that one process of bare CAF spawns, each answering once.
 double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy);
 
+// Bytes of resident memory this process grows by per idle actor of bare CAF:
+// `actors` event_based actors spawned and started, each waiting for a
+// message that never comes (then they are stopped).
+double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy);
+
 class BenchCluster {
  public:
   ~BenchCluster();
@@ -43,6 +48,15 @@ class BenchCluster {
   uint16_t coordinator_http_port() const { return coord_http_port_; }
   // Where each node (coordinator first) serves /metrics; empty without metrics.
   const std::vector<uint16_t>& metrics_ports() const { return metrics_ports_; }
+  // Every sample of node `i`'s /metrics (coordinator first); empty if unreadable.
+  std::map<std::string, double> metrics(size_t i) const;
+  // The coordinator's data dir: its checkpoint store is in DIR/checkpoint.
+  std::string coordinator_data_dir() const { return dir_.path() + "/coord"; }
+
+  // kill -9 of worker `i` (1 or 2); returns when the signal was sent. The
+  // nodes' output is no longer skipped: every line logged after the kill is
+  // there for await_coordinator_line.
+  std::chrono::system_clock::time_point kill_worker(size_t i);
 
   // kill -9 of the coordinator, then the same coordinator (ports, data dir)
   // started again; returns once it says it is ready, or false.

@@ -9,7 +9,9 @@
 // the POST to the poll that sees the run over (polls every 10 ms); the
 // server's own span (started_at to finished_at) is printed too. Bare CAF: one
 // process spawning N actors that each answer once. Exits 1 unless every story
-// succeeded and no member was reported suspect or down.
+// succeeded exactly once, by the run's summary and by the coordinator's
+// checkpoint store (one terminal transition per story, SUCCEEDED), and no
+// member was reported suspect or down.
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
@@ -21,6 +23,7 @@
 
 #include "load/bench_cluster.h"
 #include "load/e2e_round.h"
+#include "load/exactly_once.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
@@ -46,6 +49,8 @@ int main(int argc, char** argv) {
       cluster.dump();
       return 1;
     }
+    if (!rad::bench::stored_exactly_once(cluster.coordinator_data_dir(), r.run_id, stories))
+      return 1;
     client.push_back(r.client_rate);
     server.push_back(r.server_rate);
     bare.push_back(rad::bench::bare_caf_spawn_rate(stories, policy));

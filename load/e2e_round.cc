@@ -53,7 +53,8 @@ E2eRound run_e2e_round(const std::string& api, int stories, int round) {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});  // the poll's pace
   }
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (status.counts().succeeded() != static_cast<uint32_t>(stories)) {
+  if (status.counts().succeeded() != static_cast<uint32_t>(stories) ||
+      status.counts().total() != static_cast<uint32_t>(stories)) {
     std::fprintf(stderr, "run %s: only %u of %d stories succeeded: %s\n", run_id.c_str(),
                  status.counts().succeeded(), stories, status.ShortDebugString().c_str());
     return {};
@@ -65,7 +66,7 @@ E2eRound run_e2e_round(const std::string& api, int stories, int round) {
   std::fprintf(stderr, "submit %.0f ms, run %.0f ms on the coordinator, %.0f ms in all\n",
                std::chrono::duration<double, std::milli>(submitted - start).count(), server * 1e3,
                seconds * 1e3);
-  return {stories / seconds, stories / server};
+  return {stories / seconds, stories / server, run_id};
 }
 
 double compare_on_off(BenchCluster& on, BenchCluster& off, const char* what, int stories,

@@ -12,6 +12,7 @@ struct E2eRound {
   // on the coordinator alone (the run's started_at to finished_at); -1 when
   // the round failed (said on stderr).
   double client_rate = -1, server_rate = -1;
+  std::string run_id;
 };
 
 E2eRound run_e2e_round(const std::string& api, int stories, int round);

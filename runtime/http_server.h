@@ -35,11 +35,14 @@ struct HttpResponse {
 
 using HttpRoute = std::function<HttpResponse(const HttpRequest&)>;
 
+// Larger request bodies are answered 413; the largest is a plan
+// (kMaxPlanBytes, runtime/plan_validation.h).
+inline constexpr size_t kMaxHttpBodyBytes = 256u << 20;
+
 struct HttpServerOptions {
   std::string bind = "127.0.0.1";
   uint16_t port = 3000;
-  // Larger request bodies are answered 413.
-  size_t max_body_bytes = 64u << 20;
+  size_t max_body_bytes = kMaxHttpBodyBytes;
 };
 
 class HttpServer {

@@ -13,6 +13,11 @@
 
 namespace rad {
 
+// Plan files and API bodies larger than this are refused before parsing: a
+// plan of the 1,000,000 stories allowed below, each with a title, is ~120 MB
+// of JSON (a 64 MiB limit refused it).
+inline constexpr size_t kMaxPlanBytes = 256u << 20;
+
 struct PlanLimits {
   // Stories in one plan.
   size_t max_stories = 1'000'000;

@@ -9,3 +9,6 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 "$bin/rad-bench-e2e" --stories 100000 --repeat 3
 "$bin/rad-bench-checkpoint" --transitions 200000 --group 1000 --every 2000 --repeat 3 --compaction-stories 1000000
 "$bin/rad-bench-resume" --stories 100000 --repeat 3
+"$bin/rad-bench-e2e" --stories 1000000 --repeat 1
+"$bin/rad-bench-agents" --agents 100000
+"$bin/rad-bench-kill" --trials 10

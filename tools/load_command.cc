@@ -31,6 +31,9 @@ int fail(const caf::error& err) { return report_failure("radctl", err); }
 struct NodeUse {
   std::string name, metrics_address;
   double rss_before = -1, peak_rss = 0, peak_agents = 0;
+  // RSS in the sample with the most live agents: the two are read together,
+  // not each at its own peak (rad-bench-agents measures the same way).
+  double rss_at_peak_agents = 0;
 };
 
 // Samples every node's /metrics until stopped: peak RSS and live agents.
@@ -60,8 +63,12 @@ class NodeSampler {
       auto text = api_request("GET", "http://" + n.metrics_address, "/metrics");
       if (!text) continue;
       auto samples = prometheus_samples(*text);
-      n.peak_rss = std::max(n.peak_rss, samples["process_resident_memory_bytes"]);
-      n.peak_agents = std::max(n.peak_agents, samples["active_agents"]);
+      double rss = samples["process_resident_memory_bytes"], agents = samples["active_agents"];
+      n.peak_rss = std::max(n.peak_rss, rss);
+      if (agents > n.peak_agents) {
+        n.peak_agents = agents;
+        n.rss_at_peak_agents = rss;
+      }
     }
   }
   std::vector<NodeUse> nodes_;
@@ -194,7 +201,8 @@ int load_command(const LoadOptions& o) {
                        {"running_to_checkpointed", percentiles(to_checkpointed)}};
   report["nodes"] = nlohmann::json::array();
   for (const auto& n : used) {
-    double per_agent = n.peak_agents > 0 ? (n.peak_rss - n.rss_before) / n.peak_agents : 0;
+    double per_agent =
+        n.peak_agents > 0 ? (n.rss_at_peak_agents - n.rss_before) / n.peak_agents : 0;
     report["nodes"].push_back({{"name", n.name},
                                {"peak_rss_bytes", n.peak_rss},
                                {"peak_live_agents", n.peak_agents},

@@ -22,9 +22,6 @@
 namespace rad {
 namespace {
 
-// Plans larger than this are refused before parsing.
-constexpr size_t kMaxPlanFileBytes = 64u << 20;
-
 int fail(const caf::error& err) { return report_failure("radctl", err); }
 
 std::string state_name(v1::RunState s) { return enum_word(v1::RunState_Name(s)); }
@@ -98,7 +95,7 @@ int follow(const std::string& api, const std::string& run_id, std::chrono::milli
 
 int check_plan_file(const std::string& path, std::string* plan_json) {
   v1::Plan plan;
-  if (auto err = load_proto_file(path, kMaxPlanFileBytes, plan)) return fail(err);
+  if (auto err = load_proto_file(path, kMaxPlanBytes, plan)) return fail(err);
   if (auto problems = validate_plan(plan); !problems.empty()) {
     std::cerr << "radctl: " << path << ": plan '" << plan.name() << "' has " << problems.size()
               << (problems.size() == 1 ? " problem:\n" : " problems:\n");
