@@ -18,7 +18,8 @@ class ChaosFaults : public RunsFixture {
     start({"coord", "coordinator", kChaosOn});
     start({"w1", "worker", kChaosOn});
     start({"w2", "worker", kChaosOn});
-    expect_log("coord", kThreeUp);
+    // Every node holds the view: link faults name peers by it.
+    for (const auto* n : {"coord", "w1", "w2"}) expect_log(n, kThreeUp);
   }
 
   std::string http(const std::string& node) {
