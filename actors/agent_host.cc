@@ -25,6 +25,16 @@ void send_results(Self self, const caf::actor& sink, v1::ResultBatch batch) {
   batch.set_node_id(self->state.identity.node_id);
   batch.set_incarnation(self->state.identity.incarnation);
   traced(batch, batch.results_size() > 0 ? batch.results(0).trace().traceparent() : "");
+  auto& st = self->state;
+  auto now = AgentHostState::Clock::now();
+  while (!st.recently_sent.empty() &&
+         (now - st.recently_sent.front().at > kResultKeepWindow ||
+          st.recently_sent_results + batch.results_size() > kMaxResultsKept)) {
+    st.recently_sent_results -= st.recently_sent.front().batch.results_size();
+    st.recently_sent.pop_front();
+  }
+  st.recently_sent.push_back({now, sink.address(), batch});
+  st.recently_sent_results += batch.results_size();
   link_send(self, sink, proto(std::move(batch)));
 }
 
@@ -166,6 +176,22 @@ void sink_down(Self self, const caf::actor_addr& gone) {
     for (auto& r : *it->second.mutable_results()) st.undelivered.push_back(std::move(r));
     it = st.pending.erase(it);
   }
+  size_t again = 0;
+  for (auto it = st.recently_sent.begin(); it != st.recently_sent.end();) {
+    if (it->sink != gone) {
+      ++it;
+      continue;
+    }
+    again += it->batch.results_size();
+    st.recently_sent_results -= it->batch.results_size();
+    for (auto& r : *it->batch.mutable_results()) st.undelivered.push_back(std::move(r));
+    it = st.recently_sent.erase(it);
+  }
+  if (again > 0)
+    logger("agents")->info(
+        "{} results sent in the last {} s are offered again: they may have "
+        "died with the coordinator",
+        again, std::chrono::seconds{kResultKeepWindow}.count());
   logger("agents")->warn("the coordinator is gone; {} agents run on, {} results wait for it",
                          st.running, st.undelivered.size());
 }

@@ -26,6 +26,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,6 +45,12 @@ namespace rad {
 // Results waiting longer than this are sent even if their batch is small.
 inline constexpr auto kResultFlushInterval = std::chrono::milliseconds{2};
 inline constexpr int kMaxResultsPerBatch = 1024;
+// Results sent this recently when their coordinator goes down may have died
+// with it, unstored: they are offered again to the next one (a run applies
+// one result per attempt, so one it had stored is ignored). Without this, the
+// attempt would run again. At most kMaxResultsKept are kept.
+inline constexpr auto kResultKeepWindow = std::chrono::seconds{2};
+inline constexpr size_t kMaxResultsKept = 1 << 16;
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using running_atom = caf::atom_constant<caf::atom("running")>;
@@ -90,6 +97,14 @@ struct AgentHostState {
   std::set<caf::actor_addr> watched_sinks;
   // Results of runs whose sink went down, for the next coordinator.
   std::vector<v1::StoryResult> undelivered;
+  // Batches sent within kResultKeepWindow, oldest first, and their results' count.
+  struct Sent {
+    Clock::time_point at;
+    caf::actor_addr sink;
+    v1::ResultBatch batch;
+  };
+  std::deque<Sent> recently_sent;
+  size_t recently_sent_results = 0;
   std::map<caf::actor, v1::ResultBatch> pending;
   bool flush_scheduled = false;
   bool draining = false;

@@ -282,7 +282,6 @@ class Runner {
           continue;
         }
         pf.restarted_ms = now;
-        started_ms_[pf.node] = now;
         say("chaos: restarted " + pf.node);
       }
       if (pf.coordinator && pf.restarted_ms && !pf.back_ms &&
@@ -389,12 +388,11 @@ class Runner {
 
   // Why a process's agent_tasks_total may exceed what the store has of it.
   std::string inexact_because(const std::string& node) const {
+    // A worker that lives through a coordinator kill is exact: results it
+    // sent just before are offered again to the next coordinator
+    // (kResultKeepWindow), so none of its attempts runs twice.
     for (const auto& t : timed_)
       if (t.nodes.count(node)) return "a partition or link fault touched its sends";
-    uint64_t started = started_ms_.count(node) ? started_ms_.at(node) : 0;
-    for (const auto& pf : processes_)
-      if (pf.coordinator && node != pf.node && pf.killed_ms >= started)
-        return "results it sent may have died with the killed coordinator";
     return "";
   }
 
@@ -561,7 +559,6 @@ class Runner {
   std::vector<TimedFault> timed_;
   std::set<std::string> posted_to_;
   std::map<std::string, std::string> node_ids_;  // name -> its process's node id
-  std::map<std::string, uint64_t> started_ms_;   // name -> last (re)start
   std::vector<v1::StoryCounts> received_;
 };
 
