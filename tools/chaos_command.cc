@@ -31,7 +31,14 @@ std::string rad_node_beside_us() {
 int chaos_run_command(const ChaosRunOptions& o) {
   auto scenario = load_scenario(o.scenario_path);
   if (!scenario) return fail(scenario.error());
-  if (o.stories) scenario->mutable_workload()->set_stories(o.stories);
+  if (o.stories) {
+    // More stories take longer to run once the faults are over: the settle
+    // time grows with them.
+    auto before = scenario->workload().stories() ? scenario->workload().stories() : 200;
+    if (o.stories > before && scenario->settle_ms())
+      scenario->set_settle_ms(scenario->settle_ms() * o.stories / before);
+    scenario->mutable_workload()->set_stories(o.stories);
+  }
   if (o.workers) scenario->mutable_cluster()->set_workers(o.workers);
   if (o.stories || o.workers) {
     auto problems = scenario_problems(*scenario);
