@@ -73,6 +73,8 @@ caf::error LocalCluster::launch(const std::string& name) {
   if (c.adopt_window_ms())
     p.env["RAD_CHECKPOINT_ADOPT_WINDOW_MS"] = std::to_string(c.adopt_window_ms());
   p.cwd = options_.work_dir;
+  // The runner starts every node from its one thread: if radctl dies, so do they.
+  p.die_with_parent = true;
   try {
     nodes_.at(name).processes.push_back(test::Process::start(p));
   } catch (const std::exception& e) {

@@ -32,6 +32,10 @@ struct ProcessOptions {
   // A file read as stdin (a file, not a pipe, so that no writer has to keep
   // pace with the child); empty: /dev/null.
   std::string stdin_path = {};
+  // SIGKILL to the child when the thread that started it ends (Linux's
+  // parent-death signal): a cluster radctl started must not outlive a radctl
+  // killed with -9. Only from a thread that lives as long as the child should.
+  bool die_with_parent = false;
 };
 
 class Process {
