@@ -4,6 +4,7 @@
 
 #include "actors/agent_host.h"
 #include "actors/node_agent.h"
+#include "runtime/chaos_values.h"
 #include "runtime/error.h"
 #include "runtime/link_faults.h"
 #include "runtime/logging.h"
@@ -155,6 +156,12 @@ caf::result<Proto<v1::ChaosAck>> fail_checkpoint(Self self, const v1::ChaosComma
 }
 
 caf::result<Proto<v1::ChaosAck>> apply(Self self, const v1::ChaosCommand& c) {
+  auto problems = fault_value_problems(c, "command");
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+    return make_error(Errc::invalid_input, all);
+  }
   switch (c.fault_case()) {
     case v1::ChaosCommand::kKillAgent:
       return kill_agents(self, c);

@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "runtime/chaos_values.h"
 #include "runtime/error.h"
 #include "runtime/proto_file.h"
 
@@ -59,10 +60,8 @@ bool beyond_coordinator(const v1::ChaosTarget& t) {
 void check_fault(const v1::ChaosCommand& f, const std::string& at,
                  const std::vector<std::string>& nodes, Problems& problems) {
   if (f.has_target()) check_target(f.target(), at + ".target", nodes, problems);
+  for (auto& problem : fault_value_problems(f, at)) problems.add(std::move(problem));
   switch (f.fault_case()) {
-    case v1::ChaosCommand::kKillAgent:
-      problems.check_fraction(at + ".kill_agent.fraction", f.kill_agent().fraction());
-      break;
     case v1::ChaosCommand::kKillNode: {
       const auto& t = f.target();
       bool coordinator =
@@ -78,16 +77,12 @@ void check_fault(const v1::ChaosCommand& f, const std::string& at,
                      ".target: restart_coordinator hits the coordinator only; drop the target");
       break;
     case v1::ChaosCommand::kLink:
-      problems.check_fraction(at + ".link.drop_probability", f.link().drop_probability());
-      problems.check_fraction(at + ".link.duplicate_probability", f.link().duplicate_probability());
       check_target(f.link().to(), at + ".link.to", nodes, problems);
       break;
     case v1::ChaosCommand::kPartition:
       check_target(f.partition().from(), at + ".partition.from", nodes, problems);
       break;
     case v1::ChaosCommand::kCheckpointFailure:
-      problems.check_fraction(at + ".checkpoint_failure.probability",
-                              f.checkpoint_failure().probability());
       if (beyond_coordinator(f.target()))
         problems.add(at + ".target: checkpoint_failure hits the coordinator only; drop the target");
       break;
@@ -138,7 +133,6 @@ std::vector<std::string> scenario_problems(const v1::ChaosScenario& scenario) {
     std::string at = "faults[" + std::to_string(i) + "]";
     if (!f.id().empty() && !ids.insert(f.id()).second)
       problems.add(at + ".id: '" + f.id() + "' is used twice");
-    problems.check_fraction(at + ".probability", f.probability());
     if (scenario.duration_ms() > 0 && f.at_ms() >= scenario.duration_ms())
       problems.add(at + ".at_ms: " + std::to_string(f.at_ms()) + " is not before duration_ms " +
                    std::to_string(scenario.duration_ms()));

@@ -95,6 +95,10 @@ TEST_F(ChaosFaults, CommandsANodeCannotTakeAreRefusedSayingWhy) {
           "no node named 'nobody'");
   refused("w1", R"({"killNode":{}})", "process faults are radctl chaos run's");
   refused("w1", R"({"killAgent":)", "request body");
+  refused("w1", R"({"killAgent":{"fraction":1.5}})",
+          "command.kill_agent.fraction: 1.5 is not in [0, 1]");
+  refused("w1", R"({"link":{"delayMs":"3600000"}})",
+          "command.link.delay_ms + delay_jitter_ms: 3600000 is over 60000 ms");
 }
 
 TEST_F(ChaosFaults, KilledAgentsEndFailedAndTheirStoriesAreRetried) {

@@ -1,5 +1,6 @@
 #include "chaos/scenario.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "runtime/error.h"
@@ -41,6 +42,22 @@ TEST(Scenario, EveryProblemIsListedWithItsPath) {
                 "faults[1]: no fault; set one of kill_agent, kill_node, restart_coordinator, link, "
                 "partition, pressure, checkpoint_failure; "
                 "faults[2].link.drop_probability: -0.1 is not in [0, 1]");
+}
+
+TEST(Scenario, LinkDelaysAndPressureAreBounded) {
+  v1::ChaosScenario s;
+  s.set_name("x");
+  auto* slow = s.add_faults();
+  slow->mutable_link()->set_delay_ms(50000);
+  slow->mutable_link()->set_delay_jitter_ms(20000);
+  auto* squeeze = s.add_faults();
+  squeeze->mutable_pressure()->set_cpu_threads(1000);
+  squeeze->mutable_pressure()->set_memory_bytes(uint64_t{1} << 40);
+  EXPECT_THAT(scenario_problems(s),
+              ::testing::ElementsAre(
+                  "faults[0].link.delay_ms + delay_jitter_ms: 70000 is over 60000 ms",
+                  "faults[1].pressure.cpu_threads: 1000 is over 64",
+                  "faults[1].pressure.memory_bytes: 1099511627776 is over 8589934592 bytes"));
 }
 
 TEST(Scenario, EmptyScenarioIsRefused) {
