@@ -120,6 +120,16 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
   }
   st.options.resume.clear();
 
+  // A stopping Supervisor takes its Run actors with it. They are not linked
+  // (a crashed one is restarted), and one that waits on a Checkpoint actor
+  // already gone would retry its write every second and keep the node from
+  // ever stopping.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (auto& [run_id, entry] : self->state.runs)
+      if (entry.actor) self->send_exit(entry.actor, msg.reason);
+    self->quit(msg.reason);
+  });
+
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     for (auto& [run_id, entry] : st.runs) {

@@ -37,8 +37,8 @@ std::vector<std::string> fault_value_problems(const v1::ChaosCommand& c, const s
                     static_cast<uint64_t>(kMaxLinkDelay.count()), " ms", out);
       break;
     case v1::ChaosCommand::kPressure:
-      check_at_most(at + ".pressure.cpu_threads", c.pressure().cpu_threads(),
-                    kMaxPressureThreads, "", out);
+      check_at_most(at + ".pressure.cpu_threads", c.pressure().cpu_threads(), kMaxPressureThreads,
+                    "", out);
       check_at_most(at + ".pressure.memory_bytes", c.pressure().memory_bytes(), kMaxPressureBytes,
                     " bytes", out);
       break;

@@ -159,6 +159,16 @@ TEST_F(ChaosFaults, FailingCheckpointWritesMakeTheCoordinatorUnreadyUntilTheyEnd
   expect_every_story_once(run_id, 30);
 }
 
+// Its Run actor retries a refused write every second; once the Checkpoint
+// actor is gone, only the Supervisor stopping it lets the node stop.
+TEST_F(ChaosFaults, ACoordinatorWhoseStoreFailsStillStopsAtOnceOnSigterm) {
+  submit(one_wave_plan("stuck", 20, R"("mock":{"durationMs":500})", R"("maxConcurrent":2,)"));
+  expect_applied("coord", R"({"checkpointFailure":{"probability":1}})");
+  ASSERT_TRUE(eventually_true([&] { return !ready("coord"); }, 5s));
+  node("coord").signal(SIGTERM);
+  EXPECT_EQ(node("coord").wait_exit(10s), 0) << "the coordinator hangs on its way out";
+}
+
 TEST_F(ChaosFaults, PressureHoldsMemoryUntilCleared) {
   double before = metric("w1", "process_resident_memory_bytes");
   expect_applied("w1", R"({"pressure":{"memoryBytes":"268435456","cpuThreads":1}})");
