@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "runtime/metrics.h"
+
 namespace rad {
 namespace {
 
@@ -45,11 +47,7 @@ AgentMetrics::AgentMetrics(prometheus::Registry& registry) {
         tasks_[static_cast<size_t>(o)][k] = &tasks.Add(
             {{"status", status_label(static_cast<v1::Outcome>(o))}, {"kind", kKindNames[k]}});
   }
-  active_ = &prometheus::BuildGauge()
-                 .Name("active_agents")
-                 .Help("Agents running on this node now")
-                 .Register(registry)
-                 .Add({});
+  active_ = single_gauge(registry, "active_agents", "Agents running on this node now");
 }
 
 std::shared_ptr<AgentMetrics> AgentMetrics::unscraped() {

@@ -1,6 +1,6 @@
 #include "actors/membership_metrics.h"
 
-#include "runtime/enum_word.h"
+#include "runtime/metrics.h"
 
 namespace rad {
 
@@ -13,10 +13,7 @@ MembershipMetrics::MembershipMetrics(prometheus::Registry& registry)
                       .Name("rad_cluster_members")
                       .Help("Members of the cluster as this node sees it, by state")
                       .Register(registry);
-  for (int s = v1::MemberState_MIN; s <= v1::MemberState_MAX; ++s)
-    if (v1::MemberState_IsValid(s) && s != v1::MEMBER_STATE_UNSPECIFIED)
-      members_[static_cast<size_t>(s)] = &members.Add(
-          {{"state", enum_word(v1::MemberState_Name(static_cast<v1::MemberState>(s)))}});
+  add_gauge_per_state<v1::MemberState>(members, members_);
 }
 
 void MembershipMetrics::members(const v1::MembershipView& view) {

@@ -1,6 +1,7 @@
 #include "actors/run_metrics.h"
 
 #include "runtime/enum_word.h"
+#include "runtime/metrics.h"
 
 namespace rad {
 
@@ -9,21 +10,14 @@ RunMetrics::RunMetrics(prometheus::Registry& registry) {
                       .Name("rad_stories")
                       .Help("Stories of the runs going on, by state")
                       .Register(registry);
-  for (int s = v1::StoryState_MIN; s <= v1::StoryState_MAX; ++s)
-    if (v1::StoryState_IsValid(s) && s != v1::STORY_STATE_UNSPECIFIED)
-      stories_[static_cast<size_t>(s)] =
-          &stories.Add({{"state", enum_word(v1::StoryState_Name(static_cast<v1::StoryState>(s)))}});
+  add_gauge_per_state<v1::StoryState>(stories, stories_);
   auto& ended = prometheus::BuildCounter()
                     .Name("rad_runs_total")
                     .Help("Runs that ended on this coordinator, by end state")
                     .Register(registry);
   for (auto s : {v1::RUN_STATE_SUCCEEDED, v1::RUN_STATE_FAILED, v1::RUN_STATE_CANCELLED})
     ended_[static_cast<size_t>(s)] = &ended.Add({{"state", enum_word(v1::RunState_Name(s))}});
-  active_ = &prometheus::BuildGauge()
-                 .Name("rad_runs_active")
-                 .Help("Runs going on")
-                 .Register(registry)
-                 .Add({});
+  active_ = single_gauge(registry, "rad_runs_active", "Runs going on");
 }
 
 void RunMetrics::run_ended(v1::RunState state) {

@@ -8,6 +8,11 @@ namespace rad {
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {}
 
+prometheus::Gauge* single_gauge(prometheus::Registry& registry, const std::string& name,
+                                const std::string& help) {
+  return &prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
+}
+
 void Metrics::add_collectable(std::shared_ptr<prometheus::Collectable> collectable) {
   std::lock_guard<std::mutex> guard{mutex_};
   collectables_.push_back(std::move(collectable));

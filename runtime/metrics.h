@@ -12,14 +12,20 @@
 // Labels are of bounded cardinality only: never a run, story or attempt id.
 #pragma once
 
+#include <google/protobuf/generated_enum_reflection.h>
 #include <prometheus/collectable.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "runtime/enum_word.h"
 
 namespace rad {
 
@@ -42,6 +48,23 @@ class Metrics {
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
 };
+
+// A registered gauge family of one unlabelled gauge: the gauge.
+prometheus::Gauge* single_gauge(prometheus::Registry& registry, const std::string& name,
+                                const std::string& help);
+
+// One gauge of `family` per value of the protobuf enum `Enum` but its 0
+// (UNSPECIFIED), labelled state="WORD" (runtime/enum_word.h), indexed by the
+// value: by_state[MEMBER_STATE_UP] is state="up".
+template <class Enum, size_t N>
+void add_gauge_per_state(prometheus::Family<prometheus::Gauge>& family,
+                         std::array<prometheus::Gauge*, N>& by_state) {
+  const auto* values = google::protobuf::GetEnumDescriptor<Enum>();
+  for (int i = 0; i < values->value_count(); ++i)
+    if (int number = values->value(i)->number(); number > 0 && static_cast<size_t>(number) < N)
+      by_state[static_cast<size_t>(number)] =
+          &family.Add({{"state", enum_word(values->value(i)->name())}});
+}
 
 // A family of one sample, for collectables.
 prometheus::MetricFamily gauge_family(const std::string& name, const std::string& help,

@@ -1,14 +1,8 @@
 #include "actors/monitor/monitor_metrics.h"
 
+#include "runtime/metrics.h"
+
 namespace rad {
-namespace {
-
-prometheus::Gauge* single_gauge(prometheus::Registry& registry, const char* name,
-                                const char* help) {
-  return &prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
-}
-
-}  // namespace
 
 MonitorMetrics::MonitorMetrics(prometheus::Registry& registry) {
   auto& util = prometheus::BuildGauge()

@@ -47,10 +47,7 @@ class ChaosFaults : public RunsFixture {
   }
 
   double metric(const std::string& node, const std::string& series) {
-    auto text = api_request("GET", "http://127.0.0.1:" + std::to_string(ports_.at(node).metrics),
-                            "/metrics");
-    EXPECT_TRUE(text) << error_message(text.error());
-    return text ? prometheus_samples(*text)[series] : -1;
+    return prometheus_samples(scrape(node))[series];
   }
 
   bool ready(const std::string& node) {

@@ -21,13 +21,6 @@ double sum_of(const std::map<std::string, double>& samples, const std::string& n
 class Metrics : public RunsFixture {
  protected:
   void SetUp() override { start_three_nodes(); }
-
-  std::string scrape(const std::string& node) {
-    auto text = api_request("GET", "http://127.0.0.1:" + std::to_string(ports_.at(node).metrics),
-                            "/metrics");
-    EXPECT_TRUE(text) << node << ": " << error_message(text.error());
-    return text ? *text : std::string{};
-  }
 };
 
 TEST_F(Metrics, EveryNodeCountsItsAgentsAndTheirSumIsEveryFinishedAttempt) {

@@ -130,11 +130,7 @@ TEST_F(Tracing, SpansOfCoordinatorAndWorkersReachTheCollectorInOneTree) {
   // The exporters count what they delivered, on /metrics (once the POST's
   // answer is back): the coordinator, and the worker the stories went to
   // (one batch: both workers are summed).
-  auto samples_of = [&](const char* node) {
-    auto page = api_request("GET", "http://127.0.0.1:" + std::to_string(ports_.at(node).metrics),
-                            "/metrics");
-    return prometheus_samples(page ? *page : std::string{});
-  };
+  auto samples_of = [&](const char* node) { return prometheus_samples(scrape(node)); };
   auto exported = [&](std::initializer_list<const char*> nodes) {
     double sum = 0;
     for (const char* node : nodes) sum += samples_of(node)["rad_trace_spans_exported_total"];

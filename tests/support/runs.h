@@ -58,6 +58,15 @@ class RunsFixture : public ClusterFixture {
     expect_log("coord", kThreeUp);
   }
 
+  // Node `name`'s /metrics page (Prometheus text); a failure of the test when
+  // it does not answer.
+  std::string scrape(const std::string& name) {
+    auto text = api_request("GET", "http://127.0.0.1:" + std::to_string(ports_.at(name).metrics),
+                            "/metrics");
+    EXPECT_TRUE(text) << name << ": " << error_message(text.error());
+    return text ? *text : std::string{};
+  }
+
   std::string submit(const std::string& plan_json) {
     auto path = dir_.file("plan-" + std::to_string(++plans_) + ".json", plan_json);
     auto r = radctl({"submit", path});
