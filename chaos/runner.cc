@@ -199,8 +199,9 @@ class Runner {
             node, down ? "link down in its network namespace" : "failed: its link did not go down");
         if (!down) record.applied = false;
         timed.cut.push_back(node);
-        for (const auto& n : cluster_->nodes()) timed.nodes.insert(n);
       }
+      // A cut node's peers lose what they send it too.
+      for (const auto& n : cluster_->nodes()) timed.nodes.insert(n);
       timed.end_ms = c.duration_ms() ? record.fired_ms + c.duration_ms() : window_ms_;
       timed_.push_back(std::move(timed));
       return;

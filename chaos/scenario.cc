@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
 #include "runtime/chaos_values.h"
 #include "runtime/error.h"
@@ -20,11 +19,7 @@ std::string join(const std::vector<std::string>& names) {
 class Problems {
  public:
   void check_fraction(const std::string& path, double value) {
-    if (!(value >= 0.0 && value <= 1.0)) {
-      std::ostringstream reason;
-      reason << path << ": " << value << " is not in [0, 1]";
-      list.push_back(reason.str());
-    }
+    if (auto problem = fraction_problem(path, value); !problem.empty()) list.push_back(problem);
   }
   void add(const std::string& problem) { list.push_back(problem); }
   std::vector<std::string> list;

@@ -8,10 +8,7 @@ namespace rad {
 namespace {
 
 void check_fraction(const std::string& path, double value, std::vector<std::string>& out) {
-  if (value >= 0.0 && value <= 1.0) return;
-  std::ostringstream reason;
-  reason << path << ": " << value << " is not in [0, 1]";
-  out.push_back(reason.str());
+  if (auto problem = fraction_problem(path, value); !problem.empty()) out.push_back(problem);
 }
 
 void check_at_most(const std::string& path, uint64_t value, uint64_t most, const char* unit,
@@ -21,6 +18,13 @@ void check_at_most(const std::string& path, uint64_t value, uint64_t most, const
 }
 
 }  // namespace
+
+std::string fraction_problem(const std::string& path, double value) {
+  if (value >= 0.0 && value <= 1.0) return {};
+  std::ostringstream reason;
+  reason << path << ": " << value << " is not in [0, 1]";
+  return reason.str();
+}
 
 std::vector<std::string> fault_value_problems(const v1::ChaosCommand& c, const std::string& at) {
   std::vector<std::string> out;

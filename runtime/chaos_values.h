@@ -15,6 +15,9 @@ namespace rad {
 // delayed ones wait in memory.
 inline constexpr std::chrono::milliseconds kMaxLinkDelay{60000};
 
+// "PATH: VALUE is not in [0, 1]", or empty when `value` is in [0, 1].
+std::string fraction_problem(const std::string& path, double value);
+
 // Every problem of the command's values, each "AT.FIELD: REASON": fractions
 // and probabilities in [0, 1], link delays up to kMaxLinkDelay, pressure
 // within kMaxPressureThreads and kMaxPressureBytes.

@@ -78,8 +78,8 @@ caf::behavior link_relay(caf::event_based_actor* self, caf::actor receiver,
                          std::chrono::milliseconds delay, bool drop,
                          std::chrono::milliseconds lifetime);
 
-inline bool crosses_link(const caf::actor& sender_side, const caf::node_id& local) {
-  return sender_side && sender_side.node() != local;
+inline bool crosses_link(const caf::actor& receiver, const caf::node_id& local) {
+  return receiver && receiver.node() != local;
 }
 
 // self->send(receiver, xs...), through the link's faults.
