@@ -93,7 +93,11 @@ class DispatcherTest : public ::testing::Test {
   // The coordinator restarts: a new Dispatcher that awaits `adopt_from`, with
   // the hosts of start() as its members.
   void restart(std::vector<std::string> adopt_from, std::chrono::milliseconds window) {
+    // Gone before the new one starts, as a dead coordinator's is: a request it
+    // sent while dying would otherwise reach a host after the new one's.
+    self_->monitor(dispatcher_);
     self_->send_exit(dispatcher_, caf::exit_reason::kill);
+    self_->receive([](const caf::down_msg&) {});
     DispatcherOptions options;
     options.adopt_from = std::move(adopt_from);
     options.adopt_window = window;
