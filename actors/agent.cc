@@ -2,6 +2,7 @@
 
 #include <caf/send.hpp>
 
+#include "actors/drivers/command_runner.h"
 #include "actors/drivers/exec_driver.h"
 #include "actors/drivers/mock_driver.h"
 #include "runtime/clock.h"
@@ -147,47 +148,108 @@ caf::behavior mock_agent(caf::stateful_actor<MockAgentState>* self, MockAgentSta
   };
 }
 
-caf::behavior blocking_agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
-                             AgentContext context, CancelToken cancel,
-                             std::shared_ptr<BlockingDriver> driver) {
-  const auto& story = request->story();
-  auto env = process_environment();
-  std::chrono::milliseconds timeout{story.timeout_ms()};
-  auto started_at = now_timestamp();
-  auto span = run_span(*request);
-  auto report = [&](const AttemptOutcome& o) {
-    auto r = result_of(*request, context, o.outcome);
+namespace {
+
+// One exec attempt between its checks: each command starts when the one
+// before it ended well, on the node's CommandRunner; whatever ends the
+// attempt sends its one result.
+struct ExecAttempt : std::enable_shared_from_this<ExecAttempt> {
+  std::shared_ptr<CommandRunner> commands;
+  SpawnRequestPtr request;
+  caf::actor_addr host;  // weak: a command outliving its host reports to no one
+  AgentContext identity;
+  CancelToken cancel;
+  EnvLookup env = process_environment();
+  std::chrono::milliseconds timeout{0};
+  google::protobuf::Timestamp started_at = now_timestamp();
+  std::shared_ptr<ActiveSpan> span;
+  int next_check = 0;
+  std::string output;  // the command's, kept when a postcondition fails
+
+  const v1::Story& story() const { return request->story(); }
+
+  void report(AttemptOutcome o) {
+    auto r = result_of(*request, identity, o.outcome);
     *r.mutable_started_at() = started_at;
     r.set_exit_code(o.exit_code);
-    r.set_output(o.output);
-    r.set_error(o.error);
+    r.set_output(std::move(o.output));
+    r.set_error(std::move(o.error));
     close_run_span(span, r);
-    self->send(host, proto(std::move(r)));
-    self->quit();
-    return caf::behavior{};
-  };
+    if (auto to = caf::actor_cast<caf::actor>(host)) caf::anon_send(to, proto(std::move(r)));
+  }
+
+  void run(SubprocessSpec spec, void (ExecAttempt::*then)(SubprocessResult)) {
+    commands->start(std::move(spec), cancel, [self = shared_from_this(), then](SubprocessResult r) {
+      ((*self).*then)(std::move(r));
+    });
+  }
+
+  // Preconditions, one by one, then the command.
+  void precondition(SubprocessResult previous) {
+    if (next_check > 0 && failed_check(previous, story().preconditions(next_check - 1),
+                                       v1::OUTCOME_PRECONDITION_FAILED, "precondition"))
+      return;
+    if (next_check < story().preconditions_size()) {
+      run(verification_spec(story().preconditions(next_check++), timeout, env),
+          &ExecAttempt::precondition);
+      return;
+    }
+    next_check = 0;
+    run(exec_spec(story().exec(), timeout, env), &ExecAttempt::command);
+  }
+
+  void command(SubprocessResult result) {
+    auto outcome = exec_outcome(result);
+    if (outcome.outcome != v1::OUTCOME_SUCCEEDED || story().postconditions_size() == 0) {
+      report(
+          {outcome.outcome, result.exit_code, std::move(outcome.output), std::move(outcome.error)});
+      return;
+    }
+    output = std::move(outcome.output);
+    run(verification_spec(story().postconditions(next_check++), timeout, env),
+        &ExecAttempt::postcondition);
+  }
+
+  void postcondition(SubprocessResult previous) {
+    if (failed_check(previous, story().postconditions(next_check - 1),
+                     v1::OUTCOME_POSTCONDITION_FAILED, "postcondition"))
+      return;
+    if (next_check < story().postconditions_size()) {
+      run(verification_spec(story().postconditions(next_check++), timeout, env),
+          &ExecAttempt::postcondition);
+      return;
+    }
+    report({v1::OUTCOME_SUCCEEDED, 0, std::move(output), ""});
+  }
+
   // A failing check fails the attempt with its own outcome and says which check.
-  auto check = [&](const v1::Verification& v, v1::Outcome failed,
-                   const char* kind) -> std::optional<AttemptOutcome> {
-    auto run = run_subprocess(verification_spec(v, timeout, env), cancel);
+  bool failed_check(const SubprocessResult& run, const v1::Verification& v, v1::Outcome failed,
+                    const char* kind) {
     auto outcome = exec_outcome(run);
-    if (outcome.outcome == v1::OUTCOME_SUCCEEDED) return std::nullopt;
+    if (outcome.outcome == v1::OUTCOME_SUCCEEDED) return false;
     auto name = v.name().empty() ? v.argv(0) : v.name();
     bool cut = outcome.outcome == v1::OUTCOME_CANCELLED || outcome.outcome == v1::OUTCOME_TIMED_OUT;
-    return AttemptOutcome{cut ? outcome.outcome : failed, run.exit_code, "",
-                          std::string{kind} + " '" + name + "' failed: " + outcome.error};
-  };
-  for (const auto& v : story.preconditions())
-    if (auto failed = check(v, v1::OUTCOME_PRECONDITION_FAILED, "precondition"))
-      return report(*failed);
-  auto outcome = driver->run(*request, cancel);
-  if (outcome.outcome == v1::OUTCOME_SUCCEEDED)
-    for (const auto& v : story.postconditions())
-      if (auto failed = check(v, v1::OUTCOME_POSTCONDITION_FAILED, "postcondition")) {
-        failed->output = std::move(outcome.output);
-        return report(*failed);
-      }
-  return report(outcome);
+    report({cut ? outcome.outcome : failed, run.exit_code, std::move(output),
+            std::string{kind} + " '" + name + "' failed: " + outcome.error});
+    return true;
+  }
+};
+
+}  // namespace
+
+bool runs_commands(const v1::Story& story, bool use_real) { return use_real && story.has_exec(); }
+
+void start_exec_attempt(SpawnRequestPtr request, const caf::actor& host, AgentContext identity,
+                        CancelToken cancel) {
+  auto attempt = std::make_shared<ExecAttempt>();
+  attempt->commands = identity.commands ? identity.commands : shared_command_runner();
+  attempt->timeout = std::chrono::milliseconds{request->story().timeout_ms()};
+  attempt->span = run_span(*request);
+  attempt->request = std::move(request);
+  attempt->host = host.address();
+  attempt->identity = std::move(identity);
+  attempt->cancel = std::move(cancel);
+  attempt->precondition({});
 }
 
 }  // namespace rad

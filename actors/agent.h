@@ -1,10 +1,10 @@
 // Agent: runs one attempt of one story through its driver and sends exactly
 // one StoryResult to its AgentHost, then stops. An attempt longer than the
 // story's timeout_ms (0: none; the coordinator fills in its default) ends
-// TIMED_OUT when the timeout passes. With agents.use_real, a story of a
-// blocking driver (exec) runs its preconditions, its driver and its
-// postconditions on a thread of its own (blocking_agent); llm stories run as
-// mocks until their driver arrives.
+// TIMED_OUT when the timeout passes. With agents.use_real, an exec story runs
+// its preconditions, its command and its postconditions on the node's
+// CommandRunner, with no actor or thread of its own (start_exec_attempt); llm
+// stories run as mocks until their driver arrives.
 //
 // A mock agent is the common case and may wait for minutes, so an idle one
 // costs little more than a bare CAF actor (docs/BENCHMARKS.md, issue [6]):
@@ -19,6 +19,7 @@
 #include <chrono>
 #include <memory>
 
+#include "actors/drivers/command_runner.h"
 #include "actors/drivers/driver.h"
 #include "rad/v1/cluster.pb.h"
 #include "runtime/span.h"
@@ -39,6 +40,8 @@ struct AgentContext {
   // agents.use_real: exec stories run their commands; false runs every story
   // with the mock driver.
   bool use_real = false;
+  // Where exec attempts run their commands; null: shared_command_runner().
+  std::shared_ptr<CommandRunner> commands = nullptr;
 };
 
 // Shared, not copied: the request is read-only and an agent lives briefly.
@@ -97,11 +100,14 @@ struct MockAgentState {
 // duration), or CANCELLED on cancel_atom.
 caf::behavior mock_agent(caf::stateful_actor<MockAgentState>* self, MockAgentStart start);
 
-// An attempt of a blocking driver (actors/drivers/driver.h) between its
-// preconditions and postconditions. Spawn it detached: it blocks while it
-// works. It is cancelled through `cancel`, not through messages.
-caf::behavior blocking_agent(caf::event_based_actor* self, SpawnRequestPtr request, caf::actor host,
-                             AgentContext context, CancelToken cancel,
-                             std::shared_ptr<BlockingDriver> driver);
+// Whether `story` runs commands on this node (an exec story with real drivers on).
+bool runs_commands(const v1::Story& story, bool use_real);
+
+// Starts an exec attempt: its preconditions, its command, its postconditions
+// on identity.commands, one after the other. Its one result goes to `host` as
+// Proto<StoryResult> (unless the host is gone by then); `cancel` stops it,
+// waiting or running.
+void start_exec_attempt(SpawnRequestPtr request, const caf::actor& host, AgentContext identity,
+                        CancelToken cancel);
 
 }  // namespace rad

@@ -131,7 +131,7 @@ void collect(Self self, v1::StoryResult result) {
 
 void cancel_one(Self self, const AgentHostState::Running& running) {
   if (running.extras && running.extras->cancel) running.extras->cancel->cancel();
-  self->send(running.agent, cancel_atom::value);
+  if (running.agent) self->send(running.agent, cancel_atom::value);
 }
 
 void cancel_matching(Self self, const v1::CancelRequest& c) {
@@ -143,18 +143,6 @@ void cancel_matching(Self self, const v1::CancelRequest& c) {
         std::find(c.story_ids().begin(), c.story_ids().end(), key.first) != c.story_ids().end();
     if (story_matches) cancel_one(self, running);
   }
-}
-
-// A blocking agent that stops abnormally crashed before its result: it tells
-// the host as it goes (a functor, not a monitor: agents that end well cost
-// nothing). Mock agents tell it from their state (MockAgentState).
-void report_crash(Self self, const caf::actor& agent, SpawnRequestPtr request) {
-  agent->attach_functor([host = caf::actor{self}, request,
-                         identity = self->state.identity](const caf::error& reason) {
-    if (reason)
-      caf::anon_send(host, crashed_atom::value,
-                     proto(result_of(*request, identity, v1::OUTCOME_FAILED)), reason);
-  });
 }
 
 void watch_sink(Self self, const caf::actor& sink) {
@@ -212,7 +200,7 @@ uint32_t kill_agents(Self self, double fraction, uint64_t seed) {
     const auto& [run_id, story_id, attempt] = keys[i];
     auto& r = st.runs.at(run_id).agents.at({story_id, attempt});
     if (r.extras && r.extras->cancel) r.extras->cancel->cancel();
-    caf::anon_send_exit(r.agent, caf::exit_reason::kill);
+    if (r.agent) caf::anon_send_exit(r.agent, caf::exit_reason::kill);
     v1::SpawnRequest request;
     request.set_run_id(run_id);
     request.mutable_story()->set_id(story_id);
@@ -316,16 +304,12 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
     if (auto kind = agent_kind(request.story(), st.identity.use_real); kind != AgentKind::mock)
       extras().kind = kind;
     std::chrono::milliseconds waits{0};
-    if (auto driver = blocking_driver_for(request.story(), st.identity.use_real)) {
+    if (runs_commands(request.story(), st.identity.use_real)) {
       auto copy = std::make_shared<v1::SpawnRequest>(request);
       copy->mutable_trace()->set_traceparent(*traceparent);
-      SpawnRequestPtr shared = std::move(copy);
       CancelToken cancel;
-      running.agent =
-          self->spawn<caf::detached>(blocking_agent, shared, caf::actor{self}, st.identity, cancel,
-                                     std::shared_ptr<BlockingDriver>{std::move(driver)});
+      start_exec_attempt(std::move(copy), caf::actor{self}, st.identity, cancel);
       extras().cancel = cancel;
-      report_crash(self, running.agent, shared);
     } else {
       auto plan = plan_mock(request);
       if (!plan.crash) waits = plan.duration;

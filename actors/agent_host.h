@@ -67,11 +67,10 @@ struct AgentHostState {
   struct Running;
   // Kept small: a node may hold 100,000s of idle agents (issue [6]).
   struct Running {
-    caf::actor agent;
+    caf::actor agent;  // none for an exec attempt: it runs on the node's CommandRunner
     // Where a mock agent waits for its duration in `timers`; none() otherwise.
     DueBuckets<Running>::Handle timer;
-    // What few attempts need: exec agents block, and are cancelled through a
-    // token; a sampled attempt's `spawn` span goes back with its result; an
+    // What few attempts need: exec attempts are cancelled through a token; a sampled attempt's `spawn` span goes back with its result; an
     // agent of another kind than mock is counted as its kind.
     struct Extras {
       AgentKind kind = AgentKind::mock;

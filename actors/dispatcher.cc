@@ -359,14 +359,22 @@ void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
   pump(self);
 }
 
-// The nodes hosting agents, kept in the checkpoint for the next restart.
+// The nodes where attempts may run, kept in the checkpoint for the next
+// restart: those hosting agents now, those still awaited from the view before
+// the last restart, and those running an attempt not yet settled. A node
+// leaves the set only when nothing may run there: after coordinator kill -9s
+// in quick succession, a node that had not rejoined yet is still awaited by
+// the next coordinator, which therefore places none of its attempts again.
 void keep_nodes(Self self) {
   auto& st = self->state;
   if (!st.options.checkpoint) return;
+  std::set<std::string> ids = st.adoption.awaited;
+  for (const auto& t : st.targets) ids.insert(t.node_id);
+  for (const auto& [key, p] : st.pending)
+    if (!p.node_id.empty()) ids.insert(p.node_id);
+  ids.erase(st.options.local_node_id);
   v1::AgentNodes nodes;
-  for (const auto& t : st.targets)
-    if (t.node_id != st.options.local_node_id) nodes.add_node_ids(t.node_id);
-  std::sort(nodes.mutable_node_ids()->begin(), nodes.mutable_node_ids()->end());
+  for (const auto& id : ids) nodes.add_node_ids(id);
   if (nodes.SerializeAsString() == st.kept_nodes.SerializeAsString()) return;
   st.kept_nodes = nodes;
   self->send(st.options.checkpoint, proto(std::move(nodes)));

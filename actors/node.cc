@@ -24,6 +24,7 @@
 #include "actors/supervisor.h"
 #include "runtime/chaos_metrics.h"
 #include "runtime/clock.h"
+#include "runtime/config.h"
 #include "runtime/error.h"
 #include "runtime/link_faults.h"
 #include "runtime/link_traffic.h"
@@ -196,11 +197,15 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   auto* metrics = node->metrics_.get();
   NodeAgentOptions options{node->info_, config,
                            [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
-  if (config.role() != "coordinator")
-    node->agent_host_ = options.agent_host = node->system_->spawn(
-        agent_host,
-        AgentContext{node->info_.node_id(), node->info_.incarnation(), config.agents().use_real()},
-        config.agents().max_agents(), counted<AgentMetrics>(metrics));
+  if (config.role() != "coordinator") {
+    node->commands_ = std::make_shared<CommandRunner>(
+        CommandRunnerOptions{exec_slots(config.agents()), "rad-commands"});
+    node->agent_host_ = options.agent_host =
+        node->system_->spawn(agent_host,
+                             AgentContext{node->info_.node_id(), node->info_.incarnation(),
+                                          config.agents().use_real(), node->commands_},
+                             config.agents().max_agents(), counted<AgentMetrics>(metrics));
+  }
   options.metrics = counted<MembershipMetrics>(metrics);
   std::shared_ptr<Store> shared_store;
   if (config.role() != "worker") {
@@ -365,6 +370,8 @@ void Node::stop() {
   }
   // Joins every actor and the middleman's threads.
   system_.reset();
+  // Kills and reaps whatever command outlived its agent.
+  commands_.reset();
   LinkFaults::instance().clear();
   // The exporter sends what the last spans left.
   stop_tracing();

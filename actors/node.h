@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 
+#include "actors/drivers/command_runner.h"
 #include "persistence/data_dir_lock.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/config.pb.h"
@@ -71,6 +72,8 @@ class Node {
   std::unique_ptr<caf::actor_system> system_;
   std::unique_ptr<HttpServer> http_, metrics_http_;
   caf::actor agent_;
+  // This node's commands; none on a coordinator-only node.
+  std::shared_ptr<CommandRunner> commands_;
   // Where this node has them.
   caf::actor agent_host_, dispatcher_, supervisor_, monitor_, checkpoint_, chaos_;
   bool stopped_ = false;

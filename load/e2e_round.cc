@@ -33,7 +33,10 @@ std::string plan_json(int stories, int round) {
 }  // namespace
 
 E2eRound run_e2e_round(const std::string& api, int stories, int round) {
-  auto body = plan_json(stories, round);
+  return run_plan_round(api, plan_json(stories, round), stories);
+}
+
+E2eRound run_plan_round(const std::string& api, const std::string& body, int stories) {
   auto start = Clock::now();
   auto answer = rad::api_request("POST", api, "/v1/runs", body);
   if (!answer) {

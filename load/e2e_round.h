@@ -17,6 +17,9 @@ struct E2eRound {
 
 E2eRound run_e2e_round(const std::string& api, int stories, int round);
 
+// The same for any plan (JSON) of `stories` stories, each of which must succeed.
+E2eRound run_plan_round(const std::string& api, const std::string& body, int stories);
+
 class BenchCluster;
 
 // The cost of a feature: `repeat` rounds on a cluster with it (`on`) and one

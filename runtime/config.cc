@@ -10,6 +10,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "runtime/error.h"
 #include "runtime/proto_file.h"
@@ -374,6 +375,13 @@ std::string config_reference_markdown() {
   md << "\nOutside the table: `--config FILE` (`RAD_CONFIG`) names the config file, and `radctl`\n"
      << "reads `RAD_API` (default `http://127.0.0.1:3000`).\n";
   return md.str();
+}
+
+size_t exec_slots(const v1::AgentsConfig& agents) {
+  if (agents.exec_slots() > 0) return agents.exec_slots();
+  // Most commands of an agent wait (on a model, a network, a disk): many per
+  // core keep the machine busy; more only queue in the kernel.
+  return 128 * std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace rad

@@ -77,6 +77,9 @@ caf::expected<v1::NodeConfig> load_config(const ConfigInputs& inputs);
 // One-line JSON of `config` with every secret replaced by "<redacted>".
 std::string redacted_json(const v1::NodeConfig& config);
 
+// agents.exec_slots, with 0 resolved to 128 per core of this machine.
+size_t exec_slots(const v1::AgentsConfig& agents);
+
 // The reference of every setting, as Markdown: docs/CONFIG.md.
 std::string config_reference_markdown();
 

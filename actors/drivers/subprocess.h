@@ -1,8 +1,9 @@
 // Runs one command as a child process, without a shell, and waits for it.
 //
 // run_subprocess() blocks its calling thread until the command has ended and
-// been reaped; it is meant for a thread of its own (a detached actor). Another
-// thread stops it early through a CancelToken.
+// been reaped (tools, tests); a node runs its commands without blocking on its
+// CommandRunner (command_runner.h), which this uses too. Another thread stops
+// a command early through a CancelToken.
 //
 //   CancelToken cancel;                      // kept by whoever may cancel
 //   SubprocessSpec spec;
@@ -20,9 +21,8 @@
 // SIGKILL, so a run never leaves processes behind unless they moved to another
 // process group or session.
 //
-// Linux (>= 5.3, pidfd) is the supported platform. Elsewhere, or when the
-// kernel refuses pidfd_open, the runner notices the child's exit by checking
-// every few milliseconds.
+// Linux is the platform (epoll, eventfd, clone); with a kernel older than 5.3
+// (no pidfd) the runner notices a child's exit by checking every 10 ms.
 #pragma once
 
 #include <chrono>
