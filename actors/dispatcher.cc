@@ -389,6 +389,9 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
   self->delayed_send(self, options.adopt_window, adopt_over_atom::value);
   self->state.options = std::move(options);
   self->state.log = logger("dispatch");
+  if (!ad.awaited.empty())
+    self->state.log->info("awaiting the agents of {} nodes of the last view for up to {} ms",
+                          ad.awaited.size(), self->state.options.adopt_window.count());
   guard_against_peers(self, self->state.log);
   return {
       [=](members_atom, const std::vector<std::string>& ids,

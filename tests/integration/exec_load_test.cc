@@ -1,0 +1,172 @@
+// Real agents under real load (issue [7]): exec stories whose commands count
+// their own side effects, on a 3-node loopback cluster, with the nodes busy
+// and the coordinator killed.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/runs.h"
+
+namespace rad::test {
+namespace {
+
+// Each command appends "+ ID" as it starts and "- ID" as it ends to one file:
+// lines of at most a few bytes are appended whole (O_APPEND).
+struct SideEffects {
+  std::map<std::string, int> starts, ends;
+  int most_at_once = 0;
+};
+
+SideEffects read_side_effects(const std::string& path) {
+  SideEffects s;
+  std::ifstream in{path};
+  int now = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() < 3) continue;
+    auto id = line.substr(2);
+    if (line[0] == '+') {
+      ++s.starts[id];
+      s.most_at_once = std::max(s.most_at_once, ++now);
+    } else {
+      ++s.ends[id];
+      --now;
+    }
+  }
+  return s;
+}
+
+class ExecUnderLoad : public RunsFixture {
+ protected:
+  void SetUp() override {
+    for (const auto* name : {"coord", "w1", "w2"})
+      start({name, name == std::string{"coord"} ? "coordinator" : "worker", env_});
+    expect_log("coord", kThreeUp);
+  }
+
+  // A wave of `n` stories; story sI runs `sh -c '+ sI; sleep S; - sI'` with S
+  // spread over [min_s, max_s] by a seeded draw.
+  std::string counted_plan(int n, double min_s, double max_s, const std::string& wave_fields = "") {
+    std::mt19937 random{7};
+    std::uniform_real_distribution<double> sleep{min_s, max_s};
+    return one_wave_plan(
+        "counted", n,
+        [&](int i) {
+          std::ostringstream cmd;
+          cmd.precision(3);
+          cmd << "echo + s" << i << " >> " << effects_ << "; sleep " << std::fixed << sleep(random)
+              << "; echo - s" << i << " >> " << effects_;
+          return R"("exec":{"argv":["sh","-c",")" + cmd.str() + R"("]})";
+        },
+        wave_fields);
+  }
+
+  // Every story's command ran to its end exactly once.
+  void expect_each_ran_once(int n) {
+    auto s = read_side_effects(effects_);
+    for (int i = 0; i < n; ++i) {
+      auto id = "s" + std::to_string(i);
+      EXPECT_EQ(s.starts[id], 1) << id << " started " << s.starts[id] << " times";
+      EXPECT_EQ(s.ends[id], 1) << id << " ended " << s.ends[id] << " times";
+    }
+  }
+
+  // Lines of every node saying a member is down (or suspect, with `suspect`).
+  long alarms(bool suspect) {
+    std::regex alarm{suspect ? "is now (suspect|down)" : "is now down"};
+    long n = 0;
+    for (const auto& [name, process] : nodes_) {
+      auto out = process->out();
+      n += std::distance(std::sregex_iterator(out.begin(), out.end(), alarm),
+                         std::sregex_iterator());
+    }
+    return n;
+  }
+
+  std::map<std::string, std::string> env_ = {{"RAD_USE_REAL_AGENTS", "true"}};
+  std::string effects_ = dir_.path() + "/effects";
+};
+
+TEST_F(ExecUnderLoad, TwoThousandCommandsFourHundredAtOnceEachRunsOnceAndNoNodeIsDown) {
+  constexpr int kStories = 2000;
+  auto run_id = submit(counted_plan(kStories, 0.5, 1.5));
+  auto s = await_end(run_id, 120s);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  EXPECT_EQ(s.counts().succeeded(), static_cast<uint32_t>(kStories));
+  expect_each_ran_once(kStories);
+  EXPECT_GE(read_side_effects(effects_).most_at_once, 400);
+  EXPECT_EQ(alarms(false), 0) << "busy is not dead";
+  RecordProperty("most_at_once", read_side_effects(effects_).most_at_once);
+  RecordProperty("suspect_or_down", static_cast<int>(alarms(true)));
+  for (const auto& [story, ends] : terminal_transitions("coord", run_id))
+    EXPECT_EQ(ends, 1) << story;
+}
+
+// Coordinator kill -9s in quick succession, some before the workers have
+// rejoined the coordinator before: no command runs twice while its worker
+// lives, and each story ends SUCCEEDED exactly once in the API and the store.
+TEST_F(ExecUnderLoad, TenCoordinatorKillsInQuickSuccessionRunNoCommandTwice) {
+  constexpr int kStories = 2000;
+  // Long enough that the run outlasts the kills.
+  auto run_id = submit(counted_plan(kStories, 1.0, 4.0));
+  ASSERT_TRUE(eventually_true([&] { return read_side_effects(effects_).starts.size() >= 400; }))
+      << "the commands never started";
+
+  // Two kills while w2 is frozen: the coordinator in between hears only w1,
+  // and must still leave w2 among the nodes the next one awaits.
+  node("w2").signal(SIGSTOP);
+  node("coord").signal(SIGKILL);
+  ASSERT_EQ(node("coord").wait_exit(), 128 + SIGKILL);
+  start({"coord", "coordinator", env_});
+  expect_log("coord", "awaiting the agents of 2 nodes");
+  expect_log("coord", "node .* runs [0-9]+ attempts");  // w1's report
+  // Its view of one worker is written in the background within milliseconds:
+  // a pause so that the kill lands after that write, not an event to await.
+  std::this_thread::sleep_for(300ms);
+  node("coord").signal(SIGKILL);
+  ASSERT_EQ(node("coord").wait_exit(), 128 + SIGKILL);
+  start({"coord", "coordinator", env_});
+  expect_log("coord", "awaiting the agents of 2 nodes");
+  node("w2").signal(SIGCONT);
+
+  std::mt19937 random{11};
+  std::uniform_int_distribution<int> pause_ms{150, 1500};
+  for (int kill = 2; kill < 10; ++kill) {
+    // A pause, not a synchronisation: the kills are meant to land anywhere.
+    std::this_thread::sleep_for(std::chrono::milliseconds{pause_ms(random)});
+    node("coord").signal(SIGKILL);
+    ASSERT_EQ(node("coord").wait_exit(), 128 + SIGKILL);
+    start({"coord", "coordinator", env_});
+  }
+  expect_log("coord", "listening on");
+  v1::RunStatus s;
+  ASSERT_TRUE(eventually_true(
+      [&] { return !api_get(api(), "/v1/runs/" + run_id, s) && s.has_finished_at(); }, 180s))
+      << s.ShortDebugString();
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  EXPECT_EQ(s.counts().succeeded(), static_cast<uint32_t>(kStories));
+  expect_all_terminal(s);
+  expect_each_ran_once(kStories);
+
+  auto exported = radctl({"checkpoint", "--data-dir", dir_.path() + "/coord", "export", run_id});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  v1::RunExport stored;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(exported.out, &stored).ok());
+  std::map<std::string, int> succeeded;
+  for (const auto& t : stored.events())
+    if (is_terminal(t.to()))
+      succeeded[t.story_id()] += t.to() == v1::STORY_STATE_SUCCEEDED ? 1 : 100;
+  EXPECT_EQ(succeeded.size(), static_cast<size_t>(kStories));
+  for (const auto& [story, n] : succeeded)
+    EXPECT_EQ(n, 1) << story << ": one SUCCEEDED end, no other";
+}
+
+}  // namespace
+}  // namespace rad::test
