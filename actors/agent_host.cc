@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "actors/pulse.h"
 #include "runtime/chaos_metrics.h"
 #include "runtime/link_faults.h"
 #include "runtime/logging.h"
@@ -102,6 +103,10 @@ void collect(Self self, v1::StoryResult result) {
   auto it = agents.find({result.story_id(), result.attempt()});
   if (it == agents.end()) return;
   auto& running = it->second;
+  if (running.extras && running.extras->fenced) {
+    result.set_outcome(v1::OUTCOME_NODE_LOST);
+    result.set_error("stopped on " + st.identity.node_id + ": " + st.fence_reason);
+  }
   if (st.metrics) st.metrics->ended(running.kind(), result.outcome(), ran(result));
   // With the agent's own `run` span: the coordinator keeps them for radctl trace.
   if (running.extras && running.extras->spawn_span)
@@ -132,6 +137,23 @@ void collect(Self self, v1::StoryResult result) {
 void cancel_one(Self self, const AgentHostState::Running& running) {
   if (running.extras && running.extras->cancel) running.extras->cancel->cancel();
   if (running.agent) self->send(running.agent, cancel_atom::value);
+}
+
+// The lease ran out: the coordinator may place this node's work elsewhere
+// from now on, so none of it may go on here.
+void fence(Self self, const std::string& why) {
+  auto& st = self->state;
+  st.fence_reason = why;
+  size_t stopped = 0;
+  for (auto& [run_id, run] : st.runs)
+    for (auto& [key, running] : run.agents) {
+      if (!running.extras) running.extras = std::make_unique<AgentHostState::Running::Extras>();
+      if (running.extras->fenced) continue;
+      running.extras->fenced = true;
+      cancel_one(self, running);
+      ++stopped;
+    }
+  if (stopped > 0) logger("agents")->warn("{}: stopping {} agents", why, stopped);
 }
 
 void cancel_matching(Self self, const v1::CancelRequest& c) {
@@ -361,6 +383,7 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
         collect(self, std::move(r));
       },
       [=](wake_atom, int64_t armed_for) { wake(self, armed_for); },
+      [=](fence_atom, const std::string& why) { fence(self, why); },
       [=](chaos_kill_atom, double fraction, uint64_t seed) {
         return kill_agents(self, fraction, seed);
       },

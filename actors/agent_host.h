@@ -14,6 +14,9 @@
 //                        -> uint32_t: kills that share of the running agents
 //                           (at least one while any runs), chosen with the seed;
 //                           each attempt ends FAILED, "killed by chaos"
+//   (fence_atom, why)       the node's lease ran out (actors/pulse.h): every
+//                           running agent is stopped and its attempt ends
+//                           NODE_LOST, as the coordinator may place it again
 //   adopt_atom           -> Proto<AgentReport>: the attempts running here and the
 //                           results that found no coordinator; from now on every
 //                           result goes to the sender (a coordinator's Dispatcher,
@@ -70,12 +73,15 @@ struct AgentHostState {
     caf::actor agent;  // none for an exec attempt: it runs on the node's CommandRunner
     // Where a mock agent waits for its duration in `timers`; none() otherwise.
     DueBuckets<Running>::Handle timer;
-    // What few attempts need: exec attempts are cancelled through a token; a sampled attempt's `spawn` span goes back with its result; an
-    // agent of another kind than mock is counted as its kind.
+    // What few attempts need: exec attempts are cancelled through a token; a sampled attempt's
+    // `spawn` span goes back with its result; an agent of another kind than mock is counted as its
+    // kind.
     struct Extras {
       AgentKind kind = AgentKind::mock;
       std::optional<CancelToken> cancel;
       std::optional<v1::Span> spawn_span;
+      // Stopped because this node's lease ran out: its attempt is lost, not cancelled.
+      bool fenced = false;
     };
     std::unique_ptr<Extras> extras;
     AgentKind kind() const { return extras ? extras->kind : AgentKind::mock; }
@@ -107,6 +113,7 @@ struct AgentHostState {
   std::map<caf::actor, v1::ResultBatch> pending;
   bool flush_scheduled = false;
   bool draining = false;
+  std::string fence_reason;  // of the last fence
   // Answered when the last running agent has reported.
   std::vector<caf::typed_response_promise<bool>> drained;
   static inline const char* name = "rad.agent_host";

@@ -146,6 +146,56 @@ void node_lost(Self self, const std::string& node_id) {
   pump(self);
 }
 
+// The node went silent: its agents may run until its lease is out, so its
+// attempts stay where they are until then (or until it comes back).
+void hold_node(Self self, const std::string& node_id, std::chrono::milliseconds hold) {
+  auto& st = self->state;
+  auto generation = st.next_hold++;
+  st.held[node_id] = generation;
+  // Back, it is asked what it runs: its answer settles the hold.
+  st.asked.erase(node_id);
+  size_t attempts = 0;
+  for (const auto& [key, p] : st.pending) attempts += p.node_id == node_id;
+  st.log->warn("node {} is down (silent): its {} attempts wait {} ms for its lease to run out",
+               node_id, attempts, hold.count());
+  self->delayed_send(self, hold, release_atom::value, node_id, generation);
+}
+
+// A held node answered what it runs: those attempts are adopted, the rest of
+// its attempts are lost (placed again now), and so are the requests it never
+// answered, unless it runs them.
+void settle_hold(Self self, const std::string& node_id, const v1::AgentReport& report) {
+  auto& st = self->state;
+  if (!st.held.erase(node_id)) return;
+  std::set<DispatcherState::Key> running;
+  for (const auto& ref : report.running())
+    running.insert(key_of(ref.run_id(), ref.story_id(), ref.attempt()));
+  std::vector<DispatcherState::Key> lost;
+  for (const auto& [key, p] : st.pending)
+    if (p.node_id == node_id && !running.count(key)) lost.push_back(key);
+  size_t adopted = 0;
+  for (auto it = st.unanswered.begin(); it != st.unanswered.end();) {
+    if (it->second.node_id != node_id) {
+      ++it;
+      continue;
+    }
+    for (auto& r : *it->second.requests->mutable_requests()) {
+      auto key = key_of(r.run_id(), r.story().id(), r.attempt());
+      if (running.count(key)) {
+        if (auto p = st.pending.find(key); p != st.pending.end()) p->second.node_id = node_id;
+      } else {
+        requeue(self, std::move(r));
+      }
+    }
+    it = st.unanswered.erase(it);
+  }
+  for (const auto& [key, p] : st.pending) adopted += p.node_id == node_id && running.count(key);
+  st.log->info("node {} is back: {} of its attempts run on there, {} are placed again", node_id,
+               adopted, lost.size());
+  for (const auto& key : lost) settle(self, key, v1::OUTCOME_NODE_LOST, nullptr, "node lost");
+  pump(self);
+}
+
 // Cancels the queued requests the cancel covers and asks every node to cancel
 // its running agents; their results settle the rest.
 void cancel(Self self, const v1::CancelRequest& cancel) {
@@ -318,6 +368,9 @@ void ask_node(Self self, const DispatcherState::Target& target) {
       .then(
           [=](const Proto<v1::AgentReport>& report) {
             node_reported(self, node_id, report.value);
+            // Only a node's own answer settles its hold: without one, its
+            // lease decides.
+            settle_hold(self, node_id, report.value);
             flush_outbox(self);
           },
           [=](caf::error& err) {
@@ -477,7 +530,20 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         cancel(self, request.value);
         flush_outbox(self);
       },
-      [=](node_lost_atom, const std::string& node_id) {
+      [=](node_lost_atom, const std::string& node_id, uint32_t hold_ms) {
+        // Held already: gone for good only when its lease has surely run out.
+        if (self->state.held.count(node_id)) return;
+        if (hold_ms > 0)
+          hold_node(self, node_id, std::chrono::milliseconds{hold_ms});
+        else
+          node_lost(self, node_id);
+        flush_outbox(self);
+      },
+      [=](release_atom, const std::string& node_id, uint64_t generation) {
+        auto& held = self->state.held;
+        auto it = held.find(node_id);
+        if (it == held.end() || it->second != generation) return;
+        held.erase(it);
         node_lost(self, node_id);
         flush_outbox(self);
       },

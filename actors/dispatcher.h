@@ -52,8 +52,14 @@ using place_atom = caf::atom_constant<caf::atom("place")>;
 using resink_atom = caf::atom_constant<caf::atom("resink")>;
 // (members_atom, node ids, their NodeAgents): the nodes that host agents, from NodeAgent.
 using members_atom = caf::atom_constant<caf::atom("members")>;
-// (node_lost_atom, node id): a member is down; what it accepted will not report.
+// (node_lost_atom, node id, uint32_t hold ms): a member is down; what it
+// accepted will not report. With a hold, the member went silent and may still
+// run its agents until its lease has run out (actors/pulse.h): its attempts
+// are placed again only after `hold`, unless it comes back first and reports
+// them running (then they are adopted) or done.
 using node_lost_atom = caf::atom_constant<caf::atom("nodelost")>;
+// (release_atom, node id, generation): a silent node's hold is over.
+using release_atom = caf::atom_constant<caf::atom("release")>;
 
 // Requests per order at most. One message is read by one middleman thread:
 // an order of 50,000 requests (1.5 MB) held the coordinator's link for
@@ -125,6 +131,10 @@ struct DispatcherState {
     std::map<Key, v1::StoryResult> results;
     std::set<std::string> awaited;
   } adoption;
+  // Silent nodes whose attempts wait for their lease to run out, by node id:
+  // the generation of the hold, so that a stale release is told apart.
+  std::map<std::string, uint64_t> held;
+  uint64_t next_hold = 1;
   // Stories of lost nodes until they are placed again (logged then).
   Replacements replacements;
   // Nodes asked what they run, and the hosts last written to the checkpoint.

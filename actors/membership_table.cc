@@ -31,12 +31,10 @@ JoinDecision refuse(std::string why, bool fenced = false) {
 
 }  // namespace
 
-MembershipTable::MembershipTable(v1::NodeInfo self, MembershipOptions options,
-                                 Clock::time_point now)
+MembershipTable::MembershipTable(v1::NodeInfo self, MembershipOptions options)
     : options_(std::move(options)) {
   view_.set_coordinator_id(self.node_id());
   view_.set_coordinator_incarnation(self.incarnation());
-  last_heard_[self.node_id()] = now;
   auto* m = view_.add_members();
   *m->mutable_node() = std::move(self);
   *m->mutable_last_heartbeat() = now_timestamp();
@@ -53,7 +51,7 @@ std::string MembershipTable::secret_proof(const std::string& secret, const std::
   return std::string(reinterpret_cast<const char*>(mac), len);
 }
 
-JoinDecision MembershipTable::join(const v1::JoinRequest& request, Clock::time_point now) {
+JoinDecision MembershipTable::join(const v1::JoinRequest& request) {
   const auto& node = request.node();
   if (request.protocol_version() != kProtocolVersion)
     return refuse("protocol version " + std::to_string(request.protocol_version()) +
@@ -81,7 +79,6 @@ JoinDecision MembershipTable::join(const v1::JoinRequest& request, Clock::time_p
     if (same->state() == v1::MEMBER_STATE_LEFT && !reincarnated)
       return refuse("node " + node.name() + " has left");
     *same->mutable_node() = node;
-    last_heard_[node.node_id()] = now;
     set_state(*same, v1::MEMBER_STATE_UP, "");
     changed();
     decision.accepted = true;
@@ -104,10 +101,8 @@ JoinDecision MembershipTable::join(const v1::JoinRequest& request, Clock::time_p
     // A restart of the same node: the new incarnation replaces the old one,
     // whose messages are dropped from now on (its node id is no longer known).
     decision.replaced = old.node_id();
-    last_heard_.erase(old.node_id());
     members->erase(by_name);
   }
-  last_heard_[node.node_id()] = now;
   auto* m = view_.add_members();
   *m->mutable_node() = node;
   *m->mutable_last_heartbeat() = now_timestamp();
@@ -117,12 +112,11 @@ JoinDecision MembershipTable::join(const v1::JoinRequest& request, Clock::time_p
   return decision;
 }
 
-MembershipTable::Heard MembershipTable::heartbeat(const v1::Heartbeat& hb, Clock::time_point now) {
+MembershipTable::Heard MembershipTable::heartbeat(const v1::Heartbeat& hb) {
   auto* m = find_mutable(hb.node_id());
   if (!m) return Heard::unknown;
   if (hb.incarnation() != m->node().incarnation()) return Heard::stale_incarnation;
   if (!is_live(*m)) return Heard::declared_down;
-  last_heard_[hb.node_id()] = now;
   *m->mutable_last_heartbeat() = now_timestamp();
   if (hb.has_stats()) {
     // A changed admission verdict changes where work may go: a new view.
@@ -132,11 +126,23 @@ MembershipTable::Heard MembershipTable::heartbeat(const v1::Heartbeat& hb, Clock
     *m->mutable_stats() = hb.stats();
     if (verdict_changed) changed();
   }
-  if (m->state() == v1::MEMBER_STATE_SUSPECT) {
-    set_state(*m, v1::MEMBER_STATE_UP, "");
-    changed();
-  }
   return Heard::current;
+}
+
+bool MembershipTable::suspect(const std::string& node_id, const std::string& reason) {
+  auto* m = find_mutable(node_id);
+  if (!m || m->state() != v1::MEMBER_STATE_UP || node_id == view_.coordinator_id()) return false;
+  set_state(*m, v1::MEMBER_STATE_SUSPECT, reason);
+  changed();
+  return true;
+}
+
+bool MembershipTable::revive(const std::string& node_id) {
+  auto* m = find_mutable(node_id);
+  if (!m || m->state() != v1::MEMBER_STATE_SUSPECT) return false;
+  set_state(*m, v1::MEMBER_STATE_UP, "");
+  changed();
+  return true;
 }
 
 bool MembershipTable::drain(const std::string& node_id, uint64_t incarnation,
@@ -167,28 +173,11 @@ bool MembershipTable::mark_down(const std::string& node_id, const std::string& r
   return true;
 }
 
-bool MembershipTable::check(Clock::time_point now) {
-  bool any = false;
+void MembershipTable::check() {
   for (auto& m : *view_.mutable_members()) {
-    const auto& id = m.node().node_id();
-    if (id == view_.coordinator_id()) {
-      *m.mutable_last_heartbeat() = now_timestamp();
-      last_heard_[id] = now;
-      continue;
-    }
-    if (!is_live(m)) continue;
-    auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_heard_[id]);
-    auto why = "no heartbeat for " + std::to_string(silent.count()) + " ms";
-    if (silent >= options_.down_after) {
-      set_state(m, v1::MEMBER_STATE_DOWN, why);
-      any = true;
-    } else if (silent >= options_.suspect_after && m.state() == v1::MEMBER_STATE_UP) {
-      set_state(m, v1::MEMBER_STATE_SUSPECT, why);
-      any = true;
-    }
+    if (m.node().node_id() != view_.coordinator_id()) continue;
+    *m.mutable_last_heartbeat() = now_timestamp();
   }
-  if (any) changed();
-  return any;
 }
 
 const v1::Member* MembershipTable::find(const std::string& node_id) const {

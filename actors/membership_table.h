@@ -1,10 +1,11 @@
 // The coordinator's membership view and the rules that change it: who may
-// join, when a silent member becomes suspect and then down, how a restarted
-// node replaces its old incarnation. Pure logic: time is passed in, nothing
-// is sent; NodeAgent does the messaging.
+// join, how a restarted node replaces its old incarnation, and the states a
+// member goes through. Whether a silent member is suspect or down is judged
+// elsewhere (actors/failure_detector.h, on the Pulse's thread) and applied
+// here. Pure logic: time is passed in, nothing is sent; NodeAgent does the
+// messaging.
 #pragma once
 
-#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,10 +21,6 @@ struct MembershipOptions {
   std::string cluster_name = "rad";
   // Empty: joiners must present no proof either.
   std::string secret;
-  // Silence after which an up member is suspect (no new work goes there)...
-  std::chrono::milliseconds suspect_after{300};
-  // ...and after which it is down.
-  std::chrono::milliseconds down_after{600};
 };
 
 struct JoinDecision {
@@ -37,16 +34,20 @@ struct JoinDecision {
 
 class MembershipTable {
  public:
-  using Clock = std::chrono::steady_clock;
-
   // `self` is the coordinator, a member from the start.
-  MembershipTable(v1::NodeInfo self, MembershipOptions options, Clock::time_point now);
+  MembershipTable(v1::NodeInfo self, MembershipOptions options);
 
-  JoinDecision join(const v1::JoinRequest& request, Clock::time_point now);
+  JoinDecision join(const v1::JoinRequest& request);
 
   enum class Heard { current, unknown, stale_incarnation, declared_down };
-  // Records a heartbeat. A suspect member that is heard again is up.
-  Heard heartbeat(const v1::Heartbeat& heartbeat, Clock::time_point now);
+  // Records a heartbeat and the Monitor sample it carries.
+  Heard heartbeat(const v1::Heartbeat& heartbeat);
+
+  // An up member has been silent long enough to doubt it: no new work goes
+  // there, and nothing it runs moves. False when nothing changed.
+  bool suspect(const std::string& node_id, const std::string& reason);
+  // A suspect member is heard again: up. False when nothing changed.
+  bool revive(const std::string& node_id);
 
   // The member has begun a graceful leave: it takes no new work. False when
   // the sender is unknown, of another incarnation, or not live.
@@ -58,8 +59,8 @@ class MembershipTable {
   // Connection lost (CAF's down_msg). False when nothing changed.
   bool mark_down(const std::string& node_id, const std::string& reason);
 
-  // Applies the silence rules; true when the view changed.
-  bool check(Clock::time_point now);
+  // Keeps the coordinator's own entry current.
+  void check();
 
   // The view, with last-heartbeat times as of the last call.
   const v1::MembershipView& view() const { return view_; }
@@ -75,7 +76,6 @@ class MembershipTable {
 
   MembershipOptions options_;
   v1::MembershipView view_;
-  std::map<std::string, Clock::time_point> last_heard_;  // by node id
 };
 
 }  // namespace rad

@@ -20,6 +20,7 @@
 #include "actors/health_api.h"
 #include "actors/monitor/monitor.h"
 #include "actors/node_agent.h"
+#include "actors/pulse.h"
 #include "actors/runs_api.h"
 #include "actors/supervisor.h"
 #include "runtime/chaos_metrics.h"
@@ -55,6 +56,19 @@ MonitorOptions monitor_options_of(const v1::NodeConfig& config, const v1::NodeIn
   o.agent_host = std::move(agent_host);
   o.node_id = info.node_id();
   o.incarnation = info.incarnation();
+  return o;
+}
+
+PulseOptions pulse_options_of(const v1::NodeConfig& config, const v1::NodeInfo& info) {
+  const auto& cluster = config.cluster();
+  PulseOptions o;
+  o.coordinator = info.role() != v1::ROLE_WORKER;
+  o.node_id = info.node_id();
+  o.incarnation = info.incarnation();
+  o.interval = std::chrono::milliseconds{cluster.heartbeat_interval_ms()};
+  o.detector.down_after = std::chrono::milliseconds{cluster.heartbeat_timeout_ms()};
+  o.detector.max_down_after = 10 * o.detector.down_after;
+  o.lease = std::chrono::milliseconds{cluster.lease_ms()};
   return o;
 }
 
@@ -241,7 +255,10 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     dop.checkpoint = node->checkpoint_;
     dop.local_node_id = node->info_.node_id();
     dop.adopt_from.assign(agent_nodes->node_ids().begin(), agent_nodes->node_ids().end());
-    dop.adopt_window = std::chrono::milliseconds{config.checkpoint().adopt_window_ms()};
+    // A node of the last view that cannot reach this coordinator stops its
+    // agents when its lease runs out: only then may they be placed again.
+    dop.adopt_window = std::max(std::chrono::milliseconds{config.checkpoint().adopt_window_ms()},
+                                lease_hold(pulse_options_of(config, node->info_)));
     node->dispatcher_ = options.dispatcher = node->system_->spawn(dispatcher, std::move(dop));
     node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher, node->checkpoint_);
   }
@@ -249,7 +266,11 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   // to tell its samples from a peer's: the Monitor's first report waits for both.
   auto monitor_options = monitor_options_of(config, node->info_, options.agent_host);
   monitor_options.metrics = counted<MonitorMetrics>(metrics);
+  // Detached: heartbeats and failure detection never wait for the scheduler.
+  node->pulse_ = options.pulse =
+      node->system_->spawn<caf::detached>(pulse, pulse_options_of(config, node->info_));
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
+  caf::anon_send(node->pulse_, subscribe_atom::value, node->agent_, node->agent_host_);
   monitor_options.subscriber = node->agent_;
   node->monitor_ = node->system_->spawn(node_monitor, std::move(monitor_options));
   caf::anon_send(node->agent_, monitor_atom::value, node->monitor_);
@@ -364,7 +385,7 @@ void Node::stop() {
   }
   // Also when start() failed half way: the actor system awaits every actor.
   for (auto* helper :
-       {&chaos_, &monitor_, &supervisor_, &checkpoint_, &dispatcher_, &agent_host_}) {
+       {&chaos_, &monitor_, &supervisor_, &checkpoint_, &dispatcher_, &agent_host_, &pulse_}) {
     if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
     *helper = nullptr;
   }

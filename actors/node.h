@@ -75,7 +75,7 @@ class Node {
   // This node's commands; none on a coordinator-only node.
   std::shared_ptr<CommandRunner> commands_;
   // Where this node has them.
-  caf::actor agent_host_, dispatcher_, supervisor_, monitor_, checkpoint_, chaos_;
+  caf::actor agent_host_, dispatcher_, supervisor_, monitor_, checkpoint_, chaos_, pulse_;
   bool stopped_ = false;
   // Set from actor threads, read by the thread that waits for signals.
   mutable std::mutex events_mutex_;

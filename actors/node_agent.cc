@@ -8,6 +8,7 @@
 #include <caf/io/middleman_actor.hpp>
 
 #include "actors/dispatcher.h"
+#include "actors/pulse.h"
 #include "runtime/clock.h"
 #include "runtime/enum_word.h"
 #include "runtime/error.h"
@@ -161,8 +162,14 @@ void announce(Self self) {
   if (view.version() == st.announced.version()) return;
   update_dispatcher(self);
   if (st.options.dispatcher)
-    for (auto& id : newly_down(st.announced, view))
-      self->send(st.options.dispatcher, node_lost_atom::value, std::move(id));
+    for (auto& id : newly_down(st.announced, view)) {
+      uint32_t hold = 0;
+      if (auto it = st.lease_holds.find(id); it != st.lease_holds.end()) {
+        hold = it->second;
+        st.lease_holds.erase(it);
+      }
+      self->send(st.options.dispatcher, node_lost_atom::value, std::move(id), hold);
+    }
   log_changes(*st.log, st.announced, view);
   st.log->info("view {}", summary(view));
   st.announced = view;
@@ -184,7 +191,7 @@ void forget_agent(Self self, const std::string& node_id) {
 
 v1::JoinReply admit(Self self, const v1::JoinRequest& request) {
   auto& st = self->state;
-  auto decision = st.table->join(request, Clock::now());
+  auto decision = st.table->join(request);
   v1::JoinReply reply;
   traced(reply, request.trace().traceparent());
   reply.set_accepted(decision.accepted);
@@ -199,21 +206,41 @@ v1::JoinReply admit(Self self, const v1::JoinRequest& request) {
     st.log->info("node {} rejoined as incarnation {}, replacing {}", node.name(),
                  node.incarnation(), decision.replaced);
     forget_agent(self, decision.replaced);
+    if (st.options.pulse) self->send(st.options.pulse, forget_atom::value, decision.replaced);
+    // A new process: the old one is gone, and its agents with it.
     if (st.options.dispatcher)
-      self->send(st.options.dispatcher, node_lost_atom::value, decision.replaced);
+      self->send(st.options.dispatcher, node_lost_atom::value, decision.replaced, uint32_t{0});
   }
   auto agent = caf::actor_cast<caf::actor>(self->current_sender());
   forget_agent(self, node.node_id());
   self->monitor(agent);
   st.member_agents[node.node_id()] = agent;
+  if (st.options.pulse)
+    self->send(st.options.pulse, watch_atom::value, node.node_id(), node.incarnation());
   *reply.mutable_view() = st.table->view();
   announce(self);
   return reply;
 }
 
+// The Pulse's verdict on a member's silence.
+void judged(Self self, const std::string& node_id, uint64_t incarnation, const std::string& state,
+            const std::string& reason, uint32_t hold_ms) {
+  auto& st = self->state;
+  auto* m = st.table->find(node_id);
+  if (!m || m->node().incarnation() != incarnation) return;  // about an incarnation gone since
+  if (state == "down") {
+    if (st.table->mark_down(node_id, reason)) st.lease_holds[node_id] = hold_ms;
+  } else if (state == "suspect") {
+    st.table->suspect(node_id, reason);
+  } else {
+    st.table->revive(node_id);
+  }
+  announce(self);
+}
+
 void coordinator_tick(Self self) {
   auto& st = self->state;
-  st.table->check(Clock::now());
+  st.table->check();
   announce(self);
   auto hb = proto(make_heartbeat(self));
   hb.value.set_view_version(st.table->view().version());
@@ -225,7 +252,7 @@ void coordinator_tick(Self self) {
 
 void member_heartbeat(Self self, const v1::Heartbeat& hb) {
   auto& st = self->state;
-  switch (st.table->heartbeat(hb, Clock::now())) {
+  switch (st.table->heartbeat(hb)) {
     case MembershipTable::Heard::current:
       announce(self);
       break;
@@ -278,6 +305,8 @@ void reincarnate(Self self, const std::string& why) {
   auto& info = self->state.options.info;
   auto old = info.incarnation();
   info.set_incarnation(std::max(now_ms(), old + 1));
+  if (self->state.options.pulse)
+    self->send(self->state.options.pulse, incarnation_atom::value, info.incarnation());
   self->state.log->warn("{}; rejoining as incarnation {} (was {})", why, info.incarnation(), old);
 }
 
@@ -307,8 +336,8 @@ void accept_view(Self self, const v1::MembershipView& view) {
   export_metrics(self);
 }
 
-void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply,
-            const std::string& seed) {
+void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply, const std::string& seed,
+            Clock::time_point join_sent) {
   auto& st = self->state;
   st.coordinator = std::move(coordinator);
   self->monitor(st.coordinator);
@@ -320,6 +349,21 @@ void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply,
   accept_view(self, reply.view());
   // Back after a coordinator loss while draining: it must still place nothing here.
   if (st.draining) send_draining(self);
+  // Heartbeats go from Pulse to Pulse, off the scheduler.
+  auto coordinator_id = reply.view().coordinator_id();
+  auto incarnation = st.options.info.incarnation();
+  link_request(self, st.coordinator, kJoinReplyTimeout, pulse_atom::value)
+      .then(
+          [=](const caf::actor& coordinator_pulse) {
+            if (self->state.options.pulse && coordinator_pulse)
+              self->send(self->state.options.pulse, watch_atom::value, coordinator_pulse,
+                         coordinator_id, incarnation,
+                         static_cast<int64_t>(join_sent.time_since_epoch().count()));
+          },
+          [=](caf::error& err) {
+            self->state.log->warn("the coordinator did not name its pulse: {}",
+                                  self->system().render(err));
+          });
 }
 
 void send_join(Self self, caf::actor coordinator, const std::string& seed,
@@ -332,12 +376,13 @@ void send_join(Self self, caf::actor coordinator, const std::string& seed,
   request.set_secret_proof(MembershipTable::secret_proof(st.options.config.cluster().secret(),
                                                          st.options.info.node_id()));
   request.set_protocol_version(kProtocolVersion);
+  auto sent = Clock::now();
   link_request(self, coordinator, timeout, proto(request))
       .then(
           [=](const Proto<v1::JoinReply>& reply) {
             self->state.joining = false;
             if (reply.value.accepted()) {
-              joined(self, coordinator, reply.value, seed);
+              joined(self, coordinator, reply.value, seed, sent);
             } else if (reply.value.fenced()) {
               reincarnate(self, "the coordinator fenced this node (" + reply.value.refusal() + ")");
               self->delayed_send(self, kFirstRetry, join_atom::value);
@@ -411,14 +456,10 @@ void start_draining(Self self) {
   send_draining(self);
 }
 
+// Its Monitor's samples for the coordinator; liveness is the Pulse's.
 void worker_tick(Self self) {
   auto& st = self->state;
   if (!st.coordinator) return;
-  auto silent = std::chrono::duration_cast<milliseconds>(Clock::now() - st.coordinator_heard);
-  if (silent >= st.down_after) {
-    coordinator_lost(self, "no heartbeat for " + std::to_string(silent.count()) + " ms");
-    return;
-  }
   link_send(self, st.coordinator, proto(make_heartbeat(self)));
 }
 
@@ -431,12 +472,10 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
   guard_against_peers(self, st.log);
   const auto& cluster = st.options.config.cluster();
   st.interval = milliseconds{cluster.heartbeat_interval_ms()};
-  st.down_after = milliseconds{cluster.heartbeat_timeout_ms()};
-  st.suspect_after = std::max(st.interval * 2, st.down_after / 2);
   bool is_coordinator = st.options.info.role() != v1::ROLE_WORKER;
   if (is_coordinator) {
-    MembershipOptions mo{cluster.name(), cluster.secret(), st.suspect_after, st.down_after};
-    st.table = std::make_unique<MembershipTable>(st.options.info, mo, Clock::now());
+    MembershipOptions mo{cluster.name(), cluster.secret()};
+    st.table = std::make_unique<MembershipTable>(st.options.info, mo);
     announce(self);
   } else {
     st.join_started = Clock::now();
@@ -508,6 +547,16 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         self->delayed_send(self, self->state.interval, tick_atom::value);
       },
       [=](join_atom) { try_join(self); },
+      [=](pulse_atom) { return self->state.options.pulse; },
+      // The coordinator's Pulse judged a member.
+      [=](liveness_atom, const std::string& node_id, uint64_t incarnation, const std::string& state,
+          const std::string& reason, uint32_t hold_ms) {
+        if (self->state.table) judged(self, node_id, incarnation, state, reason, hold_ms);
+      },
+      // A worker's Pulse hears the coordinator no more.
+      [=](liveness_atom, const std::string& reason) {
+        if (!self->state.table) coordinator_lost(self, reason);
+      },
       [=](const Proto<v1::SpawnBatch>& batch) -> caf::result<caf::message> {
         if (!self->state.options.agent_host)
           return make_error(Errc::invalid_input, "node " + self->state.options.info.name() +
@@ -597,6 +646,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
           if (st.table->drain(n.node_id(), n.incarnation(), n.reason())) announce(self);
         } else if (st.table->leave(n.node_id(), n.incarnation(), n.reason())) {
           forget_agent(self, n.node_id());
+          if (st.options.pulse) self->send(st.options.pulse, forget_atom::value, n.node_id());
           announce(self);
         }
         return true;

@@ -2,10 +2,13 @@
 // node's membership in the cluster.
 //
 // On the coordinator (role coordinator or all) it keeps the MembershipTable:
-// it admits joining nodes, hears their heartbeats, declares silent or
-// disconnected ones suspect and down, and pushes every new view to every live
-// member. On a worker it joins through its seeds, heartbeats the coordinator,
-// notices the coordinator's loss and reconnects, and keeps the latest view.
+// it admits joining nodes, hears their heartbeats (which carry their Monitor's
+// samples), marks them suspect, up or down as the node's Pulse judges them
+// (actors/pulse.h: silence is judged on a thread of its own), marks
+// disconnected ones down, and pushes every new view to every live member. On
+// a worker it joins through its seeds, hands the coordinator's Pulse to its
+// own, reconnects when the Pulse finds the coordinator silent or the
+// connection is lost, and keeps the latest view.
 //
 // It runs on CAF's scheduler, not detached: CAF 0.17 keeps actors whose
 // handles went to a peer in its registry until after it has awaited detached
@@ -59,6 +62,8 @@ struct NodeAgentOptions {
   caf::actor dispatcher = nullptr;
   // This node's Monitor, whose samples ride on the heartbeats.
   caf::actor monitor = nullptr;
+  // This node's Pulse: heartbeats, leases and failure detection.
+  caf::actor pulse = nullptr;
   // Where the view and the peers' heartbeat ages are shown; none: nowhere.
   std::shared_ptr<MembershipMetrics> metrics = nullptr;
 };
@@ -68,12 +73,15 @@ struct NodeAgentState {
 
   NodeAgentOptions options;
   std::shared_ptr<spdlog::logger> log;
-  std::chrono::milliseconds interval{100}, suspect_after{300}, down_after{600};
+  std::chrono::milliseconds interval{100};
 
   // Coordinator.
   std::unique_ptr<MembershipTable> table;
   std::map<std::string, caf::actor> member_agents;  // by node id
   v1::MembershipView announced;                     // the view last pushed
+  // Members the Pulse found silent: how long their work waits for their
+  // lease to run out (none: down because the connection was lost).
+  std::map<std::string, uint32_t> lease_holds;
 
   // Worker.
   caf::actor coordinator;

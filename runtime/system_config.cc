@@ -27,11 +27,15 @@ SystemConfig::SystemConfig(const v1::NodeConfig& node) : SystemConfig() {
       cluster.scheduler_policy() == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
   if (cluster.scheduler_threads() > 0)
     set("scheduler.max-threads", static_cast<size_t>(cluster.scheduler_threads()));
-  // Without both, CAF never notices a hung or cut-off peer (shared/CAF-0.17-NOTES.md).
   set("middleman.heartbeat-interval",
       caf::timespan{std::chrono::milliseconds{cluster.heartbeat_interval_ms()}});
-  set("middleman.connection-timeout",
-      caf::timespan{std::chrono::milliseconds{cluster.heartbeat_timeout_ms()}});
+  // A hung or cut-off peer is rad's to judge (actors/pulse.h): a lost
+  // connection counts as a dead process, so CAF closes a silent one only
+  // once the peer has surely stopped its agents (its lease and their stop
+  // time passed, twice over); without a timeout it would never close.
+  auto lease = std::chrono::milliseconds{cluster.lease_ms()} + std::chrono::seconds{2} +
+               std::chrono::milliseconds{cluster.heartbeat_timeout_ms()};
+  set("middleman.connection-timeout", caf::timespan{2 * lease});
 }
 
 }  // namespace rad

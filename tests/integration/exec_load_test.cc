@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/runs.h"
+#include "tools/api_client.h"
 
 namespace rad::test {
 namespace {
@@ -166,6 +167,80 @@ TEST_F(ExecUnderLoad, TenCoordinatorKillsInQuickSuccessionRunNoCommandTwice) {
   EXPECT_EQ(succeeded.size(), static_cast<size_t>(kStories));
   for (const auto& [story, n] : succeeded)
     EXPECT_EQ(n, 1) << story << ": one SUCCEEDED end, no other";
+}
+
+// Executions of each story from lines "+ ID NANOS" and "- ID NANOS": each
+// start paired with the next end of the same story.
+std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> executions(
+    const std::string& path) {
+  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> out;
+  std::ifstream in{path};
+  std::string sign, id;
+  int64_t at = 0;
+  while (in >> sign >> id >> at) {
+    auto& runs = out[id];
+    if (sign == "+") {
+      runs.push_back({at, -1});
+    } else if (!runs.empty() && runs.back().second < 0) {
+      runs.back().second = at;
+    }
+  }
+  return out;
+}
+
+class ExecPartition : public ExecUnderLoad {
+ protected:
+  void SetUp() override {
+    env_["RAD_CHAOS_ENABLED"] = "true";
+    ExecUnderLoad::SetUp();
+    for (const auto* n : {"w1", "w2"}) expect_log(n, kThreeUp);
+  }
+
+  void partition(const std::string& node, const std::string& command) {
+    auto http = "http://127.0.0.1:" + std::to_string(ports_.at(node).http);
+    auto body = api_request("POST", http, "/v1/chaos", command);
+    ASSERT_TRUE(body) << node << ": " << error_message(body.error());
+  }
+};
+
+// A worker cut off for longer than its lease stops its commands (they trap
+// SIGTERM and write their end) before the coordinator places them again:
+// no two executions of a story overlap.
+TEST_F(ExecPartition, AWorkerCutOffPastItsLeaseStopsItsCommandsBeforeTheyRunElsewhere) {
+  constexpr int kStories = 20;
+  auto run_id = submit(one_wave_plan("cut", kStories, [&](int i) {
+    auto id = "s" + std::to_string(i);
+    auto line = [&](const char* sign) {
+      return std::string{"echo "} + sign + " " + id + " $(date +%s%N) >> " + effects_;
+    };
+    return R"("exec":{"argv":["sh","-c","trap ')" + line("-") + R"(; exit 143' TERM; )" +
+           line("+") + R"(; sleep 8 & wait; )" + line("-") + R"("]})";
+  }));
+  ASSERT_TRUE(eventually_true([&] { return executions(effects_).size() == kStories; }))
+      << "the commands never started";
+  // The worker that runs most of them is cut off.
+  bool w1_busier = agents_running("w1") >= agents_running("w2");
+  std::string victim = w1_busier ? "w1" : "w2", other = w1_busier ? "w2" : "w1";
+  partition(victim, R"({"partition":{}})");
+  partition("coord", R"({"partition":{"from":{"nodeNames":[")" + victim + R"("]}}})");
+  partition(other, R"({"partition":{"from":{"nodeNames":[")" + victim + R"("]}}})");
+  expect_log("coord", "member " + victim + " is now down");
+  expect_log(victim, "lease expired");
+  expect_log("coord", "is down \\(silent\\): its [0-9]+ attempts wait");
+  auto s = await_end(run_id, 60s);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+
+  int ran_twice = 0;
+  for (const auto& [id, runs] : executions(effects_)) {
+    ran_twice += runs.size() > 1;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      EXPECT_GE(runs[i].second, runs[i].first) << id << " execution " << i << " never ended";
+      if (i > 0) {
+        EXPECT_GT(runs[i].first, runs[i - 1].second) << id << ": executions overlap";
+      }
+    }
+  }
+  EXPECT_GT(ran_twice, 0) << "the cut-off worker's stories ran again elsewhere";
 }
 
 }  // namespace

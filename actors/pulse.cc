@@ -1,0 +1,197 @@
+#include "actors/pulse.h"
+
+#include <spdlog/logger.h>
+
+#include "rad/v1/cluster.pb.h"
+#include "runtime/clock.h"
+#include "runtime/link_faults.h"
+#include "runtime/logging.h"
+#include "runtime/peer_guard.h"
+#include "runtime/proto_bridge.h"
+#include "runtime/trace.h"
+
+namespace rad {
+namespace {
+
+using Self = caf::stateful_actor<PulseState>*;
+using Clock = PulseState::Clock;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+const char* state_word(FailureDetector::State s) {
+  switch (s) {
+    case FailureDetector::State::up:
+      return "up";
+    case FailureDetector::State::suspect:
+      return "suspect";
+    default:
+      return "down";
+  }
+}
+
+std::string silence(const FailureDetector::Verdict& v) {
+  return "no heartbeat for " + std::to_string(v.silent.count()) + " ms (deadline " +
+         std::to_string(v.deadline.count()) + " ms)";
+}
+
+// -- coordinator --------------------------------------------------------------
+
+void answer(Self self, const v1::Heartbeat& hb) {
+  auto& st = self->state;
+  auto it = st.members.find(hb.node_id());
+  if (it == st.members.end() || it->second.incarnation != hb.incarnation() ||
+      st.detector.state(hb.node_id()) == FailureDetector::State::down) {
+    st.log->debug("heartbeat of {} incarnation {} not answered: not held live", hb.node_id(),
+                  hb.incarnation());
+    return;  // not held live: its lease must run out
+  }
+  auto now = Clock::now();
+  it->second.last_ack = now;
+  if (auto verdict = st.detector.heard(hb.node_id(), now))
+    self->send(st.options.node_agent, liveness_atom::value, hb.node_id(), hb.incarnation(),
+               std::string{"up"}, std::string{}, uint32_t{0});
+  v1::HeartbeatAck ack;
+  ack.set_node_id(st.options.node_id);
+  ack.set_incarnation(hb.incarnation());
+  ack.set_seq(hb.seq());
+  traced(ack, hb.trace().traceparent());
+  link_send(self, caf::actor_cast<caf::actor>(self->current_sender()), proto(std::move(ack)));
+}
+
+void judge_members(Self self, Clock::time_point now) {
+  auto& st = self->state;
+  for (const auto& v : st.detector.check(now)) {
+    auto it = st.members.find(v.peer);
+    if (it == st.members.end()) continue;
+    uint32_t hold_ms = 0;
+    if (v.state == FailureDetector::State::down) {
+      auto until = it->second.last_ack + lease_hold(st.options);
+      hold_ms = static_cast<uint32_t>(
+          std::max<int64_t>(0, duration_cast<milliseconds>(until - now).count()));
+    }
+    self->send(st.options.node_agent, liveness_atom::value, v.peer, it->second.incarnation,
+               std::string{state_word(v.state)}, silence(v), hold_ms);
+  }
+}
+
+// -- worker -------------------------------------------------------------------
+
+void renew(Self self, const v1::HeartbeatAck& ack) {
+  auto& st = self->state;
+  auto sent = st.sent.find(ack.seq());
+  if (sent == st.sent.end()) return;  // answered already, or older than any lease
+  auto until = sent->second + st.options.lease;
+  st.sent.erase(st.sent.begin(), std::next(sent));
+  if (!st.lease_until || until > *st.lease_until) st.lease_until = until;
+  auto now = Clock::now();
+  st.detector.heard(st.coordinator_id, now);
+  if (st.fenced && *st.lease_until > now) {
+    st.fenced = false;
+    st.log->info("lease renewed by the coordinator: agents may run again");
+  }
+}
+
+void beat(Self self, Clock::time_point now) {
+  auto& st = self->state;
+  if (!st.coordinator) return;
+  v1::Heartbeat hb;
+  hb.set_node_id(st.options.node_id);
+  hb.set_incarnation(st.options.incarnation);
+  hb.set_seq(++st.seq);
+  *hb.mutable_sent_at() = now_timestamp();
+  traced(hb);
+  st.sent[st.seq] = now;
+  // An answer older than a lease renews nothing.
+  while (!st.sent.empty() && now - st.sent.begin()->second > st.options.lease)
+    st.sent.erase(st.sent.begin());
+  link_send(self, st.coordinator, proto(std::move(hb)));
+}
+
+void judge_coordinator(Self self, Clock::time_point now) {
+  auto& st = self->state;
+  for (const auto& v : st.detector.check(now)) {
+    if (v.state != FailureDetector::State::down || st.coordinator_silent) continue;
+    st.coordinator_silent = true;
+    self->send(st.options.node_agent, liveness_atom::value,
+               "no answer to heartbeats for " + std::to_string(v.silent.count()) + " ms");
+  }
+  if (st.lease_until && now >= *st.lease_until && !st.fenced) {
+    st.fenced = true;
+    auto why = "lease expired: no heartbeat answered for " +
+               std::to_string(st.options.lease.count()) + " ms";
+    st.log->warn("{}; stopping every agent (the coordinator may place their work again)", why);
+    if (st.options.agent_host) self->send(st.options.agent_host, fence_atom::value, why);
+  }
+}
+
+}  // namespace
+
+std::chrono::milliseconds lease_hold(const PulseOptions& options) {
+  return options.lease + kFenceStopTime + 2 * options.interval;
+}
+
+caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options) {
+  auto& st = self->state;
+  st.options = std::move(options);
+  st.log = logger("membership");
+  st.detector = FailureDetector{st.options.detector};
+  guard_against_peers(self, st.log);
+  st.next_tick = Clock::now();
+  self->send(self, beat_atom::value);
+  return {
+      [=](beat_atom) {
+        auto& st = self->state;
+        auto now = Clock::now();
+        // Lifeguard: this thread running late is this node's silence, not its peers'.
+        st.detector.ran_late(now - st.next_tick, now);
+        if (st.options.coordinator) {
+          judge_members(self, now);
+        } else {
+          beat(self, now);
+          judge_coordinator(self, now);
+        }
+        st.next_tick = now + st.options.interval;
+        self->delayed_send(self, st.options.interval, beat_atom::value);
+      },
+      [=](const Proto<v1::Heartbeat>& hb) {
+        if (self->state.options.coordinator) answer(self, hb.value);
+      },
+      [=](const Proto<v1::HeartbeatAck>& ack) {
+        if (!self->state.options.coordinator) renew(self, ack.value);
+      },
+      [=](watch_atom, const std::string& node_id, uint64_t incarnation) {
+        auto& st = self->state;
+        st.members[node_id] = {incarnation, Clock::now()};
+        st.detector.watch(node_id, Clock::now());
+      },
+      [=](forget_atom, const std::string& node_id) {
+        self->state.members.erase(node_id);
+        self->state.detector.forget(node_id);
+      },
+      [=](watch_atom, const caf::actor& coordinator, const std::string& coordinator_id,
+          uint64_t incarnation, int64_t join_sent) {
+        auto& st = self->state;
+        // Admitted: a lease from when the join was sent, before the
+        // coordinator admitted it (and may have placed work here).
+        auto until = Clock::time_point{Clock::duration{join_sent}} + st.options.lease;
+        if (!st.lease_until || until > *st.lease_until) st.lease_until = until;
+        st.fenced = false;
+        st.coordinator = coordinator;
+        st.coordinator_id = coordinator_id;
+        st.options.incarnation = incarnation;
+        st.coordinator_silent = false;
+        st.detector = FailureDetector{st.options.detector};
+        st.detector.watch(coordinator_id, Clock::now());
+      },
+      [=](incarnation_atom, uint64_t incarnation) {
+        self->state.options.incarnation = incarnation;
+      },
+      [=](pulse_atom) { return caf::actor{self}; },
+      [=](subscribe_atom, const caf::actor& node_agent, const caf::actor& agent_host) {
+        self->state.options.node_agent = node_agent;
+        self->state.options.agent_host = agent_host;
+      },
+  };
+}
+
+}  // namespace rad

@@ -1,0 +1,107 @@
+// Pulse: heartbeats, leases and failure detection on a thread of their own
+// (a detached actor), where no agent, command start or disk write on CAF's
+// scheduler can delay them: busy is not dead (issue [7]).
+//
+// On the coordinator, the Pulse answers each member's heartbeats with a
+// HeartbeatAck while it holds the member live, watches every member with a
+// FailureDetector, and tells the NodeAgent when one turns suspect, up again,
+// or down. A member is down only after silence, never after a busy spell it
+// kept heartbeating through; with a down verdict comes how long the member's
+// lease may still run, and its work waits that long (actors/dispatcher.h).
+//
+// On a worker, the Pulse heartbeats the coordinator's Pulse and renews its
+// lease with every answer, from the time it sent the heartbeat answered: the
+// coordinator received that heartbeat later, so the worker's lease always
+// ends before the coordinator thinks it does. It tells the NodeAgent when the
+// coordinator has gone silent, and fences the node when the lease expired:
+// the AgentHost stops every agent (actors/agent_host.h), as the coordinator
+// may place their work again from then on.
+//
+// Messages (all local but the heartbeats and their answers):
+//   coordinator: (watch_atom, node id, incarnation)   a member joined
+//                (forget_atom, node id)               a member left
+//   worker:      (watch_atom, coordinator's Pulse, its node id, incarnation,
+//                 int64 steady ticks when the join was sent: the first lease)
+//                (incarnation_atom, incarnation)      this node rejoined as that
+//   both:        (pulse_atom) -> caf::actor           this Pulse
+//                (subscribe_atom, NodeAgent, AgentHost) whom to tell
+// and to the NodeAgent: (liveness_atom, node id, incarnation, "up"|"suspect"|
+// "down", reason, hold ms) on the coordinator, (liveness_atom, reason) on a
+// worker whose coordinator went silent; to the AgentHost: (fence_atom, reason).
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "actors/failure_detector.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace rad {
+
+using pulse_atom = caf::atom_constant<caf::atom("pulse")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
+using liveness_atom = caf::atom_constant<caf::atom("liveness")>;
+using fence_atom = caf::atom_constant<caf::atom("fence")>;
+using incarnation_atom = caf::atom_constant<caf::atom("incarnate")>;
+using beat_atom = caf::atom_constant<caf::atom("beat")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+
+// How long a fenced command may take to stop: SIGTERM, then SIGKILL after
+// this (SubprocessSpec::kill_grace).
+inline constexpr std::chrono::milliseconds kFenceStopTime{2000};
+
+struct PulseOptions {
+  bool coordinator = false;
+  std::string node_id;
+  uint64_t incarnation = 0;
+  std::chrono::milliseconds interval{100};
+  DetectorOptions detector;
+  // A worker runs agents this long after the heartbeat last answered was sent.
+  std::chrono::milliseconds lease{3000};
+  caf::actor node_agent;
+  caf::actor agent_host;  // a worker's, fenced when its lease expires
+};
+
+// How long after its last answered heartbeat a silent worker may still be
+// running agents: its lease, the time its commands take to stop, and a tick
+// of its Pulse either way.
+std::chrono::milliseconds lease_hold(const PulseOptions& options);
+
+struct PulseState {
+  using Clock = std::chrono::steady_clock;
+  PulseOptions options;
+  std::shared_ptr<spdlog::logger> log;
+  FailureDetector detector{DetectorOptions{}};
+  Clock::time_point next_tick;
+
+  // Coordinator: members watched, by node id.
+  struct Member {
+    uint64_t incarnation = 0;
+    Clock::time_point last_ack;  // when its latest heartbeat was answered
+  };
+  std::map<std::string, Member> members;
+
+  // Worker.
+  caf::actor coordinator;      // its Pulse
+  std::string coordinator_id;  // its node id
+  uint64_t seq = 0;
+  std::map<uint64_t, Clock::time_point> sent;  // heartbeats not yet answered
+  std::optional<Clock::time_point> lease_until;
+  bool coordinator_silent = false, fenced = false;
+
+  static inline const char* name = "rad.pulse";
+};
+
+// Spawn it detached: its timers and heartbeats must not wait for the scheduler.
+caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options);
+
+}  // namespace rad
