@@ -179,7 +179,10 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
         }
         for (const auto& t : r.transitions()) st.batch.append_event(t);
         for (const auto& s : r.stories()) st.batch.put_story(r.run_id(), s);
-        if (r.has_run()) st.batch.put_run(r.run());
+        if (r.has_run() && r.has_idempotency_key())
+          st.batch.put_run(r.run(), r.idempotency_key());
+        else if (r.has_run())
+          st.batch.put_run(r.run());
         if (r.has_plan()) st.batch.put_plan(r.run_id(), r.plan());
         st.waiting.push_back(self->make_response_promise<bool>());
         schedule_flush(self);

@@ -4,7 +4,9 @@
 // durable, and only then does its Run act on them.
 //
 //   (checkpoint_atom, Proto<CheckpointRecords>) -> true | error (io_error: not written;
-//                                                 the caller tries again later)
+//                                                 the caller tries again later); a run's
+//                                                 idempotency key goes in with its
+//                                                 summary, one atomic write
 //   (compact_atom, bool dry_run)                -> Proto<CompactionReport>
 //   backup_atom                                 -> Proto<BackupReport>: a copy of the
 //                                                 store in DATA_DIR/backups/checkpoint-TIME

@@ -104,6 +104,8 @@ caf::error recover_runs(const Store& store, SupervisorOptions& so, spdlog::logge
       return e;
     auto o = options;
     o.traceparent = run.trace().traceparent();
+    // Its summary goes on showing its key; the key's record is stored already.
+    o.idempotency.set_key(run.idempotency_key());
     auto state = std::make_shared<RunState>(run.run_id(), std::move(*plan), o);
     auto ended = state->restore(log_of_run, RunState::Clock::now());
     log.info("resuming run {} of plan '{}': {} of {} stories had ended", run.run_id(),
@@ -248,6 +250,10 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     }
     co.metrics = counted<CheckpointMetrics>(metrics);
     shared_store = std::move(*store);
+    // The Supervisor asks on a submit with a key; reads may come from any thread.
+    so.find_key = [keys = std::shared_ptr<const Store>{shared_store}](const std::string& key) {
+      return keys->idempotency_key(key);
+    };
     if (node->metrics_)
       node->metrics_->add_collectable(std::make_shared<StoreMetrics>(shared_store));
     node->checkpoint_ = node->system_->spawn<caf::detached>(checkpoint, shared_store, co);

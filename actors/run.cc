@@ -37,7 +37,14 @@ v1::CheckpointRecords records_of(Self self) {
     *records.add_transitions() = std::move(t);
   }
   for (size_t i : ended) *records.add_stories() = st.run->story_status(i);
-  if (!st.summary_written) *records.mutable_plan() = st.run->plan();
+  if (!st.summary_written) {
+    *records.mutable_plan() = st.run->plan();
+    // The key goes in the write that first stores the run, never before it
+    // (it would name a run a crash could lose) nor after (a retry in between
+    // would make a second run).
+    const auto& key = st.run->idempotency();
+    if (!key.key().empty() && !key.plan_sha256().empty()) *records.mutable_idempotency_key() = key;
+  }
   if (!st.summary_written || st.run->finished()) {
     *records.mutable_run() = st.run->status(false);
     st.summary_written = true;

@@ -426,6 +426,7 @@ v1::RunStatus RunState::status(bool with_stories) const {
   *out.mutable_started_at() = started_at_;
   if (finished()) *out.mutable_finished_at() = finished_at_;
   out.mutable_trace()->set_traceparent(options_.traceparent);
+  out.set_idempotency_key(options_.idempotency.key());
   for (size_t w = 0; w < waves_.size(); ++w) {
     const auto& wave = waves_[w];
     auto* ws = out.add_waves();

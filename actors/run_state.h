@@ -46,6 +46,10 @@ struct RunOptions {
   std::string traceparent;
   // Where the run's stories are counted by state; none: not counted.
   std::shared_ptr<RunMetrics> metrics;
+  // The idempotency key the run was submitted with (none: empty key), shown
+  // in its summary. With the plan's digest too (a fresh run), the Run actor
+  // stores the key with the run's first records; a resumed run's is stored.
+  v1::IdempotencyKey idempotency;
 };
 
 class RunState {
@@ -62,6 +66,8 @@ class RunState {
   const v1::Plan& plan() const { return plan_; }
   // The run's W3C traceparent: its spans are children of it.
   const std::string& traceparent() const { return options_.traceparent; }
+  // The submitter's idempotency key, if any (RunOptions::idempotency).
+  const v1::IdempotencyKey& idempotency() const { return options_.idempotency; }
 
   // Stories of the current wave that may start now (dependencies succeeded,
   // within max_concurrent), as spawn requests of their next attempt; they are

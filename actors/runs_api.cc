@@ -1,6 +1,7 @@
 #include "actors/runs_api.h"
 
 #include <caf/scoped_actor.hpp>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
@@ -11,6 +12,7 @@
 #include "actors/supervisor.h"
 #include "runtime/error.h"
 #include "runtime/http_json.h"
+#include "runtime/idempotency_key.h"
 #include "runtime/plan_validation.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/proto_file.h"
@@ -60,6 +62,18 @@ v1::SpanList story_spans(std::vector<v1::Span> spans, const std::string& story) 
   return out;
 }
 
+// The request's idempotency key: empty when it has none; an invalid_input
+// error when it is not one (runtime/idempotency_key.h) or comes twice.
+caf::expected<std::string> idempotency_key_of(const HttpRequest& request) {
+  auto [first, last] = request.headers.equal_range("idempotency-key");
+  if (first == last) return std::string{};
+  if (std::next(first) != last)
+    return make_error(Errc::invalid_input,
+                      "the Idempotency-Key header comes more than once; send it once");
+  if (auto err = check_idempotency_key(first->second, "the Idempotency-Key header")) return err;
+  return first->second;
+}
+
 // The run's trace id, from its status (the Supervisor knows every run it keeps).
 HttpResponse trace_of(caf::actor_system& system, const caf::actor& supervisor,
                       const HttpRequest& request) {
@@ -96,6 +110,8 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
     return ask<v1::BackupReport>(system, store(), 200, backup_atom::value);
   });
   server.route("POST", "/v1/runs", [&system, supervisor](const HttpRequest& request) {
+    auto key = idempotency_key_of(request);
+    if (!key) return error_response(key.error());
     v1::Plan plan;
     if (auto err = parse_proto_text(request.body, FileFormat::json, "request body", plan))
       return error_response(err);
@@ -105,22 +121,36 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
     // The Supervisor validates; only a refused plan is validated here again,
     // for the problems as a list.
     auto submission =
-        caf::make_message(submit_atom::value, proto(std::move(plan)), span.traceparent());
+        caf::make_message(submit_atom::value, proto(std::move(plan)), span.traceparent(), *key);
     caf::scoped_actor self{system};
     HttpResponse response = error_response(503, "the supervisor did not answer");
     self->request(supervisor, kSubmitTimeout, submission)
         .receive(
-            [&](const std::string& run_id) {
-              span.attr("run.id", run_id).attr("outcome", "accepted");
-              response = {201, nlohmann::json{{"runId", run_id}}.dump(), "application/json"};
+            [&](const std::string& run_id, bool existing) {
+              span.attr("run.id", run_id).attr("outcome", existing ? "existing" : "accepted");
+              // 201 either way: the answer the first submit had, so a client
+              // whose answer was lost reads the same on its retry.
+              response = {201, nlohmann::json{{"runId", run_id}, {"existing", existing}}.dump(),
+                          "application/json"};
             },
             [&](const caf::error& err) {
+              // No answer in time is no refusal: the run may be made and
+              // stored later. 504, not 503 (which says nothing was made).
+              if (err == caf::sec::request_timeout) {
+                span.attr("outcome", "unconfirmed");
+                response = error_response(
+                    504, "the run was not confirmed within " +
+                             std::to_string(kSubmitTimeout.count()) +
+                             " s (is the checkpoint store slow or full?); it may still run: "
+                             "submit again with the same Idempotency-Key to be sure it runs once");
+                return;
+              }
+              span.attr("outcome", "refused");
               const auto& refused = submission.get_as<Proto<v1::Plan>>(1).value;
               auto problems = validate_plan(refused);
               response = is(err, Errc::invalid_input) && !problems.empty()
                              ? problems_response(refused, problems)
                              : error_response(err);
-              span.attr("outcome", "refused");
             });
     span.finish();
     return response;

@@ -1,7 +1,13 @@
 // The coordinator's run routes, answered by the Supervisor. Bodies and answers
 // are the JSON mapping of rad.v1 messages.
-//   POST /v1/runs              a Plan        -> 201 {"runId": "..."}; 400 with every
-//                                               problem: {"error", "problems": [{path, reason}]}
+//   POST /v1/runs              a Plan        -> 201 {"runId": "...", "existing": false}; 400
+//        [Idempotency-Key: K]                   with every problem: {"error", "problems":
+//                                               [{path, reason}]}. With a key (1 to 128
+//                                               printable ASCII characters, else 400), at
+//                                               most one run is made per key: the same key
+//                                               and plan again answer 201 with that run and
+//                                               "existing": true, also after a restart;
+//                                               another plan under it is refused, 409
 //   GET  /v1/runs                            -> RunList, newest first
 //   GET  /v1/runs/ID[?stories=false]         -> RunStatus (per wave, and per story
 //                                               unless stories=false); 404

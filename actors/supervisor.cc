@@ -3,8 +3,10 @@
 #include <spdlog/logger.h>
 
 #include "actors/agent.h"
+#include "actors/plan_digest.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
+#include "runtime/idempotency_key.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
@@ -16,6 +18,10 @@ namespace rad {
 namespace {
 
 using Self = caf::stateful_actor<SupervisorState>*;
+
+// How long a submitter is kept waiting for its run's first write: past the
+// API's own wait (runs_api.cc), so that the API's timeout is the one told.
+constexpr auto kStoredWait = std::chrono::seconds{60};
 
 std::string new_run_id(Self self) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -38,15 +44,66 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
   it->second.final = std::move(status);
   st.finished_order.emplace(it->second.seq, run_id);
   while (st.finished_order.size() > st.options.max_finished_runs) {
+    // Its key, if any, is in the store with it (it ended: it was written).
+    auto forgotten = st.runs.find(st.finished_order.begin()->second);
+    if (forgotten != st.runs.end() && !forgotten->second.key.empty())
+      st.keys.erase(forgotten->second.key);
     st.runs.erase(st.finished_order.begin()->second);
     st.finished_order.erase(st.finished_order.begin());
   }
 }
 
-// Answered with the run id once the run is in the checkpoint: a submitter
+// Answers (run id, existing) once the run is in the checkpoint: a submitter
 // never holds the id of a run a crash could lose.
-caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string traceparent) {
+caf::result<caf::message> answer_once_stored(Self self, const std::string& run_id, bool existing) {
+  auto it = self->state.runs.find(run_id);
+  // Over, or known from the store only: stored.
+  if (it == self->state.runs.end() || !it->second.actor) return caf::make_message(run_id, existing);
+  auto promise = self->make_response_promise();
+  self->request(it->second.actor, kStoredWait, durable_atom::value)
+      .then([=](const std::string& id) mutable { promise.deliver(id, existing); },
+            [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  return promise;
+}
+
+// The run `key` made, if one did: among this process's runs (which may not be
+// stored yet), else in the store.
+caf::expected<std::optional<v1::IdempotencyKey>> run_of_key(Self self, const std::string& key) {
   auto& st = self->state;
+  if (auto it = st.keys.find(key); it != st.keys.end()) {
+    v1::IdempotencyKey made;
+    made.set_key(key);
+    made.set_run_id(it->second);
+    made.set_plan_sha256(st.runs.at(it->second).plan_sha256);
+    return made;
+  }
+  if (!st.options.find_key) return std::nullopt;
+  auto stored = st.options.find_key(key);
+  if (!stored && is(stored.error(), Errc::not_found)) return std::nullopt;
+  if (!stored) return stored.error();
+  return std::move(*stored);
+}
+
+caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string traceparent,
+                                 const std::string& key = {}) {
+  auto& st = self->state;
+  std::string digest;
+  if (!key.empty()) {
+    if (auto err = check_idempotency_key(key, "the idempotency key")) return err;
+    digest = plan_sha256(plan);
+    auto made = run_of_key(self, key);
+    if (!made) return made.error();
+    // Even while the store cannot be written: the key's run exists already,
+    // at most its answer waits for the store.
+    if (*made) {
+      const auto& run_id = (*made)->run_id();
+      if ((*made)->plan_sha256() != digest)
+        return make_error(Errc::in_use, "idempotency key '" + key + "' already made run " + run_id +
+                                            " of another plan; submit this plan under a new key");
+      st.log->info("run {}: submitted again under its idempotency key; not started again", run_id);
+      return answer_once_stored(self, run_id, true);
+    }
+  }
   // Nothing is admitted that could not be made durable.
   if (!st.store_writable) return make_error(Errc::unavailable, st.store_message);
   if (!valid_traceparent(traceparent)) traceparent = new_traceparent(spans_enabled());
@@ -62,9 +119,17 @@ caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string tr
   // The run's spans are children of the submitter's (the API's submit span).
   options.traceparent = std::move(traceparent);
   options.record_transitions = static_cast<bool>(st.checkpoint);
+  if (!key.empty()) {
+    options.idempotency.set_key(key);
+    options.idempotency.set_run_id(run_id);
+    options.idempotency.set_plan_sha256(digest);
+    st.keys[key] = run_id;
+  }
   auto& entry = st.runs[run_id];
   entry.seq = st.next_seq++;
   entry.plan_name = plan.name();
+  entry.key = key;
+  entry.plan_sha256 = std::move(digest);
   entry.state = std::make_shared<RunState>(run_id, plan, options);
   entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint,
                             RunStart::fresh);
@@ -74,7 +139,7 @@ caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string tr
   for (const auto& w : plan.waves()) stories += w.stories_size();
   st.log->info("run {} of plan '{}' started: {} waves, {} stories", run_id, plan.name(),
                plan.waves_size(), stories);
-  return self->delegate(entry.actor, durable_atom::value);
+  return answer_once_stored(self, run_id, false);
 }
 
 }  // namespace
@@ -170,6 +235,8 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
       [=](submit_atom, const Proto<v1::Plan>& plan, const std::string& traceparent) {
         return submit(self, plan.value, traceparent);
       },
+      [=](submit_atom, const Proto<v1::Plan>& plan, const std::string& traceparent,
+          const std::string& key) { return submit(self, plan.value, traceparent, key); },
       [=](status_atom, const std::string& run_id, bool with_stories) -> caf::result<caf::message> {
         auto& st = self->state;
         auto it = st.runs.find(run_id);

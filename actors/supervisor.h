@@ -9,12 +9,21 @@
 // Checkpoint actor tells it each change): a submission is then refused with
 // why, and runs already going keep their records until the store takes them.
 //
+// A submission may carry an idempotency key (runtime/idempotency_key.h): the
+// first makes a run and stores the key with it, in the run's first write;
+// every later one with that key and the same plan is answered with that run,
+// found among this process's runs or, after a restart, in the store; with
+// another plan it is refused. So no key ever makes two runs.
+//
 // Messages:
-//   (submit_atom, Proto<Plan>[, traceparent])
-//                                       -> std::string run id | error (invalid_input:
-//                                          every problem of the plan; unavailable: the
-//                                          checkpoint store cannot be written); answered
-//                                          once the run is in the store. The run's trace
+//   (submit_atom, Proto<Plan>[, traceparent[, idempotency key]])
+//                                       -> (std::string run id, bool existing) | error
+//                                          (invalid_input: every problem of the plan, or
+//                                          a bad key; in_use: the key made a run of
+//                                          another plan; unavailable: the checkpoint
+//                                          store cannot be written); answered once the
+//                                          run is in the store. `existing`: the key had
+//                                          made this run before. The run's trace
 //                                          continues `traceparent` (the API's submit span)
 //   (store_state_atom)                  -> (bool writable, std::string message): what
 //                                          the Checkpoint actor told last (for readiness:
@@ -29,9 +38,11 @@
 #pragma once
 
 #include <caf/event_based_actor.hpp>
+#include <caf/expected.hpp>
 #include <caf/stateful_actor.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +75,10 @@ struct SupervisorOptions {
   // Summaries of runs that had ended, from the checkpoint store: listed, and
   // their stories read from the store when asked.
   std::vector<v1::RunStatus> finished;
+  // The run an idempotency key made, as the checkpoint store has it
+  // (Errc::not_found: none). Empty: only the runs this process made are asked
+  // (no store).
+  std::function<caf::expected<v1::IdempotencyKey>(const std::string& key)> find_key;
   // Restarts of one run's actor allowed within restart_window.
   size_t max_restarts = 3;
   std::chrono::milliseconds restart_window{60000};
@@ -77,7 +92,8 @@ struct SupervisorState {
     std::optional<v1::RunStatus> final;                          // once it is over
     uint64_t seq = 0;                                            // submission order
     std::string plan_name;
-    bool from_store = false;  // ended before this process: its stories are in the store
+    bool from_store = false;       // ended before this process: its stories are in the store
+    std::string key, plan_sha256;  // its idempotency key and plan digest, if made here with one
   };
   SupervisorOptions options;
   caf::actor dispatcher, checkpoint;
@@ -86,6 +102,9 @@ struct SupervisorState {
   std::string store_message = "no checkpoint store: runs are not stored";
   std::map<std::string, Entry> runs;
   std::map<uint64_t, std::string> finished_order;  // seq -> run id, oldest first
+  // Idempotency key -> run id, of the runs in `runs` made here with a key:
+  // one may not be stored yet, so the store alone cannot tell.
+  std::map<std::string, std::string> keys;
   uint64_t next_seq = 1;
   std::mt19937_64 rng{std::random_device{}()};
   std::shared_ptr<spdlog::logger> log;

@@ -21,9 +21,10 @@ namespace rad {
 namespace {
 
 // Column family order: the handles vector follows it.
-enum Family { kDefault, kRuns, kStories, kEvents, kAudit, kMeta, kPlans, kFamilies };
+// New families go last: a store made before them gets them at its next open.
+enum Family { kDefault, kRuns, kStories, kEvents, kAudit, kMeta, kPlans, kKeys, kFamilies };
 constexpr std::array<const char*, kFamilies> kFamilyNames = {"default", "runs", "stories", "events",
-                                                             "audit",   "meta", "plans"};
+                                                             "audit",   "meta", "plans",   "keys"};
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kAgentNodesKey = "agent_nodes";
 // A read-only open races the node's compactions (a table file it read of may
@@ -116,16 +117,19 @@ std::string event_key(std::string_view run_id, uint64_t seq) {
 // -- Batch --------------------------------------------------------------------
 
 struct Store::Batch::Rep {
-  // Records by family, applied in one WriteBatch (or one each, in `every` mode).
+  // Records by family, applied in one WriteBatch (or one each, in `every`
+  // mode, where a record `with_previous` goes in the same write as the one
+  // before it).
   struct Record {
     Family family;
     std::string key, value;
+    bool with_previous = false;
   };
   std::vector<Record> records;
   size_t bytes = 0;
-  void add(Family f, std::string key, std::string value) {
+  void add(Family f, std::string key, std::string value, bool with_previous = false) {
     bytes += key.size() + value.size();
-    records.push_back({f, std::move(key), std::move(value)});
+    records.push_back({f, std::move(key), std::move(value), with_previous});
   }
 };
 
@@ -136,6 +140,12 @@ Store::Batch& Store::Batch::operator=(Batch&&) noexcept = default;
 
 void Store::Batch::put_run(const v1::RunStatus& run) {
   rep_->add(kRuns, run.run_id(), serialized(run));
+  ++records_;
+}
+
+void Store::Batch::put_run(const v1::RunStatus& run, const v1::IdempotencyKey& key) {
+  put_run(run);
+  rep_->add(kKeys, key.key(), serialized(key), true);
   ++records_;
 }
 
@@ -283,8 +293,14 @@ caf::error Store::write(Batch& batch) {
   w.sync = options_.sync != SyncMode::none;
   rocksdb::Status s;
   if (options_.sync == SyncMode::every) {
-    for (auto& r : records)
-      if (!(s = rep_->db->Put(w, rep_->families[r.family], r.key, r.value)).ok()) break;
+    // One write per record, but records that belong together in one.
+    for (size_t i = 0; i < records.size() && s.ok();) {
+      rocksdb::WriteBatch group;
+      do {
+        group.Put(rep_->families[records[i].family], records[i].key, records[i].value);
+      } while (++i < records.size() && records[i].with_previous);
+      s = rep_->db->Write(w, &group);
+    }
   } else {
     rocksdb::WriteBatch wb;
     for (auto& r : records) wb.Put(rep_->families[r.family], r.key, r.value);
@@ -341,6 +357,11 @@ caf::expected<v1::RunStatus> Store::run(const std::string& run_id) const {
 caf::expected<v1::Plan> Store::plan(const std::string& run_id) const {
   return get<v1::Plan>(*rep_->db, rep_->families[kPlans], run_id, options_.path,
                        ("plan of run '" + run_id + "'").c_str());
+}
+
+caf::expected<v1::IdempotencyKey> Store::idempotency_key(const std::string& key) const {
+  return get<v1::IdempotencyKey>(*rep_->db, rep_->families[kKeys], key, options_.path,
+                                 "run of that idempotency key");
 }
 
 caf::expected<v1::AgentNodes> Store::agent_nodes() const {
@@ -421,6 +442,8 @@ bool parses(Family family, const rocksdb::Slice& value) {
       return parse(v1::AuditRecord{});
     case kPlans:
       return parse(v1::Plan{});
+    case kKeys:
+      return parse(v1::IdempotencyKey{});
     default:
       return true;
   }
@@ -501,6 +524,9 @@ caf::expected<v1::CompactionReport> Store::compact(const Retention& retention, b
     bool young = now - finished[i].first < retention.keep_for.count();
     if (i >= retention.keep_runs && !young) prune.push_back(finished[i].second);
   }
+  // A run's idempotency key (family `keys`) stays with its summary, which is
+  // never dropped: a retry of a submit must find its run for as long as the
+  // run is known at all, and a key costs no more than the summary does.
   uint64_t deleted = 0, pruned_bytes = 0;
   uint32_t runs_pruned = 0;
   for (const auto& run_id : prune) {

@@ -6,6 +6,7 @@
 //   stories  RUN \0 STORY             -> rad.v1.StoryStatus (its state now)
 //   events   RUN \0 SEQ (8 bytes, BE) -> rad.v1.StoryTransition (append only)
 //   audit    SEQ (8 bytes, BE)        -> rad.v1.AuditRecord
+//   keys     IDEMPOTENCY KEY          -> rad.v1.IdempotencyKey (the run it made)
 //   meta     "schema_version"         -> decimal
 //            "agent_nodes"            -> rad.v1.AgentNodes (who may still run agents)
 //
@@ -74,6 +75,10 @@ class Store {
     Batch& operator=(Batch&&) noexcept;
 
     void put_run(const v1::RunStatus& run);
+    // The run's summary and the idempotency key it was submitted with: one
+    // atomic write in every sync mode (`every` too), so that a stored run
+    // always has its key and a key never names a run that was not stored.
+    void put_run(const v1::RunStatus& run, const v1::IdempotencyKey& key);
     void put_plan(const std::string& run_id, const v1::Plan& plan);
     void put_story(const std::string& run_id, const v1::StoryStatus& story);
     // Keyed by the transition's run id and seq.
@@ -110,6 +115,8 @@ class Store {
   // Errc::not_found when there is no such run.
   caf::expected<v1::RunStatus> run(const std::string& run_id) const;
   caf::expected<v1::Plan> plan(const std::string& run_id) const;
+  // The run an idempotency key made; Errc::not_found when no run has it.
+  caf::expected<v1::IdempotencyKey> idempotency_key(const std::string& key) const;
   // The nodes that hosted agents when the coordinator last wrote them; none
   // in a new store.
   caf::expected<v1::AgentNodes> agent_nodes() const;
@@ -135,8 +142,8 @@ class Store {
   caf::expected<Verification> verify() const;
 
   // Which finished runs keep their details (stories, events, plan); the
-  // others keep only their summary. A run is kept if it is among the newest
-  // `keep_runs` finished ones or finished less than `keep_for` ago.
+  // others keep only their summary, and their idempotency key. A run is kept if it is among the
+  // newest `keep_runs` finished ones or finished less than `keep_for` ago.
   struct Retention {
     size_t keep_runs = 100;
     std::chrono::seconds keep_for{24 * 3600};

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <cctype>
 #include <chrono>
 
 #include "runtime/error.h"
@@ -27,9 +28,14 @@ HttpServer::~HttpServer() { stop(); }
 void HttpServer::route(const std::string& method, const std::string& pattern, HttpRoute handler) {
   auto adapter = [method, handler = std::move(handler)](const httplib::Request& req,
                                                         httplib::Response& res) {
-    HttpRequest request{method, req.path, req.body, {}, {}};
+    HttpRequest request{method, req.path, req.body, {}, {}, {}};
     for (size_t i = 1; i < req.matches.size(); ++i) request.params.push_back(req.matches[i]);
     for (const auto& [key, value] : req.params) request.query.emplace(key, value);
+    for (const auto& [name, value] : req.headers) {
+      std::string lower = name;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace(std::move(lower), value);
+    }
     auto response = handler(request);
     res.status = response.status;
     res.set_content(response.body, response.content_type.c_str());

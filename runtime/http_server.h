@@ -25,6 +25,9 @@ struct HttpRequest {
   std::vector<std::string> params;
   // The query string's parameters; the first of a repeated one wins.
   std::map<std::string, std::string> query;
+  // The request's headers by lower-case name (HTTP names are case-blind),
+  // each value as sent; a repeated header has an entry per value.
+  std::multimap<std::string, std::string> headers;
 };
 
 struct HttpResponse {

@@ -20,16 +20,18 @@ std::string error_text(const std::string& body) {
 
 }  // namespace
 
-caf::expected<std::string> api_request(const std::string& method, const std::string& base_url,
-                                       const std::string& path, const std::string& body) {
+caf::expected<std::string> api_request(
+    const std::string& method, const std::string& base_url, const std::string& path,
+    const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers) {
   httplib::Client client{base_url};
   if (!client.is_valid())
     return make_error(Errc::invalid_input,
                       "'" + base_url + "' is not an http:// URL; set --api or RAD_API");
   client.set_connection_timeout(2, 0);
   client.set_read_timeout(60, 0);
-  auto res = method == "POST" ? client.Post(path.c_str(), body, "application/json")
-                              : client.Get(path.c_str());
+  httplib::Headers sent{headers.begin(), headers.end()};
+  auto res = method == "POST" ? client.Post(path.c_str(), sent, body, "application/json")
+                              : client.Get(path.c_str(), sent);
   if (!res)
     return make_error(Errc::unreachable, "cannot reach the cluster at " + base_url + ": " +
                                              httplib::to_string(res.error()) +
@@ -41,6 +43,8 @@ caf::expected<std::string> api_request(const std::string& method, const std::str
   if (res->status == 400 || res->status == 403 || res->status == 413)
     return make_error(Errc::invalid_input, why);
   if (res->status == 404) return make_error(Errc::not_found, why);
+  // In conflict with what is there (an idempotency key used for another plan).
+  if (res->status == 409) return make_error(Errc::in_use, why);
   // The node answers but cannot take this now (e.g. its store is full): its one line says why.
   if (res->status == 503) return make_error(Errc::unavailable, why);
   return make_error(Errc::unreachable,

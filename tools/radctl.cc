@@ -144,6 +144,19 @@ int main(int argc, char** argv) {
   submit_cmd->add_option("PLAN", submit.plan_path, "Plan file (JSON or YAML)")->required();
   submit_cmd->add_flag("--wait", submit.wait,
                        "Follow the run: progress per wave on stderr; exit 1 if it fails");
+  submit_cmd
+      ->add_option(
+          "--key", submit.key,
+          "Idempotency key, 1 to 128 printable ASCII characters: the coordinator makes at most one "
+          "run per key, and answers a submit under a key it has seen with that run (a different "
+          "plan under it is refused). Default: a new random key. Either way radctl sends the POST "
+          "up to 3 times under that key while no answer comes")
+      ->type_name("KEY");
+  submit_cmd->footer(
+      "Exit codes: 0 submitted, or found made by an earlier submit under the key; 1 refused for "
+      "now (the coordinator's store cannot be written) or, with --wait, the run failed; 2 a bad "
+      "plan or key, or the key used for another plan; 3 not confirmed: no answer came, so the "
+      "run may or may not exist; submit again with the --key it prints to be sure it runs once.");
 
   std::string run_id;
   auto* status_cmd = app.add_subcommand("status", "A run's state, per wave");

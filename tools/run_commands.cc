@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "rad/v1/plan.pb.h"
@@ -14,6 +13,7 @@
 #include "runtime/cli.h"
 #include "runtime/enum_word.h"
 #include "runtime/error.h"
+#include "runtime/idempotency_key.h"
 #include "runtime/plan_validation.h"
 #include "runtime/proto_file.h"
 #include "tools/api_client.h"
@@ -115,17 +115,19 @@ int check_plan_file(const std::string& path, std::string* plan_json) {
 }
 
 int submit_command(const SubmitOptions& options) {
+  if (!options.key.empty())
+    if (auto err = check_idempotency_key(options.key, "--key")) return fail(err);
   std::string body;
   if (int code = check_plan_file(options.plan_path, &body); code != 0) return code;
-  auto answer = api_request("POST", options.api, "/v1/runs", body);
-  if (!answer) return fail(answer.error());
-  auto json = nlohmann::json::parse(*answer, nullptr, false);
-  if (!json.is_object() || !json.contains("runId") || !json["runId"].is_string())
-    return fail(make_error(Errc::protocol_error, "the API answered no run id: " + *answer));
-  auto run_id = json["runId"].get<std::string>();
-  std::cout << run_id << std::endl;
+  auto key = options.key.empty() ? new_idempotency_key() : options.key;
+  auto submitted = submit_plan(options.api, body, key, options.retries);
+  if (!submitted) return fail(submitted.error());
+  if (submitted->existing)
+    std::cerr << "radctl: run " << submitted->run_id
+              << " was made by an earlier submit under this key; it is not submitted again\n";
+  std::cout << submitted->run_id << std::endl;
   if (!options.wait) return 0;
-  return follow(options.api, run_id, options.poll_interval);
+  return follow(options.api, submitted->run_id, options.poll_interval);
 }
 
 int status_command(const std::string& api, const std::string& run_id, bool json) {

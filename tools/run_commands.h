@@ -5,11 +5,17 @@
 #include <chrono>
 #include <string>
 
+#include "tools/submit_client.h"
+
 namespace rad {
 
 struct SubmitOptions {
   std::string api;
   std::string plan_path;
+  // The submit's idempotency key (runtime/idempotency_key.h); empty: a new
+  // random one. Either way it is the key of every retry of this submit.
+  std::string key;
+  SubmitRetries retries;
   // Follow the run to its end: progress per wave on stderr, exit 1 if it failed.
   bool wait = false;
   std::chrono::milliseconds poll_interval{250};

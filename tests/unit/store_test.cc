@@ -26,6 +26,20 @@ v1::StoryTransition transition(const std::string& run, uint64_t seq, const std::
   return t;
 }
 
+// Run `id`'s summary, submitted under `key`, and that key's record.
+std::pair<v1::RunStatus, v1::IdempotencyKey> keyed_run(const std::string& id,
+                                                       const std::string& key) {
+  v1::RunStatus run;
+  run.set_run_id(id);
+  run.set_plan_name("p");
+  run.set_idempotency_key(key);
+  v1::IdempotencyKey record;
+  record.set_key(key);
+  record.set_run_id(id);
+  record.set_plan_sha256(std::string(32, '\x5a'));
+  return {run, record};
+}
+
 class StoreTest : public ::testing::Test {
  protected:
   std::unique_ptr<Store> open(SyncMode sync = SyncMode::batch) {
@@ -39,7 +53,7 @@ class StoreTest : public ::testing::Test {
   void put_behind_the_store(const std::string& family, const std::string& key,
                             const std::string& value) {
     const std::vector<std::string> names{"default", "runs", "stories", "events",
-                                         "audit",   "meta", "plans"};
+                                         "audit",   "meta", "plans",   "keys"};
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
     for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -249,6 +263,80 @@ TEST_F(StoreTest, CompactionKeepsSummariesAndDropsOldFinishedRunsDetails) {
   EXPECT_EQ(again->runs_pruned(), 0u) << "pruned runs are not pruned twice";
 }
 
+TEST_F(StoreTest, ARunAndItsIdempotencyKeyAreWrittenTogetherAndFoundAfterReopening) {
+  for (auto mode : {SyncMode::none, SyncMode::batch, SyncMode::every}) {
+    SCOPED_TRACE(to_string(mode));
+    test::TempDir dir;
+    auto path = dir.path() + "/checkpoint";
+    {
+      auto store = Store::open({path, mode});
+      ASSERT_TRUE(store) << error_message(store.error());
+      Store::Batch batch;
+      auto [run, key] = keyed_run("r1", "order-42");
+      batch.put_run(run, key);
+      EXPECT_EQ(batch.records(), 2u) << "the summary and the key";
+      ASSERT_FALSE((*store)->write(batch));
+    }
+    auto store = Store::open({path, mode});
+    ASSERT_TRUE(store) << error_message(store.error());
+    auto key = (*store)->idempotency_key("order-42");
+    ASSERT_TRUE(key) << error_message(key.error());
+    EXPECT_EQ(key->run_id(), "r1");
+    EXPECT_EQ(key->plan_sha256(), std::string(32, '\x5a'))
+        << "what a retry's plan is checked against";
+    auto run = (*store)->run("r1");
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->idempotency_key(), "order-42") << "the summary names its key too";
+    auto none = (*store)->idempotency_key("order-43");
+    ASSERT_FALSE(none);
+    EXPECT_TRUE(is(none.error(), Errc::not_found)) << error_message(none.error());
+  }
+}
+
+TEST_F(StoreTest, AFailedWriteStoresNeitherTheRunNorItsKey) {
+  auto store = open(SyncMode::every);
+  WriteFaults::Options full;
+  full.probability = 1;
+  full.disk_full = true;
+  store->write_faults().arm(full);
+  Store::Batch batch;
+  auto [run, key] = keyed_run("r1", "k");
+  batch.put_run(run, key);
+  ASSERT_TRUE(store->write(batch));
+  store->write_faults().disarm();
+  EXPECT_FALSE(store->run("r1"));
+  EXPECT_FALSE(store->idempotency_key("k")) << "a key never names a run that was not stored";
+  ASSERT_FALSE(store->write(batch)) << "the writer's retry";
+  EXPECT_TRUE(store->run("r1"));
+  EXPECT_TRUE(store->idempotency_key("k"));
+}
+
+TEST_F(StoreTest, CompactionKeepsTheKeysOfRunsItPrunes) {
+  auto store = open();
+  Store::Batch batch;
+  auto [run, key] = keyed_run("old", "k-old");
+  run.set_state(v1::RUN_STATE_SUCCEEDED);
+  run.mutable_finished_at()->set_seconds(1000);
+  batch.put_run(run, key);
+  batch.put_plan("old", v1::Plan{});
+  batch.append_event(transition("old", 1, "s"));
+  ASSERT_FALSE(store->write(batch));
+  Store::Retention retention;
+  retention.keep_runs = 0;
+  retention.keep_for = std::chrono::seconds{0};
+  auto done = store->compact(retention, false);
+  ASSERT_TRUE(done) << error_message(done.error());
+  ASSERT_EQ(done->runs_pruned(), 1u);
+  EXPECT_FALSE(store->plan("old")) << "the details went";
+  auto kept = store->idempotency_key("k-old");
+  ASSERT_TRUE(kept) << "the key stays with the summary: a late retry still finds its run";
+  EXPECT_EQ(kept->run_id(), "old");
+  auto report = store->verify();
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->records["keys"], 1u);
+  EXPECT_TRUE(report->damaged.empty());
+}
+
 TEST_F(StoreTest, SyncModesByName) {
   EXPECT_EQ(*sync_mode_from("none"), SyncMode::none);
   EXPECT_EQ(*sync_mode_from("batch"), SyncMode::batch);
@@ -350,6 +438,48 @@ TEST_F(StoreOnAFullDisk, OpeningANewStoreThereSaysTheDiskIsFull) {
   EXPECT_EQ(error_message(other.error()), "checkpoint store " + fs_.path() +
                                               "/other: cannot open it: the disk is full; free "
                                               "space there and try again");
+}
+
+// In `every` mode each record is a write of its own, but a run and its key
+// are one: whichever write the full disk stops, no run is left without its
+// key and no key without its run. The pairs themselves fill the disk, so
+// that the last ones meet it full; with keys of several lengths, the disk
+// fills up in the middle of a pair in some of them.
+TEST_F(StoreOnAFullDisk, ARunAndItsKeyAreOneWriteEvenInEveryMode) {
+  store_.reset();
+  for (size_t key_length : {8, 40, 72, 100, 128}) {
+    SCOPED_TRACE("keys of " + std::to_string(key_length) + " bytes");
+    auto path = fs_.path() + "/every-" + std::to_string(key_length);
+    auto store = Store::open({path, SyncMode::every});
+    ASSERT_TRUE(store) << error_message(store.error());
+    auto key_of = [&](size_t i) {
+      auto n = std::to_string(i);
+      return std::string(key_length - std::min(key_length, n.size()), 'k') + n;
+    };
+    size_t written = 0;
+    caf::error failed;
+    for (; written < 200000 && !failed; ++written) {
+      Store::Batch batch;
+      auto [run, key] = keyed_run("run-" + std::to_string(written), key_of(written));
+      batch.put_run(run, key);
+      failed = (*store)->write(batch);
+    }
+    ASSERT_TRUE(failed) << "the disk never filled";
+    EXPECT_NE(error_message(failed).find("the disk is full"), std::string::npos)
+        << error_message(failed);
+    // What the store holds is what its writes committed (reads go on when
+    // writes fail).
+    size_t stored = 0;
+    for (size_t i = 0; i < written; ++i) {
+      bool has_run = static_cast<bool>((*store)->run("run-" + std::to_string(i)));
+      bool has_key = static_cast<bool>((*store)->idempotency_key(key_of(i)));
+      EXPECT_EQ(has_run, has_key) << "run-" << i << " of " << written;
+      stored += has_run;
+    }
+    EXPECT_EQ(stored, written - 1) << "every write but the failed one";
+    store->reset();
+    std::filesystem::remove_all(path);  // the space back for the next
+  }
 }
 
 TEST_F(StoreOnAFullDisk, RecoverAloneFindsTheSpaceBackWithoutAWrite) {

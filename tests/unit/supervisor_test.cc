@@ -56,7 +56,7 @@ class SupervisorTest : public ::testing::Test {
   std::string submit(const v1::Plan& plan) {
     std::string id;
     self_->request(supervisor_, 5s, submit_atom::value, proto(plan))
-        .receive([&](const std::string& run_id) { id = run_id; },
+        .receive([&](const std::string& run_id, bool) { id = run_id; },
                  [&](const caf::error& err) { ADD_FAILURE() << error_message(err); });
     return id;
   }
@@ -134,7 +134,7 @@ TEST_F(SupervisorTest, NoRunIsAdmittedWhileTheCheckpointStoreCannotBeWritten) {
   self_->send(supervisor_, store_state_atom::value, false, why);
   bool refused = false;
   self_->request(supervisor_, 5s, submit_atom::value, proto(plan_of("p", 1, 1)))
-      .receive([&](const std::string& run_id) { ADD_FAILURE() << "admitted as " << run_id; },
+      .receive([&](const std::string& run_id, bool) { ADD_FAILURE() << "admitted as " << run_id; },
                [&](const caf::error& err) {
                  refused = true;
                  EXPECT_TRUE(is(err, Errc::unavailable)) << error_message(err);
