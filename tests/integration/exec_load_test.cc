@@ -169,6 +169,42 @@ TEST_F(ExecUnderLoad, TenCoordinatorKillsInQuickSuccessionRunNoCommandTwice) {
     EXPECT_EQ(n, 1) << story << ": one SUCCEEDED end, no other";
 }
 
+// A SIGSTOP'd idle worker is down within a second; a worker whose cores are
+// saturated by its own agents (busy loops, 4x the cores) is never suspect or
+// down, even while another worker is frozen beside it.
+TEST_F(ExecUnderLoad, AFrozenWorkerIsDownWithinASecondAndASaturatedOneNeverIs) {
+  using Clock = std::chrono::steady_clock;
+  auto frozen_at = Clock::now();
+  node("w2").signal(SIGSTOP);
+  expect_log("coord", "member w2 is now down", 1s);
+  auto idle_ms = std::chrono::duration<double, std::milli>(Clock::now() - frozen_at).count();
+  node("w2").signal(SIGCONT);
+  expect_log("coord", "member w2 is now up");
+  RecordProperty("idle_sigstop_down_ms", static_cast<int>(idle_ms));
+
+  // Busy loops on one worker: they go out in one batch, to one node.
+  int loops = 4 * static_cast<int>(std::thread::hardware_concurrency());
+  auto run_id = submit(one_wave_plan(
+      "hogs", loops,
+      R"("exec":{"argv":["sh","-c","timeout 8 sh -c 'while :; do :; done'; true"]})"));
+  ASSERT_TRUE(eventually_true([&] { return agents_running("w1") + agents_running("w2") >= 4u; }));
+  auto busy = agents_running("w1") >= agents_running("w2") ? "w1" : "w2";
+  auto idle = std::string{busy} == "w1" ? "w2" : "w1";
+  frozen_at = Clock::now();
+  node(idle).signal(SIGSTOP);
+  expect_log("coord", std::string{"member "} + idle + " is now down", 2s);
+  auto loaded_ms = std::chrono::duration<double, std::milli>(Clock::now() - frozen_at).count();
+  RecordProperty("loaded_sigstop_down_ms", static_cast<int>(loaded_ms));
+  auto s = await_end(run_id, 60s);
+  node(idle).signal(SIGCONT);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  std::regex busy_alarm{std::string{"member "} + busy + " is now (suspect|down)"};
+  for (const auto* n : {"coord", "w1", "w2"}) {
+    auto out = node(n).out();
+    EXPECT_FALSE(std::regex_search(out, busy_alarm)) << n << " reported the busy " << busy;
+  }
+}
+
 // Executions of each story from lines "+ ID NANOS" and "- ID NANOS": each
 // start paired with the next end of the same story.
 std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> executions(
