@@ -179,6 +179,7 @@ struct ExecAttempt : std::enable_shared_from_this<ExecAttempt> {
   }
 
   void run(SubprocessSpec spec, void (ExecAttempt::*then)(SubprocessResult)) {
+    add_attempt_environment(spec, *request);
     commands->start(std::move(spec), cancel, [self = shared_from_this(), then](SubprocessResult r) {
       ((*self).*then)(std::move(r));
     });

@@ -125,8 +125,10 @@ void node_lost(Self self, const std::string& node_id) {
     it = it->second == node_id ? running.erase(it) : std::next(it);
   // Back, it is asked again: its agents report to this Dispatcher from then on.
   st.asked.erase(node_id);
-  // Batches it never answered: nothing of them runs, place them elsewhere now
-  // rather than when their requests time out.
+  // Batches it never answered: placed again now rather than when their
+  // requests time out. It may have started some (its answer was on the way),
+  // so they are lost like the rest: their stories go on as new attempts,
+  // and no attempt number ever runs twice.
   size_t requeued = 0;
   for (auto it = st.unanswered.begin(); it != st.unanswered.end();) {
     if (it->second.node_id != node_id) {
@@ -135,13 +137,14 @@ void node_lost(Self self, const std::string& node_id) {
     }
     for (auto& r : *it->second.requests->mutable_requests()) {
       st.replacements.lost(node_id, r.run_id(), r.story().id(), now);
-      requeue(self, std::move(r));
+      settle(self, key_of(r.run_id(), r.story().id(), r.attempt()), v1::OUTCOME_NODE_LOST, nullptr,
+             "node lost");
       ++requeued;
     }
     it = st.unanswered.erase(it);
   }
   if (requeued > 0)
-    st.log->warn("node {} is down: placing elsewhere {} requests it never answered", node_id,
+    st.log->warn("node {} is down: {} requests it never answered are placed again", node_id,
                  requeued);
   pump(self);
 }
@@ -291,10 +294,13 @@ void send_batch(Self self, size_t target_index) {
           [=](caf::error& err) {
             if (!answered()) return;
             self->state.log->warn(
-                "spawn batch to node {} failed ({}); placing its {} requests elsewhere", node_id,
+                "spawn batch to node {} failed ({}); placing its {} requests again", node_id,
                 self->system().render(err), requests->requests_size());
-            // The node is gone or did not answer: place its requests elsewhere.
-            for (auto& r : *requests->mutable_requests()) requeue(self, std::move(r));
+            // The node is gone or did not answer, and may have started them:
+            // new attempts, never the same attempt twice.
+            for (const auto& r : requests->requests())
+              settle(self, key_of(r.run_id(), r.story().id(), r.attempt()), v1::OUTCOME_NODE_LOST,
+                     nullptr, "node did not answer the spawn");
             pump(self);
             flush_outbox(self);
           });
@@ -323,7 +329,9 @@ void close_adoption(Self self, const std::string& why) {
   auto& ad = self->state.adoption;
   self->state.log->info("adoption over ({}): placing again {} attempts no node reported", why,
                         ad.unclaimed.size());
-  for (auto& [key, request] : ad.unclaimed) requeue(self, std::move(request));
+  // They may have started before the restart: new attempts, never the same twice.
+  for (auto& [key, request] : ad.unclaimed)
+    settle(self, key, v1::OUTCOME_NODE_LOST, nullptr, "node lost: not reported after a restart");
   ad.unclaimed.clear();
   ad.awaited.clear();
   pump(self);
@@ -401,7 +409,7 @@ void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
       ad.unclaimed.emplace(key, r);
       ++awaited;
     } else {
-      requeue(self, r);
+      settle(self, key, v1::OUTCOME_NODE_LOST, nullptr, "node lost: not reported after a restart");
     }
   }
   if (!requests.requests().empty())

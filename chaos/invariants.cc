@@ -215,6 +215,36 @@ Verdict no_orphan_processes(const std::vector<FoundProcess>& found) {
                  "no process of the scenario's exec stories outlived the nodes");
 }
 
+Verdict side_effects_once(const StoredRun& stored, const std::string& lines) {
+  std::map<std::pair<std::string, uint32_t>, int> starts, ends;
+  std::istringstream in{lines};
+  std::string sign, story;
+  uint32_t attempt = 0;
+  size_t commands = 0;
+  while (in >> sign >> story >> attempt) {
+    (sign == "+" ? starts : ends)[{story, attempt}]++;
+    commands += sign == "+";
+  }
+  Offenders bad;
+  for (const auto& [key, n] : starts)
+    if (n > 1)
+      bad.add(key.first + " attempt " + std::to_string(key.second) + " started " +
+              std::to_string(n) + " times");
+  size_t succeeded = 0;
+  for (const auto& [id, s] : stored.stories) {
+    if (s.state() != v1::STORY_STATE_SUCCEEDED) continue;
+    ++succeeded;
+    auto n = ends[{id, s.attempts()}];
+    if (n != 1)
+      bad.add(id + " succeeded with attempt " + std::to_string(s.attempts()) +
+              ", whose command completed " + std::to_string(n) + " times");
+  }
+  return verdict("side_effects_once", bad,
+                 std::to_string(commands) + " commands started, no attempt twice; each of " +
+                     std::to_string(succeeded) +
+                     " succeeded stories completed its command exactly once");
+}
+
 std::vector<RunActorRestart> run_actor_restarts(const std::string& log) {
   static const std::regex restarted{
       R"(run (\S+): run actor crashed .*?; restarted \((\d+) of (\d+) within)"};

@@ -53,6 +53,12 @@ std::vector<FoundProcess> processes_with_env(const std::string& entry);
 // No process of the scenario's exec stories outlived the nodes.
 Verdict no_orphan_processes(const std::vector<FoundProcess>& found);
 
+// What the commands of a side-effect workload wrote: "+ STORY ATTEMPT" as
+// each started and "- STORY ATTEMPT" as it ended (chaos/workload.h). No
+// attempt ran twice (each started at most once), and each story the store
+// has SUCCEEDED completed the command of its successful attempt exactly once.
+Verdict side_effects_once(const StoredRun& stored, const std::string& lines);
+
 // A Run actor restart the coordinator logged.
 struct RunActorRestart {
   std::string run_id;

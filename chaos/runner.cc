@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -90,7 +91,7 @@ class Runner {
     auto began = Clock::now();
     say("chaos: starting " + std::to_string(cluster_->nodes().size()) + " nodes in " + work_dir_);
     if (auto err = cluster_->start(Millis{60000})) return err;
-    plan_ = make_workload(o_.scenario.workload(), o_.seed, marker_);
+    plan_ = make_workload(o_.scenario.workload(), o_.seed, marker_, side_effects_path());
     std::string body;
     (void)google::protobuf::util::MessageToJsonString(plan_, &body);
     auto answer = api_request("POST", cluster_->api(), "/v1/runs", body);
@@ -535,6 +536,11 @@ class Runner {
           "cannot read the checkpoint store: " + error_message(stored.error());
     }
     report.verdicts.push_back(no_orphan_processes(orphans));
+    if (o_.scenario.workload().side_effects()) {
+      std::ifstream in{side_effects_path()};
+      std::string lines{std::istreambuf_iterator<char>{in}, {}};
+      report.verdicts.push_back(side_effects_once(store, lines));
+    }
     report.verdicts.push_back(restarts_within_policy(
         plan_, store, run_actor_restarts(cluster_->output(cluster_->coordinator())), api));
     report.verdicts.push_back(drains_within_deadline(stops));
@@ -544,6 +550,8 @@ class Runner {
     cluster_.reset();  // writes the node logs
     return report;
   }
+
+  std::string side_effects_path() const { return work_dir_ + "/side-effects"; }
 
   const RunnerOptions& o_;
   std::vector<Injection> schedule_;

@@ -14,8 +14,8 @@ v1::ChaosWorkload with_defaults(v1::ChaosWorkload w) {
   return w;
 }
 
-v1::Plan make_workload(const v1::ChaosWorkload& workload, uint64_t seed,
-                       const std::string& marker) {
+v1::Plan make_workload(const v1::ChaosWorkload& workload, uint64_t seed, const std::string& marker,
+                       const std::string& side_effects_path) {
   auto w = with_defaults(workload);
   PlanShape shape;
   shape.name = "chaos";
@@ -41,8 +41,19 @@ v1::Plan make_workload(const v1::ChaosWorkload& workload, uint64_t seed,
       std::snprintf(seconds, sizeof seconds, "%.3f",
                     2.0 * draws.unit() * static_cast<double>(w.duration_ms()) / 1e3);
       auto* exec = story.mutable_exec();  // replaces the mock (a oneof)
-      exec->add_argv("sleep");
-      exec->add_argv(seconds);
+      if (w.side_effects() && !side_effects_path.empty()) {
+        // RAD_STORY_ID and RAD_ATTEMPT come from the node (add_attempt_environment).
+        auto line = [&](const char* sign) {
+          return std::string{"echo "} + sign + " $RAD_STORY_ID $RAD_ATTEMPT >> '" +
+                 side_effects_path + "'";
+        };
+        exec->add_argv("sh");
+        exec->add_argv("-c");
+        exec->add_argv(line("+") + "; sleep " + seconds + "; " + line("-"));
+      } else {
+        exec->add_argv("sleep");
+        exec->add_argv(seconds);
+      }
       (*exec->mutable_env())[kChaosMarkerVariable] = marker;
     }
   return plan;

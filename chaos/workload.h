@@ -23,7 +23,9 @@ v1::ChaosWorkload with_defaults(v1::ChaosWorkload workload);
 
 // The plan, named "chaos"; the same workload and seed give the same plan
 // (but for the marker). Retries back off from 50 ms: faults, not the
-// backoff, are what a scenario measures.
-v1::Plan make_workload(const v1::ChaosWorkload& workload, uint64_t seed, const std::string& marker);
+// backoff, are what a scenario measures. With workload.side_effects, exec
+// commands append their starts and ends to `side_effects_path`.
+v1::Plan make_workload(const v1::ChaosWorkload& workload, uint64_t seed, const std::string& marker,
+                       const std::string& side_effects_path = "");
 
 }  // namespace rad

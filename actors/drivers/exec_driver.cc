@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
 
 namespace rad {
@@ -73,6 +74,20 @@ SubprocessSpec verification_spec(const v1::Verification& check,
   spec.timeout =
       check.timeout_ms() > 0 ? std::chrono::milliseconds{check.timeout_ms()} : default_timeout;
   return spec;
+}
+
+void add_attempt_environment(SubprocessSpec& spec, const v1::SpawnRequest& request) {
+  const std::pair<const char*, std::string> identity[] = {
+      {"RAD_RUN_ID=", request.run_id()},
+      {"RAD_STORY_ID=", request.story().id()},
+      {"RAD_ATTEMPT=", std::to_string(request.attempt())}};
+  auto& env = spec.env;
+  for (const auto& [prefix, value] : identity) {
+    env.erase(std::remove_if(env.begin(), env.end(),
+                             [&](const std::string& kv) { return kv.rfind(prefix, 0) == 0; }),
+              env.end());
+    env.push_back(prefix + value);
+  }
 }
 
 ExecOutcome exec_outcome(const SubprocessResult& result) {

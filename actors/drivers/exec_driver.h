@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/drivers/subprocess.h"
+#include "rad/v1/cluster.pb.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/config.h"
@@ -43,6 +44,11 @@ SubprocessSpec exec_spec(const v1::ExecDriver& exec, std::chrono::milliseconds t
 SubprocessSpec verification_spec(const v1::Verification& check,
                                  std::chrono::milliseconds default_timeout,
                                  const EnvLookup& node_env);
+
+// Tells a command which attempt it is: RAD_RUN_ID, RAD_STORY_ID and
+// RAD_ATTEMPT in its environment (over the plan's own, if it sets them), so
+// that a command can make its side effects idempotent per attempt.
+void add_attempt_environment(SubprocessSpec& spec, const v1::SpawnRequest& request);
 
 struct ExecOutcome {
   // SUCCEEDED on exit 0, TIMED_OUT or CANCELLED when the runner ended the

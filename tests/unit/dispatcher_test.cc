@@ -203,28 +203,31 @@ TEST_F(DispatcherTest, ResultsThatFoundNoCoordinatorAreDeliveredToTheNextOne) {
   }
 }
 
-TEST_F(DispatcherTest, AttemptsNoNodeReportsArePlacedAgainOnceEveryNodeOfTheLastViewAnswered) {
+TEST_F(DispatcherTest, AttemptsNoNodeReportsAreLostOnceEveryNodeOfTheLastViewAnswered) {
   start({100});
   restart({"n0"}, 60s);
   auto sent_at = now_timestamp();
   self_->send(dispatcher_, adopt_atom::value, proto(order_of("run", 2)));
   auto results = receive_results(2);
-  ASSERT_EQ(results.size(), 2u) << "n0 runs nothing: placed again well before the window ends";
+  ASSERT_EQ(results.size(), 2u) << "n0 runs nothing: lost well before the window ends";
   for (const auto& [id, r] : results) {
-    EXPECT_EQ(r.outcome(), v1::OUTCOME_SUCCEEDED) << id;
-    EXPECT_GT(r.started_at(), sent_at);
+    // Lost, for the run to place as new attempts: an attempt number never runs twice.
+    EXPECT_EQ(r.outcome(), v1::OUTCOME_NODE_LOST) << id;
+    EXPECT_GT(r.finished_at(), sent_at);
   }
 }
 
-TEST_F(DispatcherTest, AttemptsOfANodeThatNeverComesBackArePlacedAgainAfterTheWindow) {
+TEST_F(DispatcherTest, AttemptsOfANodeThatNeverComesBackAreLostAfterTheWindow) {
   start({100});
   restart({"n0", "gone"}, 300ms);
   auto sent_at = std::chrono::system_clock::now();
   self_->send(dispatcher_, adopt_atom::value, proto(order_of("run", 2)));
   auto results = receive_results(2);
   ASSERT_EQ(results.size(), 2u);
-  for (const auto& [id, r] : results)
-    EXPECT_GE(r.started_at(), to_timestamp(sent_at + 250ms)) << id << " placed before the window";
+  for (const auto& [id, r] : results) {
+    EXPECT_EQ(r.outcome(), v1::OUTCOME_NODE_LOST) << id;
+    EXPECT_GE(r.finished_at(), to_timestamp(sent_at + 250ms)) << id << " lost before the window";
+  }
 }
 
 }  // namespace
