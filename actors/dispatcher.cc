@@ -4,6 +4,7 @@
 
 #include "actors/agent.h"
 #include "actors/node_agent.h"
+#include "actors/run.h"
 #include "runtime/clock.h"
 #include "runtime/link_faults.h"
 #include "runtime/logging.h"
@@ -80,8 +81,30 @@ void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
 
 // Results for sinks go out once per handled message, many to a batch.
 void flush_outbox(Self self) {
-  for (auto& [sink, batch] : self->state.outbox) self->send(sink, proto(std::move(batch)));
+  for (auto& [sink, batch] : self->state.outbox) {
+    self->send(sink, proto(std::move(batch)));
+    self->state.synced_since.insert(sink);
+  }
   self->state.outbox.clear();
+}
+
+// Each run sent results is asked for its status after them: it answers once
+// what it shows, those results included, is durable.
+caf::result<bool> sync(Self self) {
+  flush_outbox(self);
+  auto sinks = std::move(self->state.synced_since);
+  self->state.synced_since.clear();
+  if (sinks.empty()) return true;
+  auto promise = self->make_response_promise<bool>();
+  auto left = std::make_shared<size_t>(sinks.size());
+  auto one_done = [=]() mutable {
+    if (--*left == 0) promise.deliver(true);
+  };
+  for (const auto& sink : sinks)
+    self->request(sink, std::chrono::seconds{10}, status_atom::value, false)
+        .then([=](const Proto<v1::RunStatus>&) mutable { one_done(); },
+              [=](caf::error&) mutable { one_done(); });  // a run that ended is durable
+  return promise;
 }
 
 void pump(Self self);
@@ -469,6 +492,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         keep_nodes(self);
         pump(self);
       },
+      [=](sync_atom) { return sync(self); },
       [=](adopt_atom, const Proto<v1::SpawnBatch>& requests) {
         adopt(self, requests.value, caf::actor_cast<caf::actor>(self->current_sender()));
         flush_outbox(self);

@@ -66,6 +66,11 @@ using release_atom = caf::atom_constant<caf::atom("release")>;
 // ~400 ms, long enough for every worker to look suspect. Split larger work.
 inline constexpr int kMaxRequestsPerOrder = 10000;
 
+// sync_atom -> bool, once every result the Dispatcher has passed on so far is
+// in the checkpoint (each run that got one answered a status after it): what a
+// draining all-in-one node waits for before it exits.
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
+
 // Ends the adoption window; the Dispatcher's own timer.
 using adopt_over_atom = caf::atom_constant<caf::atom("adoptover")>;
 
@@ -140,8 +145,10 @@ struct DispatcherState {
   // Nodes asked what they run, and the hosts last written to the checkpoint.
   std::set<std::string> asked;
   v1::AgentNodes kept_nodes;
-  // Results for sinks, sent at the end of the handler that produced them.
+  // Results for sinks, sent at the end of the handler that produced them, and
+  // the sinks sent any since the last sync_atom.
   std::map<caf::actor, v1::ResultBatch> outbox;
+  std::set<caf::actor> synced_since;
   uint64_t next_order = 1, next_batch = 1;
   static inline const char* name = "rad.dispatcher";
 };

@@ -361,10 +361,26 @@ void Node::begin_drain(std::chrono::milliseconds deadline) {
   // A request with a zero timeout would never be answered in time by design;
   // one millisecond still drains an idle node.
   deadline = std::max(deadline, std::chrono::milliseconds{1});
-  system_->spawn([this, deadline, agent = agent_](caf::event_based_actor* self) {
+  auto started = std::chrono::steady_clock::now();
+  system_->spawn([this, deadline, started, agent = agent_,
+                  dispatcher = dispatcher_](caf::event_based_actor* self) {
     self->request(agent, deadline, drain_atom::value)
-        .then([this](bool) { set_drain_state(Drain::finished); },
-              [this](const caf::error&) { set_drain_state(Drain::deadline_passed); });
+        .then(
+            [=](bool) {
+              if (!dispatcher) {
+                set_drain_state(Drain::finished);
+                return;
+              }
+              // This node stores its own agents' results: every one it waited
+              // for is committed before it exits, or it would run again.
+              auto left = std::max(deadline - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                   std::chrono::steady_clock::now() - started),
+                                   std::chrono::milliseconds{1000});
+              self->request(dispatcher, left, sync_atom::value)
+                  .then([this](bool) { set_drain_state(Drain::finished); },
+                        [this](const caf::error&) { set_drain_state(Drain::deadline_passed); });
+            },
+            [this](const caf::error&) { set_drain_state(Drain::deadline_passed); });
   });
 }
 
