@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "actors/backoff.h"
+#include "actors/retry_semantics.h"
 #include "actors/run_state.h"
 
 namespace rad {
@@ -78,8 +79,10 @@ AttemptEnd attempt_end(const v1::StoryTransition& t) {
   if ((t.to() == v1::STORY_STATE_PENDING && why == "node lost") ||
       (t.to() == v1::STORY_STATE_DEAD && starts_with(why, "lost with its node")))
     return AttemptEnd::lost;
-  // Refused by every node: back off (FAILED) with the refusal as the reason.
-  if (t.to() == v1::STORY_STATE_FAILED && starts_with(why, "refused: ")) return AttemptEnd::refused;
+  // Refused: waiting again (PENDING), or in older stores backing off (FAILED).
+  if ((t.to() == v1::STORY_STATE_PENDING && starts_with(why, kWaiting)) ||
+      (t.to() == v1::STORY_STATE_FAILED && starts_with(why, "refused: ")))
+    return AttemptEnd::refused;
   return AttemptEnd::ran;
 }
 

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tools/prometheus_text.h"
+
 namespace rad::test {
 namespace {
 
@@ -285,6 +287,64 @@ TEST_F(AdmissionRuns, NothingIsPlacedOnANodeWhoseMonitorRefuses) {
   for (const auto& wave : s.waves())
     for (const auto& story : wave.stories())
       EXPECT_EQ(story.node_id(), w2_id) << story.id() << " ran elsewhere";
+}
+
+// Every worker runs one agent at most: what else is placed is refused.
+class LimitedRuns : public Runs {
+ protected:
+  std::map<std::string, std::string> node_env() override { return {{"RAD_MAX_AGENTS", "1"}}; }
+};
+
+TEST_F(LimitedRuns, StoriesRefusedForTheAgentLimitWaitPendingAndNeverCountAsFailed) {
+  // maxAttempts 1: a refusal that spent an attempt, or failed one, would kill the story.
+  auto run_id =
+      submit(one_wave_plan("limited", 4, R"("maxAttempts":1,"mock":{"durationMs":60000})"));
+  ASSERT_TRUE(eventually_equal([&] { return agents_running("w1") + agents_running("w2"); }, 2u));
+  auto waiting = [&](const v1::RunStatus& s) {
+    int n = 0;
+    for (const auto& story : s.waves(0).stories())
+      n += story.state() == v1::STORY_STATE_PENDING &&
+           story.last_error() == "waiting: agent limit 1 reached" && story.attempts() == 0;
+    return n;
+  };
+  ASSERT_TRUE(eventually_true([&] { return waiting(status(run_id)) == 2; }))
+      << status(run_id).ShortDebugString();
+  // Each waiting story is PENDING, or SCHEDULED for the moment its placement
+  // is tried again; never FAILED, nor DEAD.
+  for (int i = 0; i < 5; ++i) {
+    auto s = status(run_id);
+    EXPECT_EQ(s.counts().failed(), 0u) << s.ShortDebugString();
+    EXPECT_EQ(s.counts().dead(), 0u);
+    EXPECT_EQ(s.counts().pending() + s.counts().scheduled(), 4u);
+    auto coord = prometheus_samples(scrape("coord"));
+    EXPECT_EQ(coord[R"(rad_stories{state="failed"})"], 0);
+    EXPECT_EQ(coord[R"(rad_stories{state="pending"})"] + coord[R"(rad_stories{state="scheduled"})"],
+              4);
+  }
+  std::string shown;
+  EXPECT_TRUE(eventually_true([&] {
+    shown = radctl({"status", run_id}).out;
+    return shown.find("w [running]: 0/4 succeeded, 2 running, 2 pending\n") != std::string::npos;
+  })) << shown;
+
+  ASSERT_EQ(radctl({"cancel", run_id}).exit_code, 0);
+  EXPECT_EQ(await_end(run_id).state(), v1::RUN_STATE_CANCELLED);
+  // The store: no FAILED transition, and one waiting one per refused story
+  // however many times it was refused (every 200 ms): the two still waiting,
+  // and any refused before a node took it.
+  std::map<std::string, int> waits;
+  int failed = 0;
+  auto store = Store::open_read_only(dir_.path() + "/coord/checkpoint");
+  ASSERT_TRUE(store) << error_message(store.error());
+  EXPECT_FALSE((*store)->for_each_event(run_id, [&](const v1::StoryTransition& t) {
+    failed += t.to() == v1::STORY_STATE_FAILED;
+    if (t.to() == v1::STORY_STATE_PENDING && t.reason().rfind("waiting: ", 0) == 0)
+      ++waits[t.story_id()];
+    return true;
+  }));
+  EXPECT_EQ(failed, 0);
+  EXPECT_GE(waits.size(), 2u);
+  for (const auto& [id, n] : waits) EXPECT_EQ(n, 1) << id;
 }
 
 // agents.use_real: exec stories run their commands.
