@@ -4,6 +4,7 @@
 
 #include "actors/agent.h"
 #include "actors/node_agent.h"
+#include "actors/retry_semantics.h"
 #include "runtime/clock.h"
 #include "runtime/link_faults.h"
 #include "runtime/logging.h"
@@ -266,14 +267,31 @@ void pump(Self self) {
 
 // -- adoption after a restart -------------------------------------------------
 
-// Attempts no node claimed are placed again: they died with their node or
-// their results with the old coordinator. Called once, when the last awaited
-// node answered or the window passed with some still awaited.
+// An attempt of a resumed run that no node reports: it died with its node, or
+// with the coordinator itself, or it was never sent. Which one is unknown, so
+// it is placed again only if its story may run twice; an idempotent: false
+// one is settled as lost (its Run ends the story: at most once). False then.
+bool place_unclaimed(Self self, v1::SpawnRequest request) {
+  if (idempotent(request.story())) {
+    requeue(self, std::move(request));
+    return true;
+  }
+  settle(self, key_of(request.run_id(), request.story().id(), request.attempt()),
+         v1::OUTCOME_NODE_LOST, nullptr, "no node reported it after the coordinator restarted");
+  return false;
+}
+
+// Attempts no node claimed are placed again (place_unclaimed): they died with
+// their node or their results with the old coordinator. Called once, when the
+// last awaited node answered or the window passed with some still awaited.
 void close_adoption(Self self, const std::string& why) {
   auto& ad = self->state.adoption;
-  self->state.log->info("adoption over ({}): placing again {} attempts no node reported", why,
-                        ad.unclaimed.size());
-  for (auto& [key, request] : ad.unclaimed) requeue(self, std::move(request));
+  size_t given_up = 0;
+  for (auto& [key, request] : ad.unclaimed) given_up += !place_unclaimed(self, std::move(request));
+  self->state.log->info(
+      "adoption over ({}): placing again {} attempts no node reported, giving up {} of "
+      "idempotent: false stories",
+      why, ad.unclaimed.size() - given_up, given_up);
   ad.unclaimed.clear();
   ad.awaited.clear();
   pump(self);
@@ -332,7 +350,7 @@ void ask_node(Self self, const DispatcherState::Target& target) {
 void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
   auto& st = self->state;
   auto& ad = st.adoption;
-  size_t adopted = 0, delivered = 0, awaited = 0;
+  size_t adopted = 0, delivered = 0, awaited = 0, given_up = 0;
   for (const auto& r : requests.requests()) {
     auto key = key_of(r.run_id(), r.story().id(), r.attempt());
     st.pending[key].sink = sink;
@@ -348,14 +366,16 @@ void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
       ad.unclaimed.emplace(key, r);
       ++awaited;
     } else {
-      requeue(self, r);
+      given_up += !place_unclaimed(self, r);
     }
   }
   if (!requests.requests().empty())
     st.log->info(
         "run {}: of {} attempts placed before the restart, {} adopted, {} results "
-        "delivered, {} awaited from nodes, the rest placed again",
-        requests.requests(0).run_id(), requests.requests_size(), adopted, delivered, awaited);
+        "delivered, {} awaited from nodes, {} of idempotent: false stories given up, the rest "
+        "placed again",
+        requests.requests(0).run_id(), requests.requests_size(), adopted, delivered, awaited,
+        given_up);
   pump(self);
 }
 

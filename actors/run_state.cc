@@ -152,12 +152,21 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
       // refused_retry would otherwise write two transitions each per round.
       // Unrecorded, the store keeps the story SCHEDULED for the same attempt,
       // which a restart handles as it should (ask the nodes, then place it).
-      set_state(i, v1::STORY_STATE_PENDING, now, s.last_error, !s.refusal_recorded);
+      // Not so an idempotent: false story: a restart gives up an attempt no
+      // node reports, so it is recorded waiting each time, to be placed then.
+      set_state(i, v1::STORY_STATE_PENDING, now, s.last_error,
+                !s.refusal_recorded || !idempotent(*s.spec));
       s.refusal_recorded = true;
       s.waiting_retry = true;
       effect.retry_in = options_.refused_retry;
       break;
     case v1::OUTCOME_NODE_LOST:
+      if (!cancelling_ && !idempotent(*s.spec)) {
+        // Its outcome is unknown and running it again could repeat its
+        // effects: at most once, so it is over.
+        finish_story(i, v1::STORY_STATE_DEAD, not_run_again_reason(s.attempt, r.error()), now);
+        break;
+      }
       s.last_error = "node lost";
       if (cancelling_)
         finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", now);

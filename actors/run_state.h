@@ -16,7 +16,8 @@
 //     attempt and is no failure: the story is PENDING again, placed after
 //     refused_retry, with "waiting: <why>" as its last error;
 //   - a lost attempt (OUTCOME_NODE_LOST) spends no attempt either: the story
-//     is placed again at once;
+//     is placed again at once, unless it is `idempotent: false`, which then
+//     ends DEAD (its attempt may have had its effects);
 //   - any other outcome but success is a failed attempt: FAILED, then
 //     PENDING after its backoff, up to max_attempts, then DEAD.
 #pragma once

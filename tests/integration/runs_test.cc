@@ -416,5 +416,61 @@ TEST_F(ExecRuns, CancelKillsRunningCommandsWithinASecond) {
   EXPECT_EQ(processes_running(sleeper), 0) << "cancel kills the commands";
 }
 
+// Lines of a text file; 0 when it does not exist.
+int lines_of(const std::string& path) {
+  std::ifstream in{path};
+  int n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+// kill -9 of the worker running two commands: the idempotent one runs again
+// elsewhere, the one marked idempotent: false ends dead and never starts again.
+// Each start of a command appends a line to its file.
+TEST_F(ExecRuns, AWorkerKilledWhileRunningANonIdempotentStoryEndsItAndNeverRunsItAgain) {
+  auto once = dir_.path() + "/once.starts", again = dir_.path() + "/again.starts";
+  auto command = [](const std::string& file) {
+    return R"("exec":{"argv":["sh","-c","echo started >> )" + file + R"(; exec sleep 5"]})";
+  };
+  // One wave placed at once: one batch, so both run on the same worker.
+  auto run_id = submit(R"({"name":"at-most-once","waves":[{"name":"w","stories":[
+    {"id":"once","idempotent":false,)" +
+                       command(once) + R"(},
+    {"id":"again",)" + command(again) +
+                       R"(}]}]})");
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (lines_of(once) < 1 || lines_of(again) < 1)
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the commands never started";
+  std::string victim;
+  ASSERT_TRUE(eventually_true([&] {
+    for (const char* w : {"w1", "w2"})
+      if (agents_running(w) == 2) victim = w;
+    return !victim.empty();
+  })) << "no worker runs both stories";
+  node(victim).signal(SIGKILL);
+  ASSERT_EQ(node(victim).wait_exit(), 128 + SIGKILL);
+  expect_log("coord", "member " + victim + " is now down");
+
+  auto s = await_end(run_id, 30s);
+  expect_all_terminal(s);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_FAILED) << s.ShortDebugString();
+  EXPECT_EQ(s.error(), "wave 'w': 1 story dead");
+  std::map<std::string, v1::StoryStatus> by_id;
+  for (const auto& story : s.waves(0).stories()) by_id[story.id()] = story;
+  EXPECT_EQ(by_id["once"].state(), v1::STORY_STATE_DEAD) << by_id["once"].ShortDebugString();
+  EXPECT_EQ(by_id["once"].attempts(), 1u);
+  EXPECT_EQ(by_id["once"].last_error(),
+            "node lost while running attempt 1; not run again: the story is idempotent: false "
+            "(its side effects may have happened)");
+  EXPECT_EQ(by_id["again"].state(), v1::STORY_STATE_SUCCEEDED) << by_id["again"].ShortDebugString();
+  EXPECT_EQ(by_id["again"].attempts(), 2u);
+  // The run ended after `again` ran a second time, 5 s: long enough for any
+  // placement of `once` to have started its command too.
+  EXPECT_EQ(lines_of(once), 1) << "the idempotent: false command started again";
+  EXPECT_EQ(lines_of(again), 2) << "the idempotent command runs again after its node is lost";
+  EXPECT_EQ(terminal_transitions("coord", run_id),
+            (std::map<std::string, int>{{"again", 1}, {"once", 1}}));
+}
+
 }  // namespace
 }  // namespace rad::test

@@ -227,5 +227,25 @@ TEST_F(DispatcherTest, AttemptsOfANodeThatNeverComesBackArePlacedAgainAfterTheWi
     EXPECT_GE(r.started_at(), to_timestamp(sent_at + 250ms)) << id << " placed before the window";
 }
 
+// After a restart, an attempt no node reports may have run on a node lost
+// meanwhile: a story that must not run twice is given up, not placed again,
+// whether adoption was still open when its run asked ("gone" never answers:
+// open until the window passes) or already over.
+TEST_F(DispatcherTest, AttemptsOfNonIdempotentStoriesNoNodeReportsAreSettledLostNotPlacedAgain) {
+  start({100});
+  restart({"n0", "gone"}, 300ms);
+  for (const char* run : {"awaited", "after"}) {
+    auto order = order_of(run, 2);
+    order.mutable_requests(0)->mutable_story()->set_idempotent(false);
+    self_->send(dispatcher_, adopt_atom::value, proto(order));
+    auto results = receive_results(2);
+    ASSERT_EQ(results.size(), 2u) << run;
+    EXPECT_EQ(results["s0"].outcome(), v1::OUTCOME_NODE_LOST) << run;
+    EXPECT_EQ(results["s0"].error(), "no node reported it after the coordinator restarted");
+    EXPECT_EQ(results["s1"].outcome(), v1::OUTCOME_SUCCEEDED) << run << ": placed again";
+  }
+  EXPECT_EQ(running(hosts_[0]), 0u);
+}
+
 }  // namespace
 }  // namespace rad

@@ -221,6 +221,8 @@ TEST_F(Evidence, MetricsMustEqualTheStoreOrBoundItWhenResultsMayBeLost) {
   event("b", 3, kScheduled, kPending, "n1", 400, "node lost");
   event("b", 3, kScheduled, kFailed, "n1", 400, "refused: agent limit");  // as older stores
   event("b", 3, kScheduled, kPending, "n1", 400, "waiting: agent limit 2 reached");
+  event("b", 3, kScheduled, kDead, "n1", 400,
+        std::string{"node lost while running attempt 3; "} + kNotRunAgain);
   ProcessCounters exact{
       "w1", "n1", true, {{R"(agent_tasks_total{kind="mock",status="succeeded"})", 2}}, ""};
   EXPECT_THAT(metrics_agree(stored, {exact}), Passes());

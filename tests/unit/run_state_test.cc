@@ -420,6 +420,29 @@ TEST_F(RunStateTest, RepeatedRefusalsAreRecordedOnceUntilTheStoryIsPlaced) {
             "SCHEDULED->FAILED#1 FAILED->PENDING#1 PENDING->SCHEDULED#2 SCHEDULED->PENDING#1 ");
 }
 
+TEST_F(RunStateTest, EveryRefusalOfANonIdempotentStoryIsRecordedSoThatARestartPlacesIt) {
+  auto plan = parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","idempotent":false,"mock":{}}]}]})");
+  RunOptions options;
+  options.record_transitions = true;
+  run = std::make_unique<RunState>("r", plan, options);
+  ready();
+  for (int i = 0; i < 3; ++i) {
+    run->retry_due(report("a", 1, v1::OUTCOME_UNSPECIFIED).story);
+    ASSERT_THAT(ready(), ElementsAre("a#1"));
+  }
+  report("a", 1, v1::OUTCOME_UNSPECIFIED);
+  auto log = run->take_transitions();
+  EXPECT_EQ(steps(log),
+            "PENDING->SCHEDULED#1 SCHEDULED->PENDING#0 PENDING->SCHEDULED#1 "
+            "SCHEDULED->PENDING#0 PENDING->SCHEDULED#1 SCHEDULED->PENDING#0 "
+            "PENDING->SCHEDULED#1 SCHEDULED->PENDING#0 ");
+  RunState restored{"r", plan, options};
+  restored.restore(log, now);
+  EXPECT_TRUE(restored.take_adoptable().empty()) << "nothing of it may run: nothing to give up";
+  EXPECT_THAT(ids(restored.take_ready(now)), ElementsAre("a#1"));
+}
+
 TEST_F(RunStateTest, ARestoreAfterRefusalsCountsAttemptsRight) {
   auto plan = parse(R"({"name":"p","waves":[{"name":"w","stories":[
     {"id":"a","maxAttempts":3,"mock":{}},{"id":"b","maxAttempts":2,"mock":{}}]}]})");
@@ -497,6 +520,70 @@ TEST_F(RunStateTest, ARefusalDuringCancelEndsTheStoryCancelled) {
   EXPECT_FALSE(run->cancel("cancelled by user", now));
   EXPECT_FALSE(report("a", 1, v1::OUTCOME_UNSPECIFIED).retry_in);
   EXPECT_EQ(run->state(), v1::RUN_STATE_CANCELLED);
+}
+
+// -- idempotent: false: at most once across node loss ------------------------
+
+TEST_F(RunStateTest, ANodeLossEndsANonIdempotentStoryWithTheReasonAndPlacesNothing) {
+  RunOptions options;
+  options.record_transitions = true;
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"once","idempotent":false,"mock":{}},
+    {"id":"again","mock":{}},
+    {"id":"said","idempotent":true,"mock":{}}]}]})"),
+                                   options);
+  EXPECT_THAT(ready(), ElementsAre("once#1", "again#1", "said#1"));
+  for (const char* id : {"once", "again", "said"})
+    EXPECT_TRUE(
+        run->on_result(result(id, 1, v1::OUTCOME_NODE_LOST, "node lost"), now, 0.5).applied);
+  EXPECT_THAT(ready(), ElementsAre("said#2", "again#2")) << "the idempotent ones, at once";
+
+  auto status = run->status(true);
+  const auto& once = status.waves(0).stories(0);
+  EXPECT_EQ(once.state(), v1::STORY_STATE_DEAD);
+  EXPECT_EQ(once.attempts(), 1u);
+  EXPECT_EQ(once.last_error(),
+            "node lost while running attempt 1; not run again: the story is idempotent: false "
+            "(its side effects may have happened)");
+  auto log = run->take_transitions();
+  auto dead = std::find_if(log.begin(), log.end(),
+                           [](const auto& t) { return t.to() == v1::STORY_STATE_DEAD; });
+  ASSERT_NE(dead, log.end());
+  EXPECT_EQ(dead->story_id(), "once");
+  EXPECT_EQ(dead->from(), v1::STORY_STATE_SCHEDULED);
+  EXPECT_EQ(dead->reason(), once.last_error());
+
+  for (const char* id : {"again", "said"})
+    run->on_result(result(id, 2, v1::OUTCOME_SUCCEEDED), now, 0.5);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_FAILED);
+  EXPECT_EQ(run->status(false).error(), "wave 'w': 1 story dead");
+}
+
+TEST_F(RunStateTest, ANonIdempotentStoryIsStillRetriedAfterAFailedAttempt) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","idempotent":false,"maxAttempts":2,"mock":{}}]}]})"));
+  ready();
+  auto effect = report("a", 1, v1::OUTCOME_FAILED);
+  ASSERT_TRUE(effect.retry_in) << "an attempt that reported its failure is a known outcome";
+  run->retry_due(effect.story);
+  EXPECT_THAT(ready(), ElementsAre("a#2"));
+  auto refused = report("a", 2, v1::OUTCOME_UNSPECIFIED);
+  ASSERT_TRUE(refused.retry_in) << "a refusal never ran: it is placed again too";
+  run->retry_due(refused.story);
+  EXPECT_THAT(ready(), ElementsAre("a#2"));
+  report("a", 2, v1::OUTCOME_SUCCEEDED);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_SUCCEEDED);
+}
+
+TEST_F(RunStateTest, AResultLostWithACrashedRunActorEndsANonIdempotentStory) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","idempotent":false,"mock":{}},{"id":"b","mock":{}}]}]})"));
+  ready();
+  EXPECT_EQ(run->adopt({}, now), 2u);
+  EXPECT_THAT(ready(), ElementsAre("b#2"));
+  EXPECT_EQ(state_of("a"), v1::STORY_STATE_DEAD);
+  EXPECT_EQ(run->status(true).waves(0).stories(0).last_error(),
+            std::string{"result lost with a crashed run actor (attempt 1); "} + kNotRunAgain);
 }
 
 }  // namespace
