@@ -345,16 +345,18 @@ void pump(Self self) {
 
 // -- adoption after a restart -------------------------------------------------
 
-// Attempts no node claimed are placed again: they died with their node or
-// their results with the old coordinator. Called once, when the last awaited
-// node answered or the window passed with some still awaited.
+// Attempts no node claimed are lost (the run goes on with new attempts, or
+// ends an idempotent: false story): they died with
+// their node or their results with the old coordinator. Called once, when the
+// last awaited node answered or the window passed with some still awaited.
 void close_adoption(Self self, const std::string& why) {
   auto& ad = self->state.adoption;
-  self->state.log->info("adoption over ({}): placing again {} attempts no node reported", why,
+  self->state.log->info("adoption over ({}): {} attempts no node reported are lost", why,
                         ad.unclaimed.size());
   // They may have started before the restart: new attempts, never the same twice.
   for (auto& [key, request] : ad.unclaimed)
-    settle(self, key, v1::OUTCOME_NODE_LOST, nullptr, "node lost: not reported after a restart");
+    settle(self, key, v1::OUTCOME_NODE_LOST, nullptr,
+           "no node reported it after the coordinator restarted");
   ad.unclaimed.clear();
   ad.awaited.clear();
   pump(self);
@@ -416,7 +418,7 @@ void ask_node(Self self, const DispatcherState::Target& target) {
 void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
   auto& st = self->state;
   auto& ad = st.adoption;
-  size_t adopted = 0, delivered = 0, awaited = 0;
+  size_t adopted = 0, delivered = 0, awaited = 0, lost = 0;
   for (const auto& r : requests.requests()) {
     auto key = key_of(r.run_id(), r.story().id(), r.attempt());
     st.pending[key].sink = sink;
@@ -432,14 +434,17 @@ void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
       ad.unclaimed.emplace(key, r);
       ++awaited;
     } else {
-      settle(self, key, v1::OUTCOME_NODE_LOST, nullptr, "node lost: not reported after a restart");
+      settle(self, key, v1::OUTCOME_NODE_LOST, nullptr,
+             "no node reported it after the coordinator restarted");
+      ++lost;
     }
   }
   if (!requests.requests().empty())
     st.log->info(
         "run {}: of {} attempts placed before the restart, {} adopted, {} results "
-        "delivered, {} awaited from nodes, the rest placed again",
-        requests.requests(0).run_id(), requests.requests_size(), adopted, delivered, awaited);
+        "delivered, {} awaited from nodes, {} lost (their stories go on as new attempts, "
+        "unless idempotent: false)",
+        requests.requests(0).run_id(), requests.requests_size(), adopted, delivered, awaited, lost);
   pump(self);
 }
 

@@ -18,7 +18,11 @@
 // placed (adopt_atom, Proto<SpawnBatch>); those a node reports running are
 // adopted (their results come as usual), results a node kept are delivered,
 // and the rest are placed again once every node of the last view
-// (DispatcherOptions::adopt_from) has answered, or adopt_window has passed.
+// (DispatcherOptions::adopt_from) has answered, or adopt_window has passed;
+// but those of `idempotent: false` stories are settled as OUTCOME_NODE_LOST
+// instead (their outcome is unknown: they may have run on a node lost meanwhile).
+// Requests a node never acknowledged are placed again whatever the story says:
+// they count as not started.
 // Until then it answers ready_atom (actors/node_agent.h) with false and why.
 #pragma once
 

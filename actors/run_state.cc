@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "actors/backoff.h"
+#include "actors/retry_semantics.h"
 #include "runtime/clock.h"
 #include "runtime/trace.h"
 
@@ -68,7 +69,12 @@ std::vector<v1::SpawnRequest> RunState::take_ready(Clock::time_point now) {
     auto& s = stories_[i];
     if (s.state != v1::STORY_STATE_PENDING || s.waiting_retry) continue;
     ++s.attempt;
-    set_state(i, v1::STORY_STATE_SCHEDULED, now, "");
+    // Placed again after refusals that were not recorded, the story is still
+    // SCHEDULED for this very attempt in the store: all a restart needs to
+    // know (it may run: ask the nodes). Nothing new to write.
+    bool on_record =
+        s.recorded_state == v1::STORY_STATE_SCHEDULED && s.recorded_attempt == s.attempt;
+    set_state(i, v1::STORY_STATE_SCHEDULED, now, "", !on_record);
     if (s.attempt == 1) s.started_at = to_timestamp(now);
     ++wave.active;
     ++in_flight_;
@@ -115,6 +121,8 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
   --in_flight_;
   --waves_[static_cast<size_t>(s.wave)].active;
   if (!r.node_id().empty()) s.node_id = r.node_id();
+  // A result of a placed attempt: a refusal after it is news again.
+  if (r.outcome() != v1::OUTCOME_UNSPECIFIED) s.refusal_recorded = false;
 
   auto again = [&](std::optional<std::chrono::milliseconds> after) {
     set_state(i, after ? v1::STORY_STATE_FAILED : v1::STORY_STATE_PENDING, now, s.last_error);
@@ -131,15 +139,34 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
     case v1::OUTCOME_SUCCEEDED:
       finish_story(i, v1::STORY_STATE_SUCCEEDED, "", now);
       break;
-    case v1::OUTCOME_UNSPECIFIED:  // refused by every node tried: not an attempt
+    case v1::OUTCOME_UNSPECIFIED:
+      // Refused: nothing ran, so it is neither an attempt nor a failure. The
+      // story waits, PENDING, and is placed again after refused_retry.
       --s.attempt;
-      s.last_error = "refused: " + outcome_text(r);
-      if (cancelling_)
+      s.last_error = kWaiting + outcome_text(r);
+      if (cancelling_) {
         finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", now);
-      else
-        again(options_.refused_retry);
+        break;
+      }
+      // Recorded once until it is placed: 100,000 stories refused every
+      // refused_retry would otherwise write two transitions each per round.
+      // Unrecorded, the store keeps the story SCHEDULED for the same attempt,
+      // which a restart handles as it should (ask the nodes, then place it).
+      // Not so an idempotent: false story: a restart gives up an attempt no
+      // node reports, so it is recorded waiting each time, to be placed then.
+      set_state(i, v1::STORY_STATE_PENDING, now, s.last_error,
+                !s.refusal_recorded || !idempotent(*s.spec));
+      s.refusal_recorded = true;
+      s.waiting_retry = true;
+      effect.retry_in = options_.refused_retry;
       break;
     case v1::OUTCOME_NODE_LOST:
+      if (!cancelling_ && !idempotent(*s.spec)) {
+        // Its outcome is unknown and running it again could repeat its
+        // effects: at most once, so it is over.
+        finish_story(i, v1::STORY_STATE_DEAD, not_run_again_reason(s.attempt, r.error()), now);
+        break;
+      }
       s.last_error = "node lost";
       if (cancelling_)
         finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", now);
@@ -182,15 +209,17 @@ void RunState::retry_due(size_t i) {
 
 size_t RunState::restore(const std::vector<v1::StoryTransition>& transitions,
                          Clock::time_point now) {
-  // A refused placement is FAILED too, but with the attempt number of the one
-  // before it (refusals are not attempts): each attempt fails at most once.
+  // A refusal is stored as PENDING with the attempt number of the attempt
+  // before it, so it counts as nothing here. Stores written before that
+  // stored it as FAILED with that number: counting each attempt's failure
+  // once reads them right too.
   std::vector<uint32_t> failed_attempt(stories_.size(), 0);
   for (const auto& t : transitions) {
     auto it = index_.find(t.story_id());
     if (it == index_.end()) continue;
     auto& s = stories_[it->second];
-    s.state = t.to();
-    s.attempt = t.attempt();
+    s.state = s.recorded_state = t.to();
+    s.attempt = s.recorded_attempt = t.attempt();
     if (!t.node_id().empty()) s.node_id = t.node_id();
     if (!t.reason().empty()) s.last_error = t.reason();
     if (t.to() == v1::STORY_STATE_FAILED && t.attempt() > failed_attempt[it->second]) {
@@ -300,10 +329,12 @@ void RunState::finish_story(size_t first, v1::StoryState state, const std::strin
 }
 
 void RunState::set_state(size_t i, v1::StoryState to, Clock::time_point now,
-                         const std::string& reason) {
+                         const std::string& reason, bool record) {
   auto& s = stories_[i];
   if (options_.metrics && s.state != to) options_.metrics->story_moved(s.state, to);
-  if (options_.record_transitions && s.state != to) {
+  if (options_.record_transitions && s.state != to && record) {
+    s.recorded_state = to;
+    s.recorded_attempt = s.attempt;
     v1::StoryTransition t;
     t.set_run_id(run_id_);
     t.set_story_id(s.spec->id());

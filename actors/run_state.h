@@ -10,6 +10,16 @@
 //
 // Invariants: a story reaches exactly one terminal state (SUCCEEDED, DEAD or
 // CANCELLED) once; a result of any attempt but the current one is ignored.
+//
+// Not every result is an attempt that ran (actors/retry_semantics.h):
+//   - a refusal (OUTCOME_UNSPECIFIED: no node took the request) spends no
+//     attempt and is no failure: the story is PENDING again, placed after
+//     refused_retry, with "waiting: <why>" as its last error;
+//   - a lost attempt (OUTCOME_NODE_LOST) spends no attempt either: the story
+//     is placed again at once, unless it is `idempotent: false`, which then
+//     ends DEAD (its attempt may have had its effects);
+//   - any other outcome but success is a failed attempt: FAILED, then
+//     PENDING after its backoff, up to max_attempts, then DEAD.
 #pragma once
 
 #include <chrono>
@@ -135,7 +145,14 @@ class RunState {
     uint32_t failed = 0;         // attempts that failed
     uint32_t lost = 0;           // attempts lost with their node
     uint32_t unmet = 0;          // dependencies not yet succeeded
-    bool waiting_retry = false;  // in backoff
+    bool waiting_retry = false;  // in backoff, or waiting after a refusal
+    // A refusal of this story is among the transitions already: the next
+    // ones, until an attempt of it is placed, are not recorded again.
+    bool refusal_recorded = false;
+    // The last transition of this story recorded (or restored): what a
+    // restarted coordinator would find.
+    v1::StoryState recorded_state = v1::STORY_STATE_PENDING;
+    uint32_t recorded_attempt = 0;
     std::vector<size_t> dependents;
     std::string node_id, last_error;
     google::protobuf::Timestamp started_at, finished_at;
@@ -149,7 +166,10 @@ class RunState {
   };
 
   v1::SpawnRequest request_of(size_t story) const;
-  void set_state(size_t i, v1::StoryState to, Clock::time_point now, const std::string& reason);
+  // Moves story `i` to `to`, counted in the metrics; a transition is recorded
+  // too unless `record` is false (the store needs no new one).
+  void set_state(size_t i, v1::StoryState to, Clock::time_point now, const std::string& reason,
+                 bool record = true);
   void finish_story(size_t i, v1::StoryState state, const std::string& error,
                     Clock::time_point now);
   void start_wave(int w, Clock::time_point now);

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "actors/backoff.h"
+#include "actors/retry_semantics.h"
 #include "actors/run_state.h"
 
 namespace rad {
@@ -60,6 +61,11 @@ uint32_t ended(const v1::StoryCounts& c) { return c.succeeded() + c.dead() + c.c
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 // "status" and "kind" of agent_tasks_total{kind="mock",status="succeeded"}.
 std::string label(const std::string& series, const std::string& name) {
   auto at = series.find(name + "=\"");
@@ -74,12 +80,16 @@ AttemptEnd attempt_end(const v1::StoryTransition& t) {
   bool placed = t.from() == v1::STORY_STATE_SCHEDULED || t.from() == v1::STORY_STATE_RUNNING;
   if (!placed) return AttemptEnd::none;
   const auto& why = t.reason();
-  // Lost: placed again at once (PENDING), or dead after too many losses.
+  // Lost: placed again at once (PENDING), dead after too many losses, or
+  // dead at once for a story that must not run twice.
   if ((t.to() == v1::STORY_STATE_PENDING && why == "node lost") ||
-      (t.to() == v1::STORY_STATE_DEAD && starts_with(why, "lost with its node")))
+      (t.to() == v1::STORY_STATE_DEAD &&
+       (starts_with(why, "lost with its node") || ends_with(why, kNotRunAgain))))
     return AttemptEnd::lost;
-  // Refused by every node: back off (FAILED) with the refusal as the reason.
-  if (t.to() == v1::STORY_STATE_FAILED && starts_with(why, "refused: ")) return AttemptEnd::refused;
+  // Refused: waiting again (PENDING), or in older stores backing off (FAILED).
+  if ((t.to() == v1::STORY_STATE_PENDING && starts_with(why, kWaiting)) ||
+      (t.to() == v1::STORY_STATE_FAILED && starts_with(why, "refused: ")))
+    return AttemptEnd::refused;
   return AttemptEnd::ran;
 }
 

@@ -27,10 +27,12 @@ struct Verdict {
 };
 
 // What a stored transition says of the attempt it ends, if any: an agent ran
-// it and reported (`ran`), the coordinator gave it up with its node (`lost`),
-// or every node refused it (`refused`: no agent ran it). A transition keeps
-// the story's last error as its reason, so a success after a lost attempt
-// says "node lost" too: the state it goes to decides.
+// it and reported (`ran`), the coordinator gave it up with its node (`lost`,
+// also an idempotent: false story ended DEAD for it), or it was refused
+// (`refused`: no agent ran it; PENDING "waiting: ...", or FAILED "refused: ..."
+// in stores written before refusals were stored as waiting). A transition
+// keeps the story's last error as its reason, so a success after a lost
+// attempt says "node lost" too: the state it goes to decides.
 enum class AttemptEnd { none, ran, lost, refused };
 AttemptEnd attempt_end(const v1::StoryTransition& t);
 

@@ -34,7 +34,10 @@ std::string to_json(const google::protobuf::Message& m) {
   return out;
 }
 
-// "build: 12/50 succeeded, 3 running, 1 failed, 0 dead"
+// "build [running]: 12/50 succeeded, 3 running, 30 pending, 1 retrying, 4 dead": pending
+// stories wait for their dependencies or for a node to take them (a refusal,
+// e.g. every node at its agent limit, is no failure); retrying ones failed an
+// attempt and wait for their backoff.
 std::string progress_line(const v1::WaveStatus& w) {
   const auto& c = w.counts();
   std::string line = w.name() + " [" + state_name(w.state()) +
@@ -44,6 +47,7 @@ std::string progress_line(const v1::WaveStatus& w) {
     if (n > 0) line += ", " + std::to_string(n) + " " + what;
   };
   add(c.scheduled() + c.running(), "running");
+  add(c.pending(), "pending");
   add(c.failed(), "retrying");
   add(c.dead(), "dead");
   add(c.cancelled(), "cancelled");

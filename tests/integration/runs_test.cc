@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tools/prometheus_text.h"
+
 namespace rad::test {
 namespace {
 
@@ -287,6 +289,64 @@ TEST_F(AdmissionRuns, NothingIsPlacedOnANodeWhoseMonitorRefuses) {
       EXPECT_EQ(story.node_id(), w2_id) << story.id() << " ran elsewhere";
 }
 
+// Every worker runs one agent at most: what else is placed is refused.
+class LimitedRuns : public Runs {
+ protected:
+  std::map<std::string, std::string> node_env() override { return {{"RAD_MAX_AGENTS", "1"}}; }
+};
+
+TEST_F(LimitedRuns, StoriesRefusedForTheAgentLimitWaitPendingAndNeverCountAsFailed) {
+  // maxAttempts 1: a refusal that spent an attempt, or failed one, would kill the story.
+  auto run_id =
+      submit(one_wave_plan("limited", 4, R"("maxAttempts":1,"mock":{"durationMs":60000})"));
+  ASSERT_TRUE(eventually_equal([&] { return agents_running("w1") + agents_running("w2"); }, 2u));
+  auto waiting = [&](const v1::RunStatus& s) {
+    int n = 0;
+    for (const auto& story : s.waves(0).stories())
+      n += story.state() == v1::STORY_STATE_PENDING &&
+           story.last_error() == "waiting: agent limit 1 reached" && story.attempts() == 0;
+    return n;
+  };
+  ASSERT_TRUE(eventually_true([&] { return waiting(status(run_id)) == 2; }))
+      << status(run_id).ShortDebugString();
+  // Each waiting story is PENDING, or SCHEDULED for the moment its placement
+  // is tried again; never FAILED, nor DEAD.
+  for (int i = 0; i < 5; ++i) {
+    auto s = status(run_id);
+    EXPECT_EQ(s.counts().failed(), 0u) << s.ShortDebugString();
+    EXPECT_EQ(s.counts().dead(), 0u);
+    EXPECT_EQ(s.counts().pending() + s.counts().scheduled(), 4u);
+    auto coord = prometheus_samples(scrape("coord"));
+    EXPECT_EQ(coord[R"(rad_stories{state="failed"})"], 0);
+    EXPECT_EQ(coord[R"(rad_stories{state="pending"})"] + coord[R"(rad_stories{state="scheduled"})"],
+              4);
+  }
+  std::string shown;
+  EXPECT_TRUE(eventually_true([&] {
+    shown = radctl({"status", run_id}).out;
+    return shown.find("w [running]: 0/4 succeeded, 2 running, 2 pending\n") != std::string::npos;
+  })) << shown;
+
+  ASSERT_EQ(radctl({"cancel", run_id}).exit_code, 0);
+  EXPECT_EQ(await_end(run_id).state(), v1::RUN_STATE_CANCELLED);
+  // The store: no FAILED transition, and one waiting one per refused story
+  // however many times it was refused (every 200 ms): the two still waiting,
+  // and any refused before a node took it.
+  std::map<std::string, int> waits;
+  int failed = 0;
+  auto store = Store::open_read_only(dir_.path() + "/coord/checkpoint");
+  ASSERT_TRUE(store) << error_message(store.error());
+  EXPECT_FALSE((*store)->for_each_event(run_id, [&](const v1::StoryTransition& t) {
+    failed += t.to() == v1::STORY_STATE_FAILED;
+    if (t.to() == v1::STORY_STATE_PENDING && t.reason().rfind("waiting: ", 0) == 0)
+      ++waits[t.story_id()];
+    return true;
+  }));
+  EXPECT_EQ(failed, 0);
+  EXPECT_GE(waits.size(), 2u);
+  for (const auto& [id, n] : waits) EXPECT_EQ(n, 1) << id;
+}
+
 // agents.use_real: exec stories run their commands.
 class ExecRuns : public Runs {
  protected:
@@ -354,6 +414,62 @@ TEST_F(ExecRuns, CancelKillsRunningCommandsWithinASecond) {
   EXPECT_EQ(s.state(), v1::RUN_STATE_CANCELLED);
   EXPECT_EQ(s.counts().cancelled(), 2u);
   EXPECT_EQ(processes_running(sleeper), 0) << "cancel kills the commands";
+}
+
+// Lines of a text file; 0 when it does not exist.
+int lines_of(const std::string& path) {
+  std::ifstream in{path};
+  int n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+// kill -9 of the worker running two commands: the idempotent one runs again
+// elsewhere, the one marked idempotent: false ends dead and never starts again.
+// Each start of a command appends a line to its file.
+TEST_F(ExecRuns, AWorkerKilledWhileRunningANonIdempotentStoryEndsItAndNeverRunsItAgain) {
+  auto once = dir_.path() + "/once.starts", again = dir_.path() + "/again.starts";
+  auto command = [](const std::string& file) {
+    return R"("exec":{"argv":["sh","-c","echo started >> )" + file + R"(; exec sleep 5"]})";
+  };
+  // One wave placed at once: one batch, so both run on the same worker.
+  auto run_id = submit(R"({"name":"at-most-once","waves":[{"name":"w","stories":[
+    {"id":"once","idempotent":false,)" +
+                       command(once) + R"(},
+    {"id":"again",)" + command(again) +
+                       R"(}]}]})");
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (lines_of(once) < 1 || lines_of(again) < 1)
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the commands never started";
+  std::string victim;
+  ASSERT_TRUE(eventually_true([&] {
+    for (const char* w : {"w1", "w2"})
+      if (agents_running(w) == 2) victim = w;
+    return !victim.empty();
+  })) << "no worker runs both stories";
+  node(victim).signal(SIGKILL);
+  ASSERT_EQ(node(victim).wait_exit(), 128 + SIGKILL);
+  expect_log("coord", "member " + victim + " is now down");
+
+  auto s = await_end(run_id, 30s);
+  expect_all_terminal(s);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_FAILED) << s.ShortDebugString();
+  EXPECT_EQ(s.error(), "wave 'w': 1 story dead");
+  std::map<std::string, v1::StoryStatus> by_id;
+  for (const auto& story : s.waves(0).stories()) by_id[story.id()] = story;
+  EXPECT_EQ(by_id["once"].state(), v1::STORY_STATE_DEAD) << by_id["once"].ShortDebugString();
+  EXPECT_EQ(by_id["once"].attempts(), 1u);
+  EXPECT_EQ(by_id["once"].last_error(),
+            "node lost while running attempt 1; not run again: the story is idempotent: false "
+            "(its side effects may have happened)");
+  EXPECT_EQ(by_id["again"].state(), v1::STORY_STATE_SUCCEEDED) << by_id["again"].ShortDebugString();
+  EXPECT_EQ(by_id["again"].attempts(), 2u);
+  // The run ended after `again` ran a second time, 5 s: long enough for any
+  // placement of `once` to have started its command too.
+  EXPECT_EQ(lines_of(once), 1) << "the idempotent: false command started again";
+  EXPECT_EQ(lines_of(again), 2) << "the idempotent command runs again after its node is lost";
+  EXPECT_EQ(terminal_transitions("coord", run_id),
+            (std::map<std::string, int>{{"again", 1}, {"once", 1}}));
 }
 
 }  // namespace

@@ -230,5 +230,29 @@ TEST_F(DispatcherTest, AttemptsOfANodeThatNeverComesBackAreLostAfterTheWindow) {
   }
 }
 
+// After a restart, an attempt no node reports may have run on a node lost
+// meanwhile: a story that must not run twice is given up, not placed again,
+// whether adoption was still open when its run asked ("gone" never answers:
+// open until the window passes) or already over.
+// The Dispatcher never places an unreported attempt again itself: it may have
+// started, so the Run goes on with a new attempt, or ends an idempotent:
+// false story (run_state_test).
+TEST_F(DispatcherTest, AttemptsNoNodeReportsAfterARestartAreLostWhateverTheirStory) {
+  start({100});
+  restart({"n0", "gone"}, 300ms);
+  for (const char* run : {"awaited", "after"}) {
+    auto order = order_of(run, 2);
+    order.mutable_requests(0)->mutable_story()->set_idempotent(false);
+    self_->send(dispatcher_, adopt_atom::value, proto(order));
+    auto results = receive_results(2);
+    ASSERT_EQ(results.size(), 2u) << run;
+    for (const auto& id : {"s0", "s1"}) {
+      EXPECT_EQ(results[id].outcome(), v1::OUTCOME_NODE_LOST) << run << " " << id;
+      EXPECT_EQ(results[id].error(), "no node reported it after the coordinator restarted");
+    }
+  }
+  EXPECT_EQ(running(hosts_[0]), 0u) << "nothing placed again by the Dispatcher";
+}
+
 }  // namespace
 }  // namespace rad

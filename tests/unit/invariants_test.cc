@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 
+#include "actors/retry_semantics.h"
 #include "runtime/clock.h"
 
 namespace rad {
@@ -218,7 +219,10 @@ TEST_F(Evidence, MetricsMustEqualTheStoreOrBoundItWhenResultsMayBeLost) {
   EXPECT_THAT(metrics_agree(stored, {n1}), Fails("w1: metric 1 (1 succeeded) >= store 2 (2)"));
   // Lost and refused attempts are no agent's: they are not counted in the store.
   event("b", 3, kScheduled, kPending, "n1", 400, "node lost");
-  event("b", 3, kScheduled, kFailed, "n1", 400, "refused: agent limit");
+  event("b", 3, kScheduled, kFailed, "n1", 400, "refused: agent limit");  // as older stores
+  event("b", 3, kScheduled, kPending, "n1", 400, "waiting: agent limit 2 reached");
+  event("b", 3, kScheduled, kDead, "n1", 400,
+        std::string{"node lost while running attempt 3; "} + kNotRunAgain);
   ProcessCounters exact{
       "w1", "n1", true, {{R"(agent_tasks_total{kind="mock",status="succeeded"})", 2}}, ""};
   EXPECT_THAT(metrics_agree(stored, {exact}), Passes());
@@ -237,6 +241,18 @@ TEST_F(Evidence, AFaultNotAppliedFails) {
 TEST_F(Evidence, ARecoveryThatNeverCameFails) {
   EXPECT_THAT(recoveries_completed({{"k", "w1", "back in the view", 0, std::nullopt, ""}}),
               Fails("w1 never back in the view"));
+}
+
+TEST_F(Evidence, RefusedAttemptsAreNoAttemptsThatRan) {
+  // b's two attempts ran (2 allowed); a refusal between them ran nothing.
+  stored.events.insert(stored.events.begin() + 6, stored.events[5]);
+  stored.events[6].set_from(kScheduled);
+  stored.events[6].set_to(kPending);
+  stored.events[6].set_attempt(1);
+  stored.events[6].set_reason("waiting: agent limit 2 reached");
+  EXPECT_THAT(restarts_within_policy(plan, stored, {}, api), Passes());
+  stored.events[6].set_reason("exit 1");
+  EXPECT_THAT(restarts_within_policy(plan, stored, {}, api), Fails("b: 3 attempts ran, 2 allowed"));
 }
 
 TEST_F(Evidence, ADeadStoryAfterItsLastAttemptIsWithinPolicy) {

@@ -3,7 +3,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <prometheus/registry.h>
 
+#include <algorithm>
+
+#include "actors/retry_semantics.h"
 #include "runtime/error.h"
 #include "runtime/proto_file.h"
 
@@ -27,14 +31,54 @@ std::vector<std::string> ids(const std::vector<v1::SpawnRequest>& requests) {
   return out;
 }
 
-v1::StoryResult result(const std::string& id, uint32_t attempt, v1::Outcome outcome) {
+v1::StoryResult result(const std::string& id, uint32_t attempt, v1::Outcome outcome,
+                       const std::string& error = "") {
   v1::StoryResult r;
   r.set_run_id("r");
   r.set_story_id(id);
   r.set_attempt(attempt);
   r.set_outcome(outcome);
   r.set_node_id("n1");
+  r.set_error(error);
   return r;
+}
+
+// "PENDING->SCHEDULED#1 " per transition: what the store would hold.
+std::string steps(const std::vector<v1::StoryTransition>& log) {
+  auto word = [](v1::StoryState s) {
+    auto name = v1::StoryState_Name(s);
+    return name.substr(name.rfind('_') + 1);
+  };
+  std::string out;
+  for (const auto& t : log)
+    out += word(t.from()) + "->" + word(t.to()) + "#" + std::to_string(t.attempt()) + " ";
+  return out;
+}
+
+// A transition of story "a", as an older store may hold it.
+v1::StoryTransition stored(uint64_t seq, uint32_t attempt, v1::StoryState from, v1::StoryState to,
+                           const std::string& reason = "") {
+  v1::StoryTransition t;
+  t.set_run_id("r");
+  t.set_story_id("a");
+  t.set_seq(seq);
+  t.set_attempt(attempt);
+  t.set_from(from);
+  t.set_to(to);
+  t.set_reason(reason);
+  return t;
+}
+
+// The rad_stories gauge of `registry` for `state` ("pending", "failed", ...).
+double stories_gauge(prometheus::Registry& registry, const std::string& state) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "rad_stories") continue;
+    for (const auto& m : family.metric)
+      for (const auto& label : m.label)
+        if (label.name == "state" && label.value == state) return m.gauge.value;
+  }
+  ADD_FAILURE() << "no rad_stories{state=\"" << state << "\"}";
+  return -1;
 }
 
 class RunStateTest : public ::testing::Test {
@@ -52,6 +96,8 @@ class RunStateTest : public ::testing::Test {
   }
 
   Clock::time_point now = Clock::now();
+  // Before `run`, which counts its stories in it until it is destroyed.
+  prometheus::Registry registry;
   std::unique_ptr<RunState> run;
 };
 
@@ -306,6 +352,238 @@ TEST_F(RunStateTest, ALongChainOfDependentsDiesWithoutDeepRecursion) {
   report("s0", 1, v1::OUTCOME_FAILED);
   EXPECT_EQ(run->state(), v1::RUN_STATE_FAILED);
   EXPECT_EQ(run->status(false).counts().dead(), 200000u);
+}
+
+// -- refusals: waiting, not failing -------------------------------------------
+
+TEST_F(RunStateTest, ARefusalLeavesTheStoryPendingWithNoFailedTransitionAndNoAttemptSpent) {
+  RunOptions options;
+  options.record_transitions = true;
+  options.metrics = std::make_shared<RunMetrics>(registry);
+  run = std::make_unique<RunState>(
+      "r",
+      parse(
+          R"({"name":"p","waves":[{"name":"w","stories":[{"id":"a","maxAttempts":1,"mock":{}}]}]})"),
+      options);
+  EXPECT_THAT(ready(), ElementsAre("a#1"));
+  auto effect = run->on_result(result("a", 1, v1::OUTCOME_UNSPECIFIED, "agent limit 10000 reached"),
+                               now, 0.5);
+  ASSERT_TRUE(effect.retry_in);
+  EXPECT_EQ(*effect.retry_in, std::chrono::milliseconds{200});
+
+  auto status = run->status(true);
+  const auto& a = status.waves(0).stories(0);
+  EXPECT_EQ(a.state(), v1::STORY_STATE_PENDING);
+  EXPECT_EQ(a.attempts(), 0u) << "a refusal is no attempt";
+  EXPECT_EQ(a.last_error(), "waiting: agent limit 10000 reached");
+  EXPECT_EQ(status.counts().pending(), 1u);
+  EXPECT_EQ(status.counts().failed(), 0u);
+  EXPECT_EQ(status.waves(0).counts().pending(), 1u);
+  EXPECT_EQ(stories_gauge(registry, "pending"), 1);
+  EXPECT_EQ(stories_gauge(registry, "failed"), 0);
+  EXPECT_EQ(stories_gauge(registry, "scheduled"), 0);
+  auto log = run->take_transitions();
+  EXPECT_EQ(steps(log), "PENDING->SCHEDULED#1 SCHEDULED->PENDING#0 ");
+  EXPECT_EQ(log.back().reason(), "waiting: agent limit 10000 reached");
+  EXPECT_THAT(ready(), IsEmpty()) << "not before refused_retry is over";
+
+  run->retry_due(effect.story);
+  EXPECT_THAT(ready(), ElementsAre("a#1")) << "the same attempt, never run";
+  run->on_result(result("a", 1, v1::OUTCOME_FAILED, "exit code 1"), now, 0.5);
+  EXPECT_EQ(state_of("a"), v1::STORY_STATE_DEAD) << "its one attempt was the one that ran";
+  EXPECT_EQ(run->status(true).waves(0).stories(0).last_error(), "exit code 1 (attempt 1 of 1)");
+  EXPECT_EQ(steps(run->take_transitions()), "PENDING->SCHEDULED#1 SCHEDULED->DEAD#1 ");
+}
+
+TEST_F(RunStateTest, RepeatedRefusalsAreRecordedOnceUntilTheStoryIsPlaced) {
+  RunOptions options;
+  options.record_transitions = true;
+  run = std::make_unique<RunState>(
+      "r", parse(R"({"name":"p","waves":[{"name":"w","stories":[{"id":"a","mock":{}}]}]})"),
+      options);
+  ready();
+  for (int i = 0; i < 50; ++i) {
+    auto effect = report("a", 1, v1::OUTCOME_UNSPECIFIED);
+    ASSERT_TRUE(effect.retry_in);
+    EXPECT_EQ(state_of("a"), v1::STORY_STATE_PENDING);
+    run->retry_due(effect.story);
+    ASSERT_THAT(ready(), ElementsAre("a#1"));
+  }
+  EXPECT_EQ(steps(run->take_transitions()),
+            "PENDING->SCHEDULED#1 SCHEDULED->PENDING#0 PENDING->SCHEDULED#1 ")
+      << "50 refusals: one PENDING, and the placement after it";
+  report("a", 1, v1::OUTCOME_FAILED);  // it ran: the next refusal is news again
+  run->retry_due(0);
+  ready();
+  report("a", 2, v1::OUTCOME_UNSPECIFIED);
+  EXPECT_EQ(steps(run->take_transitions()),
+            "SCHEDULED->FAILED#1 FAILED->PENDING#1 PENDING->SCHEDULED#2 SCHEDULED->PENDING#1 ");
+}
+
+TEST_F(RunStateTest, EveryRefusalOfANonIdempotentStoryIsRecordedSoThatARestartPlacesIt) {
+  auto plan = parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","idempotent":false,"mock":{}}]}]})");
+  RunOptions options;
+  options.record_transitions = true;
+  run = std::make_unique<RunState>("r", plan, options);
+  ready();
+  for (int i = 0; i < 3; ++i) {
+    run->retry_due(report("a", 1, v1::OUTCOME_UNSPECIFIED).story);
+    ASSERT_THAT(ready(), ElementsAre("a#1"));
+  }
+  report("a", 1, v1::OUTCOME_UNSPECIFIED);
+  auto log = run->take_transitions();
+  EXPECT_EQ(steps(log),
+            "PENDING->SCHEDULED#1 SCHEDULED->PENDING#0 PENDING->SCHEDULED#1 "
+            "SCHEDULED->PENDING#0 PENDING->SCHEDULED#1 SCHEDULED->PENDING#0 "
+            "PENDING->SCHEDULED#1 SCHEDULED->PENDING#0 ");
+  RunState restored{"r", plan, options};
+  restored.restore(log, now);
+  EXPECT_TRUE(restored.take_adoptable().empty()) << "nothing of it may run: nothing to give up";
+  EXPECT_THAT(ids(restored.take_ready(now)), ElementsAre("a#1"));
+}
+
+TEST_F(RunStateTest, ARestoreAfterRefusalsCountsAttemptsRight) {
+  auto plan = parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","maxAttempts":3,"mock":{}},{"id":"b","maxAttempts":2,"mock":{}}]}]})");
+  RunOptions options;
+  options.record_transitions = true;
+  run = std::make_unique<RunState>("r", plan, options);
+  EXPECT_THAT(ready(), ElementsAre("a#1", "b#1"));
+  run->retry_due(report("a", 1, v1::OUTCOME_FAILED).story);
+  EXPECT_THAT(ready(), ElementsAre("a#2"));
+  report("a", 2, v1::OUTCOME_UNSPECIFIED);  // a waits, and its store says so
+  for (int i = 0; i < 3; ++i) {             // b is refused, placed again, refused...
+    run->retry_due(report("b", 1, v1::OUTCOME_UNSPECIFIED).story);
+    EXPECT_THAT(ready(), ElementsAre("b#1"));
+  }
+  report("b", 1, v1::OUTCOME_UNSPECIFIED);  // b waits; its store has it SCHEDULED
+  EXPECT_EQ(state_of("a"), v1::STORY_STATE_PENDING);
+  EXPECT_EQ(state_of("b"), v1::STORY_STATE_PENDING);
+  auto log = run->take_transitions();  // what the store held when the coordinator died
+  EXPECT_EQ(std::count_if(log.begin(), log.end(),
+                          [](const auto& t) { return t.to() == v1::STORY_STATE_FAILED; }),
+            1)
+      << steps(log);
+
+  RunState restored{"r", plan, options};
+  EXPECT_EQ(restored.restore(log, now), 0u);
+  EXPECT_THAT(ids(restored.take_adoptable()), ElementsAre("b#1"))
+      << "b may have been placed: the nodes are asked for attempt 1, the same number";
+  EXPECT_THAT(ids(restored.take_ready(now)), ElementsAre("a#2"));
+  auto effect = restored.on_result(result("a", 2, v1::OUTCOME_FAILED), now, 0.5);
+  ASSERT_TRUE(effect.retry_in) << "attempt 2 of 3 failed: one more";
+  restored.retry_due(effect.story);
+  EXPECT_THAT(ids(restored.take_ready(now)), ElementsAre("a#3"));
+  EXPECT_FALSE(restored.on_result(result("a", 3, v1::OUTCOME_FAILED), now, 0.5).retry_in);
+  EXPECT_TRUE(restored.on_result(result("b", 1, v1::OUTCOME_FAILED), now, 0.5).retry_in)
+      << "b's one attempt that ran failed: 1 of 2";
+  auto status = restored.status(true);
+  EXPECT_EQ(status.waves(0).stories(0).state(), v1::STORY_STATE_DEAD);
+  EXPECT_EQ(status.waves(0).stories(0).last_error(), "FAILED (attempt 3 of 3)");
+  EXPECT_EQ(status.waves(0).stories(1).state(), v1::STORY_STATE_FAILED);
+}
+
+TEST_F(RunStateTest, AStoreThatHoldsRefusalsAsFailedIsStillReadRight) {
+  // As rad wrote refusals before they were waits: FAILED with the number of
+  // the attempt before, then PENDING once the delay was over.
+  auto F = v1::STORY_STATE_FAILED, P = v1::STORY_STATE_PENDING, S = v1::STORY_STATE_SCHEDULED;
+  std::vector<v1::StoryTransition> log{
+      stored(1, 1, P, S),
+      stored(2, 0, S, F, "refused: agent limit 2 reached"),
+      stored(3, 0, F, P, "backoff over"),
+      stored(4, 1, P, S),
+      stored(5, 1, S, F, "exit code 1"),
+      stored(6, 1, F, P, "backoff over"),
+      stored(7, 2, P, S),
+      stored(8, 1, S, F, "refused: agent limit 2 reached"),
+  };
+  run = std::make_unique<RunState>(
+      "r",
+      parse(
+          R"({"name":"p","waves":[{"name":"w","stories":[{"id":"a","maxAttempts":3,"mock":{}}]}]})"));
+  run->restore(log, now);
+  EXPECT_EQ(state_of("a"), v1::STORY_STATE_PENDING);
+  EXPECT_THAT(ready(), ElementsAre("a#2"));
+  auto effect = report("a", 2, v1::OUTCOME_FAILED);
+  ASSERT_TRUE(effect.retry_in) << "two failures of 3 attempts, not four";
+  run->retry_due(effect.story);
+  EXPECT_THAT(ready(), ElementsAre("a#3"));
+  EXPECT_FALSE(report("a", 3, v1::OUTCOME_FAILED).retry_in);
+  EXPECT_EQ(state_of("a"), v1::STORY_STATE_DEAD);
+}
+
+TEST_F(RunStateTest, ARefusalDuringCancelEndsTheStoryCancelled) {
+  run = std::make_unique<RunState>(
+      "r", parse(R"({"name":"p","waves":[{"name":"w","stories":[{"id":"a","mock":{}}]}]})"));
+  ready();
+  EXPECT_FALSE(run->cancel("cancelled by user", now));
+  EXPECT_FALSE(report("a", 1, v1::OUTCOME_UNSPECIFIED).retry_in);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_CANCELLED);
+}
+
+// -- idempotent: false: at most once across node loss ------------------------
+
+TEST_F(RunStateTest, ANodeLossEndsANonIdempotentStoryWithTheReasonAndPlacesNothing) {
+  RunOptions options;
+  options.record_transitions = true;
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"once","idempotent":false,"mock":{}},
+    {"id":"again","mock":{}},
+    {"id":"said","idempotent":true,"mock":{}}]}]})"),
+                                   options);
+  EXPECT_THAT(ready(), ElementsAre("once#1", "again#1", "said#1"));
+  for (const char* id : {"once", "again", "said"})
+    EXPECT_TRUE(
+        run->on_result(result(id, 1, v1::OUTCOME_NODE_LOST, "node lost"), now, 0.5).applied);
+  EXPECT_THAT(ready(), ElementsAre("said#2", "again#2")) << "the idempotent ones, at once";
+
+  auto status = run->status(true);
+  const auto& once = status.waves(0).stories(0);
+  EXPECT_EQ(once.state(), v1::STORY_STATE_DEAD);
+  EXPECT_EQ(once.attempts(), 1u);
+  EXPECT_EQ(once.last_error(),
+            "node lost while running attempt 1; not run again: the story is idempotent: false "
+            "(its side effects may have happened)");
+  auto log = run->take_transitions();
+  auto dead = std::find_if(log.begin(), log.end(),
+                           [](const auto& t) { return t.to() == v1::STORY_STATE_DEAD; });
+  ASSERT_NE(dead, log.end());
+  EXPECT_EQ(dead->story_id(), "once");
+  EXPECT_EQ(dead->from(), v1::STORY_STATE_SCHEDULED);
+  EXPECT_EQ(dead->reason(), once.last_error());
+
+  for (const char* id : {"again", "said"})
+    run->on_result(result(id, 2, v1::OUTCOME_SUCCEEDED), now, 0.5);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_FAILED);
+  EXPECT_EQ(run->status(false).error(), "wave 'w': 1 story dead");
+}
+
+TEST_F(RunStateTest, ANonIdempotentStoryIsStillRetriedAfterAFailedAttempt) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","idempotent":false,"maxAttempts":2,"mock":{}}]}]})"));
+  ready();
+  auto effect = report("a", 1, v1::OUTCOME_FAILED);
+  ASSERT_TRUE(effect.retry_in) << "an attempt that reported its failure is a known outcome";
+  run->retry_due(effect.story);
+  EXPECT_THAT(ready(), ElementsAre("a#2"));
+  auto refused = report("a", 2, v1::OUTCOME_UNSPECIFIED);
+  ASSERT_TRUE(refused.retry_in) << "a refusal never ran: it is placed again too";
+  run->retry_due(refused.story);
+  EXPECT_THAT(ready(), ElementsAre("a#2"));
+  report("a", 2, v1::OUTCOME_SUCCEEDED);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_SUCCEEDED);
+}
+
+TEST_F(RunStateTest, AResultLostWithACrashedRunActorEndsANonIdempotentStory) {
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","idempotent":false,"mock":{}},{"id":"b","mock":{}}]}]})"));
+  ready();
+  EXPECT_EQ(run->adopt({}, now), 2u);
+  EXPECT_THAT(ready(), ElementsAre("b#2"));
+  EXPECT_EQ(state_of("a"), v1::STORY_STATE_DEAD);
+  EXPECT_EQ(run->status(true).waves(0).stories(0).last_error(),
+            std::string{"result lost with a crashed run actor (attempt 1); "} + kNotRunAgain);
 }
 
 }  // namespace
