@@ -17,6 +17,7 @@
 #include "actors/checkpoint.h"
 #include "actors/cluster_api.h"
 #include "actors/dispatcher.h"
+#include "actors/drivers/command_metrics.h"
 #include "actors/health_api.h"
 #include "actors/monitor/monitor.h"
 #include "actors/node_agent.h"
@@ -216,6 +217,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   if (config.role() != "coordinator") {
     node->commands_ = std::make_shared<CommandRunner>(
         CommandRunnerOptions{exec_slots(config.agents()), "rad-commands"});
+    if (node->metrics_)
+      node->metrics_->add_collectable(std::make_shared<CommandMetrics>(node->commands_));
     node->agent_host_ = options.agent_host =
         node->system_->spawn(agent_host,
                              AgentContext{node->info_.node_id(), node->info_.incarnation(),
@@ -374,7 +377,7 @@ void Node::begin_drain(std::chrono::milliseconds deadline) {
               // This node stores its own agents' results: every one it waited
               // for is committed before it exits, or it would run again.
               auto left = std::max(deadline - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                   std::chrono::steady_clock::now() - started),
+                                                  std::chrono::steady_clock::now() - started),
                                    std::chrono::milliseconds{1000});
               self->request(dispatcher, left, sync_atom::value)
                   .then([this](bool) { set_drain_state(Drain::finished); },

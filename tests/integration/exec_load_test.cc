@@ -208,6 +208,74 @@ TEST_F(ExecUnderLoad, AFrozenWorkerIsDownWithinASecondAndASaturatedOneNeverIs) {
   }
 }
 
+// An all-in-one node (coordinator and agents in one process) told to stop
+// while it runs hundreds of commands drains: the commands finish, and every
+// result it waited for is committed before it exits, so none runs again
+// after its restart.
+class AllInOneDrain : public ExecUnderLoad {
+ protected:
+  void SetUp() override {
+    start({"coord", "all", env_});
+    expect_log("coord", "listening on");
+  }
+
+  // Each story's command appends "+ STORY ATTEMPT" and, once done, "- STORY ATTEMPT".
+  std::string plan(int n) {
+    return one_wave_plan("drain", n, [&](int i) {
+      auto line = [&](const char* sign) {
+        return std::string{"echo "} + sign + " $RAD_STORY_ID $RAD_ATTEMPT >> " + effects_;
+      };
+      return R"("exec":{"argv":["sh","-c",")" + line("+") + "; sleep 0." +
+             std::to_string(3 + i % 7) + "; " + line("-") + R"("]})";
+    });
+  }
+};
+
+TEST_F(AllInOneDrain, SigtermCommitsEveryResultItWaitedForAndNothingRunsTwice) {
+  constexpr int kStories = 600;
+  auto run_id = submit(plan(kStories));
+  ASSERT_TRUE(eventually_true([&] { return read_side_effects(effects_).starts.size() >= 200; }));
+  node("coord").signal(SIGTERM);
+  ASSERT_EQ(node("coord").wait_exit(60s), 0) << node("coord").err();
+  auto at_stop = read_side_effects(effects_);
+  EXPECT_EQ(at_stop.starts.size(), at_stop.ends.size()) << "the drain let every command finish";
+  start({"coord", "all", env_});
+  v1::RunStatus s;
+  ASSERT_TRUE(eventually_true(
+      [&] { return !api_get(api(), "/v1/runs/" + run_id, s) && s.has_finished_at(); }, 60s))
+      << s.ShortDebugString();
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  // Every command ran once: none of those that finished in the drain again.
+  std::map<std::string, int> completions;
+  std::ifstream in{effects_};
+  std::string sign, story, attempt;
+  while (in >> sign >> story >> attempt) completions[story] += sign == "-";
+  EXPECT_EQ(completions.size(), static_cast<size_t>(kStories));
+  for (const auto& [id, n] : completions) EXPECT_EQ(n, 1) << id << " completed " << n << " times";
+}
+
+// The same with 10,000 mock agents finishing during the drain: each ran once
+// (one attempt per story in the store), none again after the restart.
+TEST_F(AllInOneDrain, TenThousandAgentsFinishingInTheDrainAreAllCommitted) {
+  constexpr int kStories = 10000;
+  auto run_id = submit(one_wave_plan("drain", kStories, [](int i) {
+    return R"("mock":{"durationMs":")" + std::to_string(1000 + i % 1000) + R"("})";
+  }));
+  ASSERT_TRUE(eventually_true([&] { return agents_running("coord") >= kStories / 2; }));
+  node("coord").signal(SIGTERM);
+  ASSERT_EQ(node("coord").wait_exit(60s), 0) << node("coord").err();
+  start({"coord", "all", env_});
+  v1::RunStatus s;
+  ASSERT_TRUE(eventually_true(
+      [&] { return !api_get(api(), "/v1/runs/" + run_id, s) && s.has_finished_at(); }, 60s))
+      << s.ShortDebugString();
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  int again = 0;
+  for (const auto& w : s.waves())
+    for (const auto& story : w.stories()) again += story.attempts() != 1;
+  EXPECT_EQ(again, 0) << "stories whose first attempt was not committed and ran again";
+}
+
 // Executions of each story from lines "+ ID NANOS" and "- ID NANOS": each
 // start paired with the next end of the same story.
 std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> executions(
