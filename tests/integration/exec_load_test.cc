@@ -69,6 +69,16 @@ class ExecUnderLoad : public RunsFixture {
         wave_fields);
   }
 
+  // Like await_end, but the coordinator may be starting: its API answers
+  // nothing yet, which is no failure.
+  v1::RunStatus await_end_across_restarts(const std::string& run_id,
+                                          std::chrono::milliseconds timeout) {
+    v1::RunStatus s;
+    eventually_true([&] { return !api_get(api(), "/v1/runs/" + run_id, s) && s.has_finished_at(); },
+                    timeout);
+    return s;
+  }
+
   // Every story's command ran to its end exactly once.
   void expect_each_ran_once(int n) {
     auto s = read_side_effects(effects_);
@@ -147,10 +157,8 @@ TEST_F(ExecUnderLoad, TenCoordinatorKillsInQuickSuccessionRunNoCommandTwice) {
     start({"coord", "coordinator", env_});
   }
   expect_log("coord", "listening on");
-  v1::RunStatus s;
-  ASSERT_TRUE(eventually_true(
-      [&] { return !api_get(api(), "/v1/runs/" + run_id, s) && s.has_finished_at(); }, 180s))
-      << s.ShortDebugString();
+  auto s = await_end_across_restarts(run_id, 180s);
+  ASSERT_TRUE(s.has_finished_at()) << s.ShortDebugString();
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
   EXPECT_EQ(s.counts().succeeded(), static_cast<uint32_t>(kStories));
   expect_all_terminal(s);
@@ -240,10 +248,8 @@ TEST_F(AllInOneDrain, SigtermCommitsEveryResultItWaitedForAndNothingRunsTwice) {
   auto at_stop = read_side_effects(effects_);
   EXPECT_EQ(at_stop.starts.size(), at_stop.ends.size()) << "the drain let every command finish";
   start({"coord", "all", env_});
-  v1::RunStatus s;
-  ASSERT_TRUE(eventually_true(
-      [&] { return !api_get(api(), "/v1/runs/" + run_id, s) && s.has_finished_at(); }, 60s))
-      << s.ShortDebugString();
+  auto s = await_end_across_restarts(run_id, 60s);
+  ASSERT_TRUE(s.has_finished_at()) << s.ShortDebugString();
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
   // Every command ran once: none of those that finished in the drain again.
   std::map<std::string, int> completions;
@@ -265,10 +271,8 @@ TEST_F(AllInOneDrain, TenThousandAgentsFinishingInTheDrainAreAllCommitted) {
   node("coord").signal(SIGTERM);
   ASSERT_EQ(node("coord").wait_exit(60s), 0) << node("coord").err();
   start({"coord", "all", env_});
-  v1::RunStatus s;
-  ASSERT_TRUE(eventually_true(
-      [&] { return !api_get(api(), "/v1/runs/" + run_id, s) && s.has_finished_at(); }, 60s))
-      << s.ShortDebugString();
+  auto s = await_end_across_restarts(run_id, 60s);
+  ASSERT_TRUE(s.has_finished_at()) << s.ShortDebugString();
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
   int again = 0;
   for (const auto& w : s.waves())
