@@ -163,6 +163,8 @@ v1::NodeInfo describe(const v1::NodeConfig& config, caf::actor_system& system) {
   info.set_incarnation(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()));
   info.mutable_capacity()->set_max_agents(config.agents().max_agents());
+  if (config.role() != "coordinator")
+    info.mutable_capacity()->set_exec_slots(static_cast<uint32_t>(exec_slots(config.agents())));
   info.mutable_capacity()->set_cpu_cores(std::thread::hardware_concurrency());
   info.mutable_capacity()->set_memory_bytes(physical_memory_bytes());
   info.set_version(kVersion);
@@ -274,6 +276,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   // The Monitor needs the NodeAgent to report to, and the NodeAgent the Monitor
   // to tell its samples from a peer's: the Monitor's first report waits for both.
   auto monitor_options = monitor_options_of(config, node->info_, options.agent_host);
+  monitor_options.commands = node->commands_;
   monitor_options.metrics = counted<MonitorMetrics>(metrics);
   // Detached: heartbeats and failure detection never wait for the scheduler.
   node->pulse_ = options.pulse =

@@ -99,13 +99,17 @@ int nodes(const std::string& api, bool json) {
   }
   using google::protobuf::util::TimeUtil;
   auto now = rad::now_timestamp();
-  std::printf("%-16s %-12s %-8s %-22s %-14s %13s %5s %5s %7s  %s\n", "NAME", "ROLE", "STATE",
-              "ADDRESS", "INCARNATION", "AGENTS", "CPU%", "MEM%", "HEARD", "REASON");
+  std::printf("%-16s %-12s %-8s %-22s %-14s %13s %15s %5s %5s %7s  %s\n", "NAME", "ROLE", "STATE",
+              "ADDRESS", "INCARNATION", "AGENTS", "COMMANDS", "CPU%", "MEM%", "HEARD", "REASON");
   for (const auto& m : view.members()) {
     auto age = TimeUtil::DurationToMilliseconds(now - m.last_heartbeat());
     const auto& stats = m.stats();
     auto agents = std::to_string(stats.running_agents()) + "/" +
                   std::to_string(m.node().capacity().max_agents());
+    // Running of its slots, and how many wait for one.
+    auto commands = std::to_string(stats.exec_running()) + "/" +
+                    std::to_string(m.node().capacity().exec_slots()) +
+                    (stats.exec_waiting() ? " +" + std::to_string(stats.exec_waiting()) : "");
     double mem = stats.memory_total_bytes() > 0
                      ? 100.0 * static_cast<double>(stats.memory_used_bytes()) /
                            static_cast<double>(stats.memory_total_bytes())
@@ -115,10 +119,10 @@ int nodes(const std::string& api, bool json) {
                   : m.has_stats() && !stats.admits() ? "refuses agents: " + stats.refusal()
                                                      : std::string{};
     std::printf(
-        "%-16s %-12s %-8s %-22s %-14llu %13s %5.0f %5.0f %6.1fs  %s\n", m.node().name().c_str(),
-        rad::enum_word(rad::v1::Role_Name(m.node().role())).c_str(),
+        "%-16s %-12s %-8s %-22s %-14llu %13s %15s %5.0f %5.0f %6.1fs  %s\n",
+        m.node().name().c_str(), rad::enum_word(rad::v1::Role_Name(m.node().role())).c_str(),
         rad::enum_word(rad::v1::MemberState_Name(m.state())).c_str(), m.node().address().c_str(),
-        static_cast<unsigned long long>(m.node().incarnation()), agents.c_str(),
+        static_cast<unsigned long long>(m.node().incarnation()), agents.c_str(), commands.c_str(),
         stats.cpu_percent(), mem, static_cast<double>(age) / 1000.0, reason.c_str());
   }
   return 0;

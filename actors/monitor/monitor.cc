@@ -29,6 +29,10 @@ void publish(Self self, const ResourceSample& sample) {
   auto stats = to_node_stats(sample, st.running_agents, admission);
   stats.set_node_id(st.options.node_id);
   stats.set_incarnation(st.options.incarnation);
+  if (const auto& commands = st.options.commands) {
+    stats.set_exec_running(static_cast<uint32_t>(commands->running()));
+    stats.set_exec_waiting(static_cast<uint32_t>(commands->waiting()));
+  }
   st.latest = std::move(stats);
   if (st.options.metrics) st.options.metrics->sampled(st.latest);
   if (st.options.subscriber) self->send(st.options.subscriber, proto(st.latest));

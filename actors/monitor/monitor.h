@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/drivers/command_runner.h"
 #include "actors/monitor/admission.h"
 #include "actors/monitor/monitor_metrics.h"
 #include "actors/monitor/resource_sampler.h"
@@ -33,6 +34,8 @@ struct MonitorOptions {
   caf::actor agent_host;
   std::string node_id;
   uint64_t incarnation = 0;
+  // Whose commands are counted in every sample; null: no commands run here.
+  std::shared_ptr<const CommandRunner> commands;
   // Sent every new sample (the NodeAgent, which puts it in its heartbeats).
   caf::actor subscriber;
   // Where every sample is shown; none: nowhere.

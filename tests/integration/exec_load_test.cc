@@ -15,6 +15,7 @@
 
 #include "tests/support/runs.h"
 #include "tools/api_client.h"
+#include "tools/prometheus_text.h"
 
 namespace rad::test {
 namespace {
@@ -108,6 +109,18 @@ class ExecUnderLoad : public RunsFixture {
 TEST_F(ExecUnderLoad, TwoThousandCommandsFourHundredAtOnceEachRunsOnceAndNoNodeIsDown) {
   constexpr int kStories = 2000;
   auto run_id = submit(counted_plan(kStories, 0.5, 1.5));
+  // The commands show: on each worker's /metrics, and in the view (radctl nodes).
+  EXPECT_TRUE(eventually_true([&] {
+    for (const auto* w : {"w1", "w2"})
+      if (prometheus_samples(scrape(w))[R"(rad_exec_commands{state="running"})"] > 0) return true;
+    return false;
+  }));
+  EXPECT_TRUE(eventually_true([&] {
+    auto view = view_of("coord");
+    for (const auto& m : view.members())
+      if (m.stats().exec_running() > 0 && m.node().capacity().exec_slots() > 0) return true;
+    return false;
+  }));
   auto s = await_end(run_id, 120s);
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
   EXPECT_EQ(s.counts().succeeded(), static_cast<uint32_t>(kStories));
