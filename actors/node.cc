@@ -223,6 +223,10 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
                              config.agents().max_agents(), counted<AgentMetrics>(metrics));
   }
   options.metrics = counted<MembershipMetrics>(metrics);
+  // What the actors publish for the HTTP routes, which never wait on them.
+  auto views = std::make_shared<NodeViews>();
+  std::shared_ptr<RunViews> run_views;
+  options.views = views;
   std::shared_ptr<Store> shared_store;
   if (config.role() != "worker") {
     auto sync = sync_mode_from(config.checkpoint().sync());
@@ -235,6 +239,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     SupervisorOptions so;
     so.run.default_timeout = std::chrono::milliseconds{config.agents().timeout_ms()};
     so.run.metrics = counted<RunMetrics>(metrics);
+    so.views = run_views = std::make_shared<RunViews>();
+    so.node_views = views;
     if (auto err = recover_runs(**store, so, *log)) {
       node->stop();
       return err;
@@ -260,6 +266,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     DispatcherOptions dop;
     dop.checkpoint = node->checkpoint_;
     dop.local_node_id = node->info_.node_id();
+    dop.views = views;
     dop.adopt_from.assign(agent_nodes->node_ids().begin(), agent_nodes->node_ids().end());
     // A node of the last view that cannot reach this coordinator stops its
     // agents when its lease runs out: only then may they be placed again.
@@ -272,6 +279,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   // to tell its samples from a peer's: the Monitor's first report waits for both.
   auto monitor_options = monitor_options_of(config, node->info_, options.agent_host);
   monitor_options.metrics = counted<MonitorMetrics>(metrics);
+  monitor_options.views = views;
   // Detached: heartbeats and failure detection never wait for the scheduler.
   node->pulse_ = options.pulse =
       node->system_->spawn<caf::detached>(pulse, pulse_options_of(config, node->info_));
@@ -299,12 +307,11 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   }
   node->http_ = std::make_unique<HttpServer>(
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
-  add_cluster_routes(*node->http_, *node->system_, node->agent_);
+  add_cluster_routes(*node->http_, views);
   add_chaos_routes(*node->http_, *node->system_, node->chaos_);
-  add_health_routes(*node->http_, *node->system_,
-                    {node->agent_, node->monitor_, node->supervisor_, node->dispatcher_});
+  add_health_routes(*node->http_, views, static_cast<bool>(node->supervisor_));
   if (node->supervisor_)
-    add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_);
+    add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_, run_views);
   if (auto err = node->http_->start()) {
     node->stop();
     return err;
@@ -374,7 +381,7 @@ void Node::begin_drain(std::chrono::milliseconds deadline) {
               // This node stores its own agents' results: every one it waited
               // for is committed before it exits, or it would run again.
               auto left = std::max(deadline - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                   std::chrono::steady_clock::now() - started),
+                                                  std::chrono::steady_clock::now() - started),
                                    std::chrono::milliseconds{1000});
               self->request(dispatcher, left, sync_atom::value)
                   .then([this](bool) { set_drain_state(Drain::finished); },

@@ -87,9 +87,31 @@ v1::Heartbeat make_heartbeat(Self self) {
 
 void send_draining(Self self);
 
+// Whether the node may take work: ready_atom's answer.
+Verdict readiness(Self self) {
+  auto& st = self->state;
+  if (st.draining) return {false, "draining: takes no new agents"};
+  if (st.table)
+    return {true, "coordinator of " + std::to_string(st.table->view().members_size()) + " members"};
+  if (!st.coordinator)
+    return {false, st.ever_joined ? "coordinator lost; reconnecting" : "joining the cluster"};
+  return {true, "joined cluster '" + st.options.config.cluster().name() + "', view v" +
+                    std::to_string(st.view.version())};
+}
+
+// The view and readiness for the HTTP routes: on every tick (so their age
+// tells whether this actor runs) and on every change.
+void publish_views(Self self) {
+  auto& st = self->state;
+  if (!st.options.views) return;
+  st.options.views->membership.set(st.table ? st.table->view() : st.view);
+  st.options.views->cluster.set(readiness(self));
+}
+
 // The view and how long ago each peer was heard, as this node knows them.
 void export_metrics(Self self) {
   auto& st = self->state;
+  publish_views(self);
   auto& metrics = st.options.metrics;
   if (!metrics) return;
   std::map<std::string, double> ages;
@@ -158,6 +180,7 @@ std::vector<std::string> newly_down(const v1::MembershipView& before,
 
 void announce(Self self) {
   auto& st = self->state;
+  publish_views(self);
   const auto& view = st.table->view();
   if (view.version() == st.announced.version()) return;
   update_dispatcher(self);
@@ -323,6 +346,7 @@ void coordinator_lost(Self self, const std::string& why) {
     }
   }
   st.log->warn("coordinator lost: {}; reconnecting", why);
+  publish_views(self);
   st.attempt = 0;
   try_join(self);
 }
@@ -452,6 +476,7 @@ void start_draining(Self self) {
   auto& st = self->state;
   if (st.draining) return;
   st.draining = true;
+  publish_views(self);
   st.log->info("draining: taking no new agents");
   send_draining(self);
 }
@@ -520,19 +545,8 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         if (st.table) member_heartbeat(self, make_heartbeat(self));
       },
       [=](ready_atom) {
-        auto& st = self->state;
-        if (st.draining)
-          return caf::make_message(false, std::string{"draining: takes no new agents"});
-        if (st.table)
-          return caf::make_message(
-              true,
-              "coordinator of " + std::to_string(st.table->view().members_size()) + " members");
-        if (!st.coordinator)
-          return caf::make_message(false,
-                                   std::string{st.ever_joined ? "coordinator lost; reconnecting"
-                                                              : "joining the cluster"});
-        return caf::make_message(true, "joined cluster '" + st.options.config.cluster().name() +
-                                           "', view v" + std::to_string(st.view.version()));
+        auto verdict = readiness(self);
+        return caf::make_message(verdict.ok, std::move(verdict.message));
       },
       [=](view_atom) {
         auto& st = self->state;

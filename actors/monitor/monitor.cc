@@ -31,6 +31,7 @@ void publish(Self self, const ResourceSample& sample) {
   stats.set_incarnation(st.options.incarnation);
   st.latest = std::move(stats);
   if (st.options.metrics) st.options.metrics->sampled(st.latest);
+  if (st.options.views) st.options.views->stats.set(st.latest);
   if (st.options.subscriber) self->send(st.options.subscriber, proto(st.latest));
 }
 

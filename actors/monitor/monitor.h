@@ -17,6 +17,7 @@
 #include "actors/monitor/admission.h"
 #include "actors/monitor/monitor_metrics.h"
 #include "actors/monitor/resource_sampler.h"
+#include "actors/node_views.h"
 #include "rad/v1/cluster.pb.h"
 
 namespace rad {
@@ -37,6 +38,8 @@ struct MonitorOptions {
   caf::actor subscriber;
   // Where every sample is shown; none: nowhere.
   std::shared_ptr<MonitorMetrics> metrics;
+  // Where every sample is published for /health; none: nowhere.
+  std::shared_ptr<NodeViews> views;
 };
 
 struct MonitorState {
