@@ -364,15 +364,17 @@ void publish_recovery(Self self) {
 
 void close_adoption(Self self, const std::string& why) {
   auto& ad = self->state.adoption;
-  self->state.log->info("adoption over ({}): {} attempts no node reported are lost", why,
-                        ad.unclaimed.size());
-  // They may have started before the restart: new attempts, never the same twice.
-  for (auto& [key, request] : ad.unclaimed)
-    settle(self, key, v1::OUTCOME_NODE_LOST, nullptr,
-           "no node reported it after the coordinator restarted");
+  auto unclaimed = std::move(ad.unclaimed);
   ad.unclaimed.clear();
   ad.awaited.clear();
+  // Published before it is logged: whoever reads the log finds it in /health.
   publish_recovery(self);
+  self->state.log->info("adoption over ({}): {} attempts no node reported are lost", why,
+                        unclaimed.size());
+  // They may have started before the restart: new attempts, never the same twice.
+  for (auto& [key, request] : unclaimed)
+    settle(self, key, v1::OUTCOME_NODE_LOST, nullptr,
+           "no node reported it after the coordinator restarted");
   pump(self);
 }
 

@@ -305,6 +305,16 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
                           " (cluster port): " + why +
                           "; stop the process using it or pick another --cluster-port");
   }
+  // The routes answer from what the actors publish: serve once each has told,
+  // so that a node that says it is ready answers what it is (5 s at most: a
+  // check of an actor still silent then says so).
+  auto told = [&] {
+    return views->cluster.get() && views->stats.get() &&
+           (!node->supervisor_ || (views->store.get() && views->recovery.get()));
+  };
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+       !told() && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
   node->http_ = std::make_unique<HttpServer>(
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
   add_cluster_routes(*node->http_, views);

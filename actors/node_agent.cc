@@ -101,11 +101,18 @@ Verdict readiness(Self self) {
 
 // The view and readiness for the HTTP routes: on every tick (so their age
 // tells whether this actor runs) and on every change.
-void publish_views(Self self) {
+// `view`: a worker's view about to be taken (none: the one it holds).
+void publish_views(Self self, const v1::MembershipView* view = nullptr) {
   auto& st = self->state;
   if (!st.options.views) return;
-  st.options.views->membership.set(st.table ? st.table->view() : st.view);
-  st.options.views->cluster.set(readiness(self));
+  if (!view) view = st.table ? &st.table->view() : &st.view;
+  st.options.views->membership.set(*view);
+  auto verdict = readiness(self);
+  // A worker's readiness names its view's version.
+  if (!st.table && verdict.ok && !st.draining)
+    verdict.message = "joined cluster '" + st.options.config.cluster().name() + "', view v" +
+                      std::to_string(view->version());
+  st.options.views->cluster.set(std::move(verdict));
 }
 
 // The view and how long ago each peer was heard, as this node knows them.
@@ -345,8 +352,8 @@ void coordinator_lost(Self self, const std::string& why) {
       m.set_reason(why);
     }
   }
+  publish_views(self);  // before the log: whoever reads it finds it in /health
   st.log->warn("coordinator lost: {}; reconnecting", why);
-  publish_views(self);
   st.attempt = 0;
   try_join(self);
 }
@@ -354,6 +361,8 @@ void coordinator_lost(Self self, const std::string& why) {
 void accept_view(Self self, const v1::MembershipView& view) {
   auto& st = self->state;
   if (!newer(view, st.view)) return;
+  // Published before it is logged: whoever reads the log finds it in the API.
+  publish_views(self, &view);
   log_changes(*st.log, st.view, view);
   st.log->info("view {}", summary(view));
   st.view = view;
@@ -368,6 +377,8 @@ void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply, const
   st.coordinator_heard = Clock::now();
   st.ever_joined = true;
   st.attempt = 0;
+  // Published before it is logged, with the view it joined.
+  publish_views(self, newer(reply.view(), st.view) ? &reply.view() : nullptr);
   st.log->info("joined cluster '{}' through {} as incarnation {}",
                st.options.config.cluster().name(), seed, st.options.info.incarnation());
   accept_view(self, reply.view());
