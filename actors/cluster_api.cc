@@ -1,14 +1,14 @@
 #include "actors/cluster_api.h"
 
-#include "actors/node_agent.h"
-#include "actors/route_ask.h"
+#include "runtime/http_json.h"
 
 namespace rad {
 
-void add_cluster_routes(HttpServer& server, caf::actor_system& system, caf::actor node_agent) {
-  server.route("GET", "/v1/nodes", [&system, node_agent](const HttpRequest&) {
-    return ask<v1::MembershipView>(system, {node_agent, "the node agent", std::chrono::seconds{2}},
-                                   200, view_atom::value);
+void add_cluster_routes(HttpServer& server, std::shared_ptr<const NodeViews> views) {
+  server.route("GET", "/v1/nodes", [views](const HttpRequest&) {
+    auto view = views->membership.get();
+    if (!view) return error_response(503, "the node agent has not published its view yet");
+    return json_response(*view, 200);
   });
 }
 

@@ -1,14 +1,16 @@
-// The cluster's HTTP routes, answered by asking the node's actors.
-//   GET /v1/nodes  -> the membership view this node holds (rad.v1.MembershipView as JSON)
+// The cluster's HTTP routes, answered from what the NodeAgent publishes
+// (actors/node_views.h), never by asking it: a busy node answers at once.
+//   GET /v1/nodes  -> the membership view this node holds (rad.v1.MembershipView as JSON);
+//                     503 before the NodeAgent published one
 #pragma once
 
-#include <caf/actor.hpp>
-#include <caf/actor_system.hpp>
+#include <memory>
 
+#include "actors/node_views.h"
 #include "runtime/http_server.h"
 
 namespace rad {
 
-void add_cluster_routes(HttpServer& server, caf::actor_system& system, caf::actor node_agent);
+void add_cluster_routes(HttpServer& server, std::shared_ptr<const NodeViews> views);
 
 }  // namespace rad

@@ -349,16 +349,32 @@ void pump(Self self) {
 // ends an idempotent: false story): they died with
 // their node or their results with the old coordinator. Called once, when the
 // last awaited node answered or the window passed with some still awaited.
+// Whether a recovery is under way: ready_atom's answer.
+Verdict recovery(Self self) {
+  const auto& ad = self->state.adoption;
+  if (!ad.open()) return {true, "no recovery under way"};
+  return {false, "recovering: " + std::to_string(ad.awaited.size()) +
+                     " nodes of the last view have yet to report their agents, " +
+                     std::to_string(ad.unclaimed.size()) + " attempts await them"};
+}
+
+void publish_recovery(Self self) {
+  if (self->state.options.views) self->state.options.views->recovery.set(recovery(self));
+}
+
 void close_adoption(Self self, const std::string& why) {
   auto& ad = self->state.adoption;
-  self->state.log->info("adoption over ({}): {} attempts no node reported are lost", why,
-                        ad.unclaimed.size());
-  // They may have started before the restart: new attempts, never the same twice.
-  for (auto& [key, request] : ad.unclaimed)
-    settle(self, key, v1::OUTCOME_NODE_LOST, nullptr,
-           "no node reported it after the coordinator restarted");
+  auto unclaimed = std::move(ad.unclaimed);
   ad.unclaimed.clear();
   ad.awaited.clear();
+  // Published before it is logged: whoever reads the log finds it in /health.
+  publish_recovery(self);
+  self->state.log->info("adoption over ({}): {} attempts no node reported are lost", why,
+                        unclaimed.size());
+  // They may have started before the restart: new attempts, never the same twice.
+  for (auto& [key, request] : unclaimed)
+    settle(self, key, v1::OUTCOME_NODE_LOST, nullptr,
+           "no node reported it after the coordinator restarted");
   pump(self);
 }
 
@@ -391,6 +407,7 @@ void node_reported(Self self, const std::string& node_id, const v1::AgentReport&
                  report.running_size(), report.undelivered_size(), adopted, delivered);
   if (ad.awaited.erase(node_id) && ad.awaited.empty())
     close_adoption(self, "every node of the last view answered");
+  publish_recovery(self);
 }
 
 // Asks a node that newly hosts agents what it runs already.
@@ -478,6 +495,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
   self->delayed_send(self, options.adopt_window, adopt_over_atom::value);
   self->state.options = std::move(options);
   self->state.log = logger("dispatch");
+  publish_recovery(self);
   if (!ad.awaited.empty())
     self->state.log->info("awaiting the agents of {} nodes of the last view for up to {} ms",
                           ad.awaited.size(), self->state.options.adopt_window.count());
@@ -500,15 +518,12 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
       [=](sync_atom) { return sync(self); },
       [=](adopt_atom, const Proto<v1::SpawnBatch>& requests) {
         adopt(self, requests.value, caf::actor_cast<caf::actor>(self->current_sender()));
+        publish_recovery(self);
         flush_outbox(self);
       },
       [=](ready_atom) {
-        const auto& ad = self->state.adoption;
-        if (!ad.open()) return caf::make_message(true, std::string{"no recovery under way"});
-        return caf::make_message(false,
-                                 "recovering: " + std::to_string(ad.awaited.size()) +
-                                     " nodes of the last view have yet to report their agents, " +
-                                     std::to_string(ad.unclaimed.size()) + " attempts await them");
+        auto verdict = recovery(self);
+        return caf::make_message(verdict.ok, std::move(verdict.message));
       },
       [=](adopt_over_atom) {
         auto& ad = self->state.adoption;

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "actors/agent_host.h"
+#include "actors/node_views.h"
 #include "actors/replacements.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/run.pb.h"
@@ -91,6 +92,9 @@ struct DispatcherOptions {
   std::vector<std::string> adopt_from;
   // How long placed attempts of resumed runs wait for a node to report them.
   std::chrono::milliseconds adopt_window{5000};
+  // Where its readiness (ready_atom's answer) is published whenever it
+  // changes, for /health; null: nowhere.
+  std::shared_ptr<NodeViews> views;
 };
 
 struct DispatcherState {

@@ -2,21 +2,20 @@
 
 #include <google/protobuf/util/time_util.h>
 
-#include <caf/scoped_actor.hpp>
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <optional>
 
-#include "actors/checkpoint.h"
-#include "actors/monitor/monitor.h"
-#include "actors/node_agent.h"
 #include "runtime/clock.h"
-#include "runtime/proto_bridge.h"
 
 namespace rad {
 namespace {
 
-constexpr auto kCheckTimeout = std::chrono::seconds{1};
+using Clock = std::chrono::steady_clock;
+
+// The NodeAgent publishes every tick (100 ms): a view older than this says
+// its actors no longer run (a stalled scheduler), not that they are busy.
+constexpr auto kStale = std::chrono::seconds{3};
 
 struct Check {
   bool healthy = false;
@@ -24,79 +23,62 @@ struct Check {
   double latency_ms = 0;
 };
 
-// Asks `actor` a question answered with (bool, std::string): the answer as a
-// check, with how long it took; none when no answer came within kCheckTimeout.
-std::optional<Check> ask_check(caf::actor_system& system, const caf::actor& actor,
-                               caf::message question) {
-  std::optional<Check> check;
-  caf::scoped_actor self{system};
-  auto start = std::chrono::steady_clock::now();
-  self->request(actor, kCheckTimeout, std::move(question))
-      .receive(
-          [&](bool ok, const std::string& message) {
-            auto ms =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
-            check = Check{ok, message, ms};
-          },
-          [&](const caf::error&) {});
-  return check;
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Asks the NodeAgent whether the node may take work; its answer is also the
-// proof that the node's actors run.
-std::pair<Check, Check> ask_node(caf::actor_system& system, const caf::actor& node_agent) {
-  auto cluster = ask_check(system, node_agent, caf::make_message(ready_atom::value));
-  if (!cluster)
-    return {{false, "the node's actors did not answer within 1 s"},
-            {false, "unknown: the node's actors did not answer"}};
-  return {{true, "actors answer", cluster->latency_ms}, *cluster};
+// A published verdict as a check; `who` names the actor when it published none.
+Check check_of(const Published<Verdict>& published, const char* who, Clock::time_point start) {
+  auto verdict = published.get();
+  if (!verdict)
+    return {false, std::string{"unknown: "} + who + " has not told yet", ms_since(start)};
+  return {verdict->ok, verdict->message, ms_since(start)};
 }
 
-// Asks the Supervisor whether its checkpoint store can be written: while it
-// cannot, the coordinator takes no new runs.
-Check ask_store(caf::actor_system& system, const caf::actor& supervisor) {
-  return ask_check(system, supervisor, caf::make_message(store_state_atom::value))
-      .value_or(Check{false, "unknown: the supervisor did not answer within 1 s"});
+// Whether the node's actors run (the age of the NodeAgent's view), and
+// whether the node may take work.
+std::pair<Check, Check> node_checks(const NodeViews& views) {
+  auto start = Clock::now();
+  auto at = views.cluster.at();
+  if (at == Clock::time_point{})
+    return {{false, "the node agent has not published its view yet"},
+            {false, "unknown: the node agent has not published its view yet"}};
+  auto age = std::chrono::duration_cast<std::chrono::milliseconds>(start - at);
+  if (age > kStale) {
+    auto why = "the node agent's view is " + std::to_string(age.count()) +
+               " ms old (it publishes every tick): its actors do not run";
+    return {{false, why}, {false, "unknown: " + why}};
+  }
+  return {{true, "actors run (view " + std::to_string(age.count()) + " ms old)", ms_since(start)},
+          check_of(views.cluster, "the node agent", start)};
 }
 
 // A coordinator's store and recovery; a worker has none.
-Check ask_checkpoint(caf::actor_system& system, const HealthSources& from) {
-  if (!from.supervisor) return {true, "a worker keeps no checkpoint", 0};
-  auto store = ask_store(system, from.supervisor);
-  auto recovery = ask_check(system, from.dispatcher, caf::make_message(ready_atom::value))
-                      .value_or(Check{false, "unknown: the dispatcher did not answer within 1 s"});
+Check checkpoint_check(const NodeViews& views, bool coordinator) {
+  if (!coordinator) return {true, "a worker keeps no checkpoint", 0};
+  auto start = Clock::now();
+  auto store = check_of(views.store, "the supervisor", start);
+  auto recovery = check_of(views.recovery, "the dispatcher", start);
   if (!store.healthy) return store;
   if (!recovery.healthy) return recovery;
-  return {true, store.message + "; " + recovery.message, store.latency_ms + recovery.latency_ms};
+  return {true, store.message + "; " + recovery.message, ms_since(start)};
 }
 
 // The Monitor's latest sample and verdict.
-Check ask_monitor(caf::actor_system& system, const caf::actor& monitor) {
-  Check check{false, "the monitor did not answer within 1 s"};
-  caf::scoped_actor self{system};
-  auto start = std::chrono::steady_clock::now();
-  self->request(monitor, kCheckTimeout, stats_atom::value)
-      .receive(
-          [&](const Proto<v1::NodeStats>& s) {
-            const auto& st = s.value;
-            char line[160];
-            std::snprintf(line, sizeof line, "cpu %.0f%%, memory %.0f%% of %.1f GiB, load %.2f",
-                          st.cpu_percent(),
-                          st.memory_total_bytes()
-                              ? 100.0 * st.memory_used_bytes() / st.memory_total_bytes()
-                              : 0.0,
-                          st.memory_total_bytes() / double(1ull << 30), st.load1());
-            check = {
-                true,
-                (st.admits() ? "admits new agents: "
-                             : "refuses new agents (" + st.refusal() + "): ") +
-                    std::string{line},
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count()};
-          },
-          [&](const caf::error&) {});
-  return check;
+Check monitor_check(const NodeViews& views) {
+  auto start = Clock::now();
+  auto stats = views.stats.get();
+  if (!stats) return {false, "the monitor has not sampled yet", ms_since(start)};
+  const auto& st = *stats;
+  char line[160];
+  std::snprintf(
+      line, sizeof line, "cpu %.0f%%, memory %.0f%% of %.1f GiB, load %.2f", st.cpu_percent(),
+      st.memory_total_bytes() ? 100.0 * st.memory_used_bytes() / st.memory_total_bytes() : 0.0,
+      st.memory_total_bytes() / double(1ull << 30), st.load1());
+  return {true,
+          (st.admits() ? "admits new agents: " : "refuses new agents (" + st.refusal() + "): ") +
+              std::string{line},
+          ms_since(start)};
 }
 
 HttpResponse answer(const std::vector<std::pair<std::string, Check>>& checks) {
@@ -116,19 +98,20 @@ HttpResponse answer(const std::vector<std::pair<std::string, Check>>& checks) {
 
 }  // namespace
 
-void add_health_routes(HttpServer& server, caf::actor_system& system, HealthSources sources) {
+void add_health_routes(HttpServer& server, std::shared_ptr<const NodeViews> views,
+                       bool coordinator) {
   // Every check is also a readiness check.
-  auto every_check = [&system, sources](const HttpRequest&) {
-    auto [process, cluster] = ask_node(system, sources.node_agent);
+  auto every_check = [views, coordinator](const HttpRequest&) {
+    auto [process, cluster] = node_checks(*views);
     return answer({{"process", process},
-                   {"checkpoint", ask_checkpoint(system, sources)},
+                   {"checkpoint", checkpoint_check(*views, coordinator)},
                    {"cluster", cluster},
-                   {"monitor", ask_monitor(system, sources.monitor)}});
+                   {"monitor", monitor_check(*views)}});
   };
   server.route("GET", "/health", every_check);
   server.route("GET", "/health/ready", every_check);
-  server.route("GET", "/health/live", [&system, sources](const HttpRequest&) {
-    return answer({{"process", ask_node(system, sources.node_agent).first}});
+  server.route("GET", "/health/live", [views](const HttpRequest&) {
+    return answer({{"process", node_checks(*views).first}});
   });
 }
 

@@ -5,28 +5,26 @@
 //                      worker is joined to its coordinator and not draining; a
 //                      coordinator's checkpoint store can be written and it is
 //                      not recovering (adopting the agents of a restart)
+// They answer from what the node's actors publish (actors/node_views.h),
+// never by asking them, so a busy coordinator answers at once. The process
+// check is the age of the NodeAgent's view, which it publishes every tick
+// (100 ms): older than 3 s, the node's actors are taken as not running.
 // Each answers {"status":"healthy"|"unhealthy","checks":{"process","checkpoint",
 // "cluster","monitor": {"status","message","latency"}},"timestamp":"ISO-8601"},
 // latency in milliseconds. A Monitor that refuses new agents is healthy: the
 // node works on, and its message says why it takes no more.
 #pragma once
 
-#include <caf/actor.hpp>
-#include <caf/actor_system.hpp>
+#include <memory>
 
+#include "actors/node_views.h"
 #include "runtime/http_server.h"
 
 namespace rad {
 
-struct HealthSources {
-  caf::actor node_agent;
-  caf::actor monitor;
-  // A coordinator's: the Supervisor knows whether the checkpoint store can be
-  // written, the Dispatcher whether a recovery is under way. Null on a worker.
-  caf::actor supervisor = nullptr;
-  caf::actor dispatcher = nullptr;
-};
-
-void add_health_routes(HttpServer& server, caf::actor_system& system, HealthSources sources);
+// `coordinator`: the node keeps the checkpoint store (its Supervisor and
+// Dispatcher publish to `views`); a worker keeps none.
+void add_health_routes(HttpServer& server, std::shared_ptr<const NodeViews> views,
+                       bool coordinator);
 
 }  // namespace rad

@@ -228,6 +228,10 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
                              config.agents().max_agents(), counted<AgentMetrics>(metrics));
   }
   options.metrics = counted<MembershipMetrics>(metrics);
+  // What the actors publish for the HTTP routes, which never wait on them.
+  auto views = std::make_shared<NodeViews>();
+  std::shared_ptr<RunViews> run_views;
+  options.views = views;
   std::shared_ptr<Store> shared_store;
   if (config.role() != "worker") {
     auto sync = sync_mode_from(config.checkpoint().sync());
@@ -240,6 +244,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     SupervisorOptions so;
     so.run.default_timeout = std::chrono::milliseconds{config.agents().timeout_ms()};
     so.run.metrics = counted<RunMetrics>(metrics);
+    so.views = run_views = std::make_shared<RunViews>();
+    so.node_views = views;
     if (auto err = recover_runs(**store, so, *log)) {
       node->stop();
       return err;
@@ -265,6 +271,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     DispatcherOptions dop;
     dop.checkpoint = node->checkpoint_;
     dop.local_node_id = node->info_.node_id();
+    dop.views = views;
     dop.adopt_from.assign(agent_nodes->node_ids().begin(), agent_nodes->node_ids().end());
     // A node of the last view that cannot reach this coordinator stops its
     // agents when its lease runs out: only then may they be placed again.
@@ -278,6 +285,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   auto monitor_options = monitor_options_of(config, node->info_, options.agent_host);
   monitor_options.commands = node->commands_;
   monitor_options.metrics = counted<MonitorMetrics>(metrics);
+  monitor_options.views = views;
   // Detached: heartbeats and failure detection never wait for the scheduler.
   node->pulse_ = options.pulse =
       node->system_->spawn<caf::detached>(pulse, pulse_options_of(config, node->info_));
@@ -303,14 +311,23 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
                           " (cluster port): " + why +
                           "; stop the process using it or pick another --cluster-port");
   }
+  // The routes answer from what the actors publish: serve once each has told,
+  // so that a node that says it is ready answers what it is (5 s at most: a
+  // check of an actor still silent then says so).
+  auto told = [&] {
+    return views->cluster.get() && views->stats.get() &&
+           (!node->supervisor_ || (views->store.get() && views->recovery.get()));
+  };
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+       !told() && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
   node->http_ = std::make_unique<HttpServer>(
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
-  add_cluster_routes(*node->http_, *node->system_, node->agent_);
+  add_cluster_routes(*node->http_, views);
   add_chaos_routes(*node->http_, *node->system_, node->chaos_);
-  add_health_routes(*node->http_, *node->system_,
-                    {node->agent_, node->monitor_, node->supervisor_, node->dispatcher_});
+  add_health_routes(*node->http_, views, static_cast<bool>(node->supervisor_));
   if (node->supervisor_)
-    add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_);
+    add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_, run_views);
   if (auto err = node->http_->start()) {
     node->stop();
     return err;

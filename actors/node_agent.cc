@@ -87,9 +87,38 @@ v1::Heartbeat make_heartbeat(Self self) {
 
 void send_draining(Self self);
 
+// Whether the node may take work: ready_atom's answer.
+Verdict readiness(Self self) {
+  auto& st = self->state;
+  if (st.draining) return {false, "draining: takes no new agents"};
+  if (st.table)
+    return {true, "coordinator of " + std::to_string(st.table->view().members_size()) + " members"};
+  if (!st.coordinator)
+    return {false, st.ever_joined ? "coordinator lost; reconnecting" : "joining the cluster"};
+  return {true, "joined cluster '" + st.options.config.cluster().name() + "', view v" +
+                    std::to_string(st.view.version())};
+}
+
+// The view and readiness for the HTTP routes: on every tick (so their age
+// tells whether this actor runs) and on every change.
+// `view`: a worker's view about to be taken (none: the one it holds).
+void publish_views(Self self, const v1::MembershipView* view = nullptr) {
+  auto& st = self->state;
+  if (!st.options.views) return;
+  if (!view) view = st.table ? &st.table->view() : &st.view;
+  st.options.views->membership.set(*view);
+  auto verdict = readiness(self);
+  // A worker's readiness names its view's version.
+  if (!st.table && verdict.ok && !st.draining)
+    verdict.message = "joined cluster '" + st.options.config.cluster().name() + "', view v" +
+                      std::to_string(view->version());
+  st.options.views->cluster.set(std::move(verdict));
+}
+
 // The view and how long ago each peer was heard, as this node knows them.
 void export_metrics(Self self) {
   auto& st = self->state;
+  publish_views(self);
   auto& metrics = st.options.metrics;
   if (!metrics) return;
   std::map<std::string, double> ages;
@@ -158,6 +187,7 @@ std::vector<std::string> newly_down(const v1::MembershipView& before,
 
 void announce(Self self) {
   auto& st = self->state;
+  publish_views(self);
   const auto& view = st.table->view();
   if (view.version() == st.announced.version()) return;
   update_dispatcher(self);
@@ -322,6 +352,7 @@ void coordinator_lost(Self self, const std::string& why) {
       m.set_reason(why);
     }
   }
+  publish_views(self);  // before the log: whoever reads it finds it in /health
   st.log->warn("coordinator lost: {}; reconnecting", why);
   st.attempt = 0;
   try_join(self);
@@ -330,6 +361,8 @@ void coordinator_lost(Self self, const std::string& why) {
 void accept_view(Self self, const v1::MembershipView& view) {
   auto& st = self->state;
   if (!newer(view, st.view)) return;
+  // Published before it is logged: whoever reads the log finds it in the API.
+  publish_views(self, &view);
   log_changes(*st.log, st.view, view);
   st.log->info("view {}", summary(view));
   st.view = view;
@@ -344,6 +377,8 @@ void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply, const
   st.coordinator_heard = Clock::now();
   st.ever_joined = true;
   st.attempt = 0;
+  // Published before it is logged, with the view it joined.
+  publish_views(self, newer(reply.view(), st.view) ? &reply.view() : nullptr);
   st.log->info("joined cluster '{}' through {} as incarnation {}",
                st.options.config.cluster().name(), seed, st.options.info.incarnation());
   accept_view(self, reply.view());
@@ -452,6 +487,7 @@ void start_draining(Self self) {
   auto& st = self->state;
   if (st.draining) return;
   st.draining = true;
+  publish_views(self);
   st.log->info("draining: taking no new agents");
   send_draining(self);
 }
@@ -520,19 +556,8 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         if (st.table) member_heartbeat(self, make_heartbeat(self));
       },
       [=](ready_atom) {
-        auto& st = self->state;
-        if (st.draining)
-          return caf::make_message(false, std::string{"draining: takes no new agents"});
-        if (st.table)
-          return caf::make_message(
-              true,
-              "coordinator of " + std::to_string(st.table->view().members_size()) + " members");
-        if (!st.coordinator)
-          return caf::make_message(false,
-                                   std::string{st.ever_joined ? "coordinator lost; reconnecting"
-                                                              : "joining the cluster"});
-        return caf::make_message(true, "joined cluster '" + st.options.config.cluster().name() +
-                                           "', view v" + std::to_string(st.view.version()));
+        auto verdict = readiness(self);
+        return caf::make_message(verdict.ok, std::move(verdict.message));
       },
       [=](view_atom) {
         auto& st = self->state;

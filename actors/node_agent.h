@@ -27,6 +27,7 @@
 #include "actors/agent_host.h"
 #include "actors/membership_metrics.h"
 #include "actors/membership_table.h"
+#include "actors/node_views.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/config.pb.h"
 
@@ -66,6 +67,9 @@ struct NodeAgentOptions {
   caf::actor pulse = nullptr;
   // Where the view and the peers' heartbeat ages are shown; none: nowhere.
   std::shared_ptr<MembershipMetrics> metrics = nullptr;
+  // Where the view and ready_atom's answer are published, on every tick and
+  // change, for /v1/nodes and /health; null: nowhere.
+  std::shared_ptr<NodeViews> views = nullptr;
 };
 
 struct NodeAgentState {

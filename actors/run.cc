@@ -7,6 +7,7 @@
 #include "actors/agent.h"
 #include "actors/checkpoint.h"
 #include "actors/dispatcher.h"
+#include "actors/run_views.h"
 #include "runtime/enum_word.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
@@ -54,6 +55,67 @@ v1::CheckpointRecords records_of(Self self) {
 
 void finish_if_over(Self self);
 
+// Snapshots at most this often; and a snapshot may take at most 1/kViewShare
+// of the actor's time, so that a run of a million stories pays the same share.
+constexpr auto kSummaryEvery = std::chrono::milliseconds{50};
+constexpr auto kStoriesEvery = std::chrono::seconds{1};
+constexpr int kViewShare = 20;
+
+// Builds one snapshot and says when the next one may be taken.
+std::shared_ptr<const v1::RunStatus> snapshot(const RunState& run, bool with_stories,
+                                              std::chrono::steady_clock::duration every,
+                                              std::chrono::steady_clock::time_point& due) {
+  auto start = std::chrono::steady_clock::now();
+  auto status = std::make_shared<const v1::RunStatus>(run.status(with_stories));
+  auto end = std::chrono::steady_clock::now();
+  due = end + std::max(every, kViewShare * (end - start));
+  return status;
+}
+
+// Snapshots whose writes are all acknowledged go to the views, in order.
+void publish_durable_views(Self self) {
+  auto& st = self->state;
+  auto& pending = st.pending_views;
+  size_t n = 0;
+  for (; n < pending.size() && pending[n].after_write <= st.writes_done; ++n)
+    st.views->publish(st.run->run_id(), std::move(pending[n].summary),
+                      std::move(pending[n].stories));
+  pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+// Takes a snapshot of the run as it is now, when one is due (at once when the
+// run's state changed, else at most every kSummaryEvery; a timer takes the
+// last one of a burst). It is published once the writes sent so far, which
+// hold every change it shows, are acknowledged.
+void take_view(Self self) {
+  auto& st = self->state;
+  if (!st.views) return;
+  auto now = std::chrono::steady_clock::now();
+  bool changed = st.run->state() != st.viewed_state;
+  if (!changed && now < st.summary_due) {
+    if (!st.view_timer) {
+      st.view_timer = true;
+      self->delayed_send(self, st.summary_due - now, view_due_atom::value);
+    }
+    return;
+  }
+  st.viewed_state = st.run->state();
+  const auto& id = st.run->run_id();
+  std::shared_ptr<const v1::RunStatus> stories, summary;
+  if (st.run->story_count() <= kEagerStories) {
+    stories = snapshot(*st.run, true, kSummaryEvery, st.summary_due);
+  } else if ((changed || now >= st.stories_due) && st.views->stories_wanted(id)) {
+    stories = snapshot(*st.run, true, kStoriesEvery, st.stories_due);
+    st.summary_due = std::chrono::steady_clock::now() + kSummaryEvery;
+  }
+  if (stories)
+    summary = std::make_shared<const v1::RunStatus>(without_stories(*stories));
+  else
+    summary = snapshot(*st.run, false, kSummaryEvery, st.summary_due);
+  st.pending_views.push_back({st.writes_sent, std::move(summary), std::move(stories)});
+  publish_durable_views(self);
+}
+
 // A run exists for its submitter once the store has its plan: its first write.
 void answer_submitters(Self self) {
   auto& st = self->state;
@@ -81,6 +143,8 @@ void write_records(Self self, caf::message records, std::function<void()> then) 
             --self->state.persisting;
             ++self->state.writes_done;
             self->state.store_failing = false;
+            // Views first: a submitter told its run is stored finds it published.
+            if (self->state.views) publish_durable_views(self);
             answer_durable_status(self);
             answer_submitters(self);
             then();
@@ -89,6 +153,7 @@ void write_records(Self self, caf::message records, std::function<void()> then) 
               self->state.after_persist.clear();
               for (auto& f : waiting) f();
             }
+            take_view(self);
             finish_if_over(self);
           },
           [=](caf::error& err) {
@@ -224,8 +289,9 @@ caf::error unknown_run(const std::string& run_id) {
 
 caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
                         caf::actor dispatcher, caf::actor supervisor, caf::actor checkpoint,
-                        RunStart start) {
+                        RunStart start, std::shared_ptr<RunViews> views) {
   auto& st = self->state;
+  st.views = std::move(views);
   // The Supervisor made the RunState; from here on only this actor touches it.
   st.run = std::move(run);
   st.dispatcher = std::move(dispatcher);
@@ -255,6 +321,9 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
             [=](caf::error& err) { self->quit(std::move(err)); });
   } else {
     settle_and_go_on(self);
+    // A restarted actor's first view waits for its first write: the state it
+    // took over may hold changes its predecessor had not yet made durable.
+    take_view(self);
   }
   return {
       [=](const Proto<v1::ResultBatch>& batch) {
@@ -271,10 +340,16 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
                                static_cast<uint64_t>(effect.story));
         }
         settle_and_go_on(self, result_spans(self, batch.value, applied, started));
+        take_view(self);
       },
       [=](retry_atom, uint64_t story) {
         self->state.run->retry_due(static_cast<size_t>(story));
         settle_and_go_on(self);
+        take_view(self);
+      },
+      [=](view_due_atom) {
+        self->state.view_timer = false;
+        take_view(self);
       },
       [=](retry_write_atom) {
         auto writes = std::move(self->state.failed_writes);
@@ -312,6 +387,7 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
         cancel.set_reason(reason);
         self->send(st.dispatcher, proto(std::move(cancel)));
         settle_and_go_on(self);
+        take_view(self);
       },
   };
 }

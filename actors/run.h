@@ -10,6 +10,10 @@
 //                                       and summary are in the checkpoint
 //   (cancel_atom, std::string reason) : stops placing, cancels what runs
 //   Proto<ResultBatch>                : results, from the Dispatcher
+// It publishes its status to RunViews (actors/run_views.h), when given one:
+// snapshots taken at most every 50 ms and whenever the run's state changes,
+// each published once the writes sent before it are acknowledged (the same
+// guarantee as a status answer). That is what the HTTP routes answer from.
 // To the Supervisor, once: (run_done_atom, Proto<RunStatus>) with stories; it
 // stops when the Supervisor answers (run_done_atom).
 #pragma once
@@ -32,6 +36,9 @@ using run_done_atom = caf::atom_constant<caf::atom("rundone")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using retry_write_atom = caf::atom_constant<caf::atom("retrywrite")>;
 using durable_atom = caf::atom_constant<caf::atom("durable")>;
+using view_due_atom = caf::atom_constant<caf::atom("viewdue")>;
+
+class RunViews;
 
 struct RunActorState {
   std::shared_ptr<RunState> run;
@@ -65,6 +72,17 @@ struct RunActorState {
   std::mt19937_64 rng{std::random_device{}()};
   // Attempts placed with spans of their own, out of trace.story_spans_per_run.
   uint32_t traced_attempts = 0;
+  // Published views (actors/run_views.h): snapshots waiting for the writes
+  // sent before them, when the next ones are due, and what they cost.
+  std::shared_ptr<RunViews> views;
+  struct PendingView {
+    uint64_t after_write;
+    std::shared_ptr<const v1::RunStatus> summary, stories;
+  };
+  std::vector<PendingView> pending_views;
+  std::chrono::steady_clock::time_point summary_due{}, stories_due{};
+  bool view_timer = false;
+  v1::RunState viewed_state = v1::RUN_STATE_UNSPECIFIED;
   static inline const char* name = "rad.run";
 };
 
@@ -83,6 +101,6 @@ enum class RunStart {
 
 caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
                         caf::actor dispatcher, caf::actor supervisor, caf::actor checkpoint,
-                        RunStart start);
+                        RunStart start, std::shared_ptr<RunViews> views);
 
 }  // namespace rad

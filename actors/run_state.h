@@ -122,6 +122,7 @@ class RunState {
   // terminal is CANCELLED. For a run whose actor cannot go on.
   void abandon(const std::string& reason, Clock::time_point now);
 
+  size_t story_count() const { return stories_.size(); }
   // Stories placed and not yet reported.
   size_t in_flight() const { return in_flight_; }
   bool finished() const { return state_ != v1::RUN_STATE_RUNNING; }

@@ -74,31 +74,54 @@ caf::expected<std::string> idempotency_key_of(const HttpRequest& request) {
   return first->second;
 }
 
-// The run's trace id, from its status (the Supervisor knows every run it keeps).
-HttpResponse trace_of(caf::actor_system& system, const caf::actor& supervisor,
+// The spans kept of the trace of a run whose status is `status`.
+HttpResponse spans_of(const v1::RunStatus& status, const HttpRequest& request) {
+  auto spans = kept_spans(trace_id_of(status.trace().traceparent()));
+  auto story = request.query.find("story");
+  v1::SpanList list;
+  if (story != request.query.end())
+    list = story_spans(std::move(spans), story->second);
+  else
+    for (auto& s : spans) *list.add_spans() = std::move(s);
+  return json_response(list, 200);
+}
+
+// The run's trace id, from its published status, else from the Supervisor
+// (which knows every run it keeps).
+HttpResponse trace_of(caf::actor_system& system, const caf::actor& supervisor, RunViews* views,
                       const HttpRequest& request) {
+  if (views)
+    if (auto view = views->find(request.params.at(0)); view && view->summary)
+      return spans_of(*view->summary, request);
   caf::scoped_actor self{system};
   HttpResponse response = error_response(503, "the supervisor did not answer");
   self->request(supervisor, kRouteAskTimeout, status_atom::value, request.params.at(0), false)
       .receive(
-          [&](const Proto<v1::RunStatus>& status) {
-            auto spans = kept_spans(trace_id_of(status.value.trace().traceparent()));
-            auto story = request.query.find("story");
-            v1::SpanList list;
-            if (story != request.query.end())
-              list = story_spans(std::move(spans), story->second);
-            else
-              for (auto& s : spans) *list.add_spans() = std::move(s);
-            response = json_response(list, 200);
-          },
+          [&](const Proto<v1::RunStatus>& status) { response = spans_of(status.value, request); },
           [&](const caf::error& err) { response = error_response(err); });
   return response;
+}
+
+// The run's published status, if its view answers the request (see runs_api.h).
+std::shared_ptr<const v1::RunStatus> published(RunViews* views, const std::string& run_id,
+                                               bool with_stories) {
+  if (!views) return nullptr;
+  auto view = views->find(run_id);
+  if (!view || !view->summary) return nullptr;
+  if (!with_stories) return view->summary;
+  if (view->from_store) return nullptr;
+  // Stories kept fresh: those of small and of ended runs, and of large ones
+  // whose stories were asked for lately (each ask keeps them coming).
+  bool wanted = views->stories_wanted(run_id);
+  views->want_stories(run_id);
+  bool fresh = view->final || view->summary->counts().total() <= kEagerStories || wanted;
+  return fresh ? view->stories : nullptr;
 }
 
 }  // namespace
 
 void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor,
-                    caf::actor checkpoint) {
+                    caf::actor checkpoint, std::shared_ptr<RunViews> views) {
   // Compacting or copying a large store takes its time.
   auto store = [checkpoint] { return Asked{checkpoint, "the checkpoint actor", 10min}; };
   server.route("POST", "/v1/compact", [&system, store](const HttpRequest& request) {
@@ -155,18 +178,22 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
     span.finish();
     return response;
   });
-  server.route("GET", "/v1/runs", [&system, supervisor](const HttpRequest&) {
+  server.route("GET", "/v1/runs", [&system, supervisor, views](const HttpRequest&) {
+    if (views) return json_response(views->list(), 200);
     return ask<v1::RunList>(system, {supervisor, "the supervisor"}, 200, list_atom::value);
   });
-  server.route("GET", "/v1/runs/([^/]+)", [&system, supervisor](const HttpRequest& request) {
+  server.route("GET", "/v1/runs/([^/]+)", [&system, supervisor, views](const HttpRequest& request) {
     auto it = request.query.find("stories");
     bool with_stories = it == request.query.end() || it->second != "false";
+    if (auto status = published(views.get(), request.params.at(0), with_stories))
+      return json_response(*status, 200);
     return ask<v1::RunStatus>(system, {supervisor, "the supervisor"}, 200, status_atom::value,
                               request.params.at(0), with_stories);
   });
-  server.route("GET", "/v1/runs/([^/]+)/trace", [&system, supervisor](const HttpRequest& request) {
-    return trace_of(system, supervisor, request);
-  });
+  server.route("GET", "/v1/runs/([^/]+)/trace",
+               [&system, supervisor, views](const HttpRequest& request) {
+                 return trace_of(system, supervisor, views.get(), request);
+               });
   server.route("POST", "/v1/runs/([^/]+)/cancel",
                [&system, supervisor](const HttpRequest& request) {
                  return ask<v1::RunStatus>(system, {supervisor, "the supervisor"}, 202,

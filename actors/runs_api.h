@@ -11,6 +11,12 @@
 //   GET  /v1/runs                            -> RunList, newest first
 //   GET  /v1/runs/ID[?stories=false]         -> RunStatus (per wave, and per story
 //                                               unless stories=false); 404
+// These two answer from the views the runs publish (actors/run_views.h), at
+// once however busy a run is, and show only what is in the checkpoint. The
+// Supervisor is asked only for what no view holds: a run this process does not
+// know (the store may), the stories of a run that ended before it started, and
+// the first ask for the stories of a running run of more than kEagerStories
+// stories (which then publishes them for a minute after each ask).
 //   GET  /v1/runs/ID/trace[?story=ID]        -> SpanList: the spans this coordinator kept
 //                                               of the run (of one story: its spans and
 //                                               their ancestors); 404
@@ -22,12 +28,15 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <memory>
 
+#include "actors/run_views.h"
 #include "runtime/http_server.h"
 
 namespace rad {
 
+// `views`: where the Supervisor and its runs publish (null: ask the Supervisor).
 void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor,
-                    caf::actor checkpoint);
+                    caf::actor checkpoint, std::shared_ptr<RunViews> views);
 
 }  // namespace rad

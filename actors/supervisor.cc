@@ -41,6 +41,7 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
     st.options.run.metrics->run_ended(status.state());
   it->second.actor = nullptr;
   it->second.state.reset();
+  if (st.options.views) st.options.views->publish_final(run_id, status);
   it->second.final = std::move(status);
   st.finished_order.emplace(it->second.seq, run_id);
   while (st.finished_order.size() > st.options.max_finished_runs) {
@@ -48,6 +49,7 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
     auto forgotten = st.runs.find(st.finished_order.begin()->second);
     if (forgotten != st.runs.end() && !forgotten->second.key.empty())
       st.keys.erase(forgotten->second.key);
+    if (st.options.views) st.options.views->forget(st.finished_order.begin()->second);
     st.runs.erase(st.finished_order.begin()->second);
     st.finished_order.erase(st.finished_order.begin());
   }
@@ -131,8 +133,9 @@ caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string tr
   entry.key = key;
   entry.plan_sha256 = std::move(digest);
   entry.state = std::make_shared<RunState>(run_id, plan, options);
+  if (st.options.views) st.options.views->add(run_id, entry.seq, entry.plan_name);
   entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint,
-                            RunStart::fresh);
+                            RunStart::fresh, st.options.views);
   self->monitor(entry.actor);
   if (st.options.run.metrics) st.options.run.metrics->run_started();
   int stories = 0;
@@ -156,6 +159,8 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
     st.store_message = "checkpoint store: its state is not known yet";
     self->send(st.checkpoint, watch_store_atom::value);
   }
+  if (st.options.node_views)
+    st.options.node_views->store.set(Verdict{st.store_writable, st.store_message});
 
   // Oldest first, as if they had ended here.
   std::sort(st.options.finished.begin(), st.options.finished.end(),
@@ -169,6 +174,7 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
     entry.seq = st.next_seq++;
     entry.plan_name = status.plan_name();
     entry.from_store = true;
+    if (st.options.views) st.options.views->add(run_id, entry.seq, entry.plan_name, true);
     remember_final(self, run_id, std::move(status));
   }
   st.options.finished.clear();
@@ -178,8 +184,9 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
     entry.seq = st.next_seq++;
     entry.plan_name = state->plan().name();
     entry.state = std::move(state);
+    if (st.options.views) st.options.views->add(run_id, entry.seq, entry.plan_name);
     entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self},
-                              st.checkpoint, RunStart::resumed);
+                              st.checkpoint, RunStart::resumed, st.options.views);
     self->monitor(entry.actor);
     if (st.options.run.metrics) st.options.run.metrics->run_started();
   }
@@ -211,7 +218,7 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
             entry.restarts.size(), st.options.max_restarts,
             std::chrono::duration_cast<std::chrono::seconds>(st.options.restart_window).count());
         entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self},
-                                  st.checkpoint, RunStart::restarted);
+                                  st.checkpoint, RunStart::restarted, st.options.views);
         self->monitor(entry.actor);
         return;
       }
@@ -290,6 +297,8 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
       [=](store_state_atom, bool writable, const std::string& message) {
         self->state.store_writable = writable;
         self->state.store_message = message;
+        if (self->state.options.node_views)
+          self->state.options.node_views->store.set(Verdict{writable, message});
       },
       [=](store_state_atom) {
         return caf::make_message(self->state.store_writable, self->state.store_message);

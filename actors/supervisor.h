@@ -33,6 +33,10 @@
 //                                          it does not hold are looked up in the store
 //   (cancel_atom, run id)               -> Proto<RunStatus> | error (not_found)
 //   (list_atom)                         -> Proto<RunList>: summaries, newest first
+//
+// The HTTP routes read runs from SupervisorOptions::views instead, when set:
+// the Supervisor adds each run it holds there, its final status when it ends,
+// and takes it out when it forgets it; the Run actors publish in between.
 //   (kill_run_atom, run id)             -> bool: kills the Run actor as a crash would
 //                                          (for chaos and tests)
 #pragma once
@@ -51,7 +55,9 @@
 #include <vector>
 
 #include "actors/checkpoint.h"
+#include "actors/node_views.h"
 #include "actors/run.h"
+#include "actors/run_views.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/plan_validation.h"
 
@@ -79,6 +85,11 @@ struct SupervisorOptions {
   // (Errc::not_found: none). Empty: only the runs this process made are asked
   // (no store).
   std::function<caf::expected<v1::IdempotencyKey>(const std::string& key)> find_key;
+  // Where runs are published for the HTTP routes (actors/run_views.h); null:
+  // nowhere, the routes ask the Supervisor.
+  std::shared_ptr<RunViews> views;
+  // Where the store's state (store_state_atom) is published for /health; null: nowhere.
+  std::shared_ptr<NodeViews> node_views;
   // Restarts of one run's actor allowed within restart_window.
   size_t max_restarts = 3;
   std::chrono::milliseconds restart_window{60000};

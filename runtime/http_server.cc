@@ -15,6 +15,9 @@ HttpServer::HttpServer(HttpServerOptions options)
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_read_timeout(5, 0);
   server_->set_write_timeout(5, 0);
+  // An answer goes out in more than one write (headers, body): with Nagle's
+  // algorithm, a keep-alive client's delayed ACK holds the second ~40 ms.
+  server_->set_tcp_nodelay(true);
   // httplib's default is SO_REUSEPORT, which lets a second process listen on
   // the same port unnoticed; SO_REUSEADDR only lets us restart over TIME_WAIT.
   server_->set_socket_options([](int sock) {

@@ -35,6 +35,7 @@ void publish(Self self, const ResourceSample& sample) {
   }
   st.latest = std::move(stats);
   if (st.options.metrics) st.options.metrics->sampled(st.latest);
+  if (st.options.views) st.options.views->stats.set(st.latest);
   if (st.options.subscriber) self->send(st.options.subscriber, proto(st.latest));
 }
 

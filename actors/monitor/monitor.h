@@ -18,6 +18,7 @@
 #include "actors/monitor/admission.h"
 #include "actors/monitor/monitor_metrics.h"
 #include "actors/monitor/resource_sampler.h"
+#include "actors/node_views.h"
 #include "rad/v1/cluster.pb.h"
 
 namespace rad {
@@ -40,6 +41,8 @@ struct MonitorOptions {
   caf::actor subscriber;
   // Where every sample is shown; none: nowhere.
   std::shared_ptr<MonitorMetrics> metrics;
+  // Where every sample is published for /health; none: nowhere.
+  std::shared_ptr<NodeViews> views;
 };
 
 struct MonitorState {
