@@ -5,7 +5,12 @@
 // Messages:
 //   Proto<SpawnBatch>    -> Proto<SpawnReply>, one decision per request
 //   Proto<CancelRequest>    cancels the run's agents (or the listed stories);
-//                           also as (cancel_atom, Proto<CancelRequest>)
+//                           also as (cancel_atom, Proto<CancelRequest>). A plain
+//                           mock agent is ended by the host at once (its result
+//                           CANCELLED, the agent told to stop silently): 100,000
+//                           of them take one handler. Exec and sampled agents
+//                           are told to stop and report. Spawns of a whole run
+//                           cancelled here lately (batches in flight) are refused
 //   drain_atom           -> true once no agent runs and every result is sent;
 //                           from then on every spawn is refused (retry elsewhere)
 //   cancel_atom          -> as drain_atom, cancelling the running agents first
@@ -54,6 +59,8 @@ inline constexpr int kMaxResultsPerBatch = 1024;
 // attempt would run again. At most kMaxResultsKept are kept.
 inline constexpr auto kResultKeepWindow = std::chrono::seconds{2};
 inline constexpr size_t kMaxResultsKept = 1 << 16;
+// Whole runs cancelled here that are remembered, to refuse their late spawns.
+inline constexpr size_t kCancelledRunsKept = 1024;
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using running_atom = caf::atom_constant<caf::atom("running")>;
@@ -116,6 +123,9 @@ struct AgentHostState {
   std::string fence_reason;  // of the last fence
   // Answered when the last running agent has reported.
   std::vector<caf::typed_response_promise<bool>> drained;
+  // Runs cancelled as a whole here, the last kCancelledRunsKept, oldest first.
+  std::deque<std::string> cancelled_order;
+  std::set<std::string> cancelled_runs;
   static inline const char* name = "rad.agent_host";
 };
 

@@ -56,11 +56,12 @@ std::shared_ptr<AgentMetrics> AgentMetrics::unscraped() {
   return std::make_shared<AgentMetrics>(registry);
 }
 
-void AgentMetrics::ended(AgentKind kind, v1::Outcome outcome, std::chrono::duration<double> ran) {
+void AgentMetrics::ended(AgentKind kind, v1::Outcome outcome,
+                         std::optional<std::chrono::duration<double>> ran) {
   active_->Decrement();
   auto k = static_cast<size_t>(kind);
   if (auto* counter = tasks_[static_cast<size_t>(outcome)][k]) counter->Increment();
-  durations_[k]->Observe(ran.count());
+  if (ran) durations_[k]->Observe(ran->count());
 }
 
 }  // namespace rad

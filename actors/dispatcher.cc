@@ -545,10 +545,16 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         for (const auto& r : requests.value.requests()) {
           DispatcherState::Pending p;
           p.sink = sink;
-          st.pending[key_of(r.run_id(), r.story().id(), r.attempt())] = std::move(p);
-          st.queue.push_back(r);
+          auto key = key_of(r.run_id(), r.story().id(), r.attempt());
+          st.pending[key] = std::move(p);
+          // Sent before the run's cancel reached its Run: never placed.
+          if (st.cancelled_runs.count(r.run_id()))
+            settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
+          else
+            st.queue.push_back(r);
         }
         pump(self);
+        flush_outbox(self);
       },
       [=](resink_atom, const std::string& run_id) {
         // Keys order by run first: the run's requests are one range.
