@@ -8,8 +8,8 @@
 #include <unordered_set>
 
 #include "actors/pulse.h"
-#include "runtime/clock.h"
 #include "runtime/chaos_metrics.h"
+#include "runtime/clock.h"
 #include "runtime/link_faults.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
@@ -89,12 +89,12 @@ void wake(Self self, int64_t armed_for) {
   arm(self);
 }
 
-// How long an attempt ran, by its result; none when it does not say.
-std::optional<std::chrono::duration<double>> ran(const v1::StoryResult& r) {
-  if (!r.has_started_at() || !r.has_finished_at()) return std::nullopt;
+// How long an attempt ran, by its result.
+std::chrono::duration<double> ran(const v1::StoryResult& r) {
+  if (!r.has_started_at() || !r.has_finished_at()) return {};
   auto micros =
       google::protobuf::util::TimeUtil::DurationToMicroseconds(r.finished_at() - r.started_at());
-  return std::chrono::duration<double>{std::chrono::microseconds{std::max<int64_t>(0, micros)}};
+  return std::chrono::microseconds{std::max<int64_t>(0, micros)};
 }
 
 void collect(Self self, v1::StoryResult result) {
@@ -174,10 +174,11 @@ bool ends_at_host(const AgentHostState::Running& running) {
   return running.agent && !running.extras;
 }
 
-// The CANCELLED result of an attempt its host ended (no start time: the agent
-// kept it).
+// The CANCELLED result of an attempt its host ended, started when it was
+// spawned here.
 v1::StoryResult cancelled_here(const AgentHostState& st, const std::string& run_id,
-                               const std::pair<std::string, uint32_t>& key) {
+                               const std::pair<std::string, uint32_t>& key,
+                               const AgentHostState::Running& running) {
   v1::StoryResult r;
   r.set_run_id(run_id);
   r.set_story_id(key.first);
@@ -186,7 +187,10 @@ v1::StoryResult cancelled_here(const AgentHostState& st, const std::string& run_
   r.set_error("cancelled");
   r.set_node_id(st.identity.node_id);
   r.set_node_incarnation(st.identity.incarnation);
-  *r.mutable_finished_at() = now_timestamp();
+  auto now = std::chrono::system_clock::now();
+  std::chrono::milliseconds ran{st.host_ms(AgentHostState::Clock::now()) - running.spawned_ms};
+  *r.mutable_started_at() = to_timestamp(now - ran);
+  *r.mutable_finished_at() = to_timestamp(now);
   return r;
 }
 
@@ -209,7 +213,7 @@ void cancel_matching(Self self, const v1::CancelRequest& c) {
       continue;
     }
     self->send(running.agent, forget_atom::value);
-    ended.push_back(cancelled_here(st, c.run_id(), key));
+    ended.push_back(cancelled_here(st, c.run_id(), key, running));
   }
   // After the loop: collect() erases the agents (and the run, with its last).
   for (auto& r : ended) collect(self, std::move(r));
@@ -373,6 +377,7 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
     }
     AgentHostState::Running running;
     running.timer = st.timers.none();
+    running.spawned_ms = st.host_ms(now);
     auto extras = [&running]() -> AgentHostState::Running::Extras& {
       if (!running.extras) running.extras = std::make_unique<AgentHostState::Running::Extras>();
       return *running.extras;

@@ -80,6 +80,9 @@ struct AgentHostState {
     caf::actor agent;  // none for an exec attempt: it runs on the node's CommandRunner
     // Where a mock agent waits for its duration in `timers`; none() otherwise.
     DueBuckets<Running>::Handle timer;
+    // When it was spawned, by host_ms(): what a cancel ending it here reports
+    // as its start (4 bytes, in what would be padding).
+    uint32_t spawned_ms = 0;
     // What few attempts need: exec attempts are cancelled through a token; a sampled attempt's
     // `spawn` span goes back with its result; an agent of another kind than mock is counted as its
     // kind.
@@ -99,6 +102,13 @@ struct AgentHostState {
     caf::actor sink;
     std::map<std::pair<std::string, uint32_t>, Running> agents;  // story id, attempt
   };
+  // Milliseconds since the host started, modulo 2^32: differences of two
+  // are right for agents younger than 49 days.
+  Clock::time_point started = Clock::now();
+  uint32_t host_ms(Clock::time_point at) const {
+    return static_cast<uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(at - started).count());
+  }
   std::shared_ptr<AgentMetrics> metrics;
   std::map<std::string, RunAgents> runs;  // by run id; none without agents
   size_t running = 0;

@@ -56,12 +56,11 @@ std::shared_ptr<AgentMetrics> AgentMetrics::unscraped() {
   return std::make_shared<AgentMetrics>(registry);
 }
 
-void AgentMetrics::ended(AgentKind kind, v1::Outcome outcome,
-                         std::optional<std::chrono::duration<double>> ran) {
+void AgentMetrics::ended(AgentKind kind, v1::Outcome outcome, std::chrono::duration<double> ran) {
   active_->Decrement();
   auto k = static_cast<size_t>(kind);
   if (auto* counter = tasks_[static_cast<size_t>(outcome)][k]) counter->Increment();
-  if (ran) durations_[k]->Observe(ran->count());
+  durations_[k]->Observe(ran.count());
 }
 
 }  // namespace rad

@@ -13,7 +13,6 @@
 
 #include <array>
 #include <chrono>
-#include <optional>
 #include <memory>
 
 #include "rad/v1/plan.pb.h"
@@ -34,10 +33,7 @@ class AgentMetrics {
   static std::shared_ptr<AgentMetrics> unscraped();
 
   void started() { active_->Increment(); }
-  // `ran` none: not known (an attempt its host ended, as at a cancel); counted,
-  // its duration not observed.
-  void ended(AgentKind kind, v1::Outcome outcome,
-             std::optional<std::chrono::duration<double>> ran);
+  void ended(AgentKind kind, v1::Outcome outcome, std::chrono::duration<double> ran);
 
  private:
   // Every series exists from the start, at zero: rate() needs no first sample.
