@@ -342,14 +342,20 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
         st.pending_status.push_back({st.writes_sent, promise, std::move(status)});
         return promise;
       },
-      [=](cancel_atom, const std::string& reason) {
+      [=](cancel_atom, const std::string& reason) -> caf::result<Proto<v1::RunStatus>> {
         auto& st = self->state;
         st.run->cancel(reason, RunState::Clock::now());
         v1::CancelRequest cancel;
         cancel.set_run_id(st.run->run_id());
         cancel.set_reason(reason);
         self->send(st.dispatcher, proto(std::move(cancel)));
-        settle_and_go_on(self);
+        // Answered once the cancel is durable (the summary marks it): from
+        // then on no story of the run ends but CANCELLED, also after a restart.
+        auto promise = self->make_response_promise<Proto<v1::RunStatus>>();
+        settle_and_go_on(self, [self, promise]() mutable {
+          promise.deliver(proto(self->state.run->status(false)));
+        });
+        return promise;
       },
   };
 }

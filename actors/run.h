@@ -8,7 +8,9 @@
 //                                       what it shows is in the checkpoint
 //   durable_atom                     -> std::string run id, once the run's plan
 //                                       and summary are in the checkpoint
-//   (cancel_atom, std::string reason) : stops placing, cancels what runs
+//   (cancel_atom, std::string reason) -> Proto<RunStatus>: stops placing, cancels
+//                                       what runs; answered once the cancel is
+//                                       in the checkpoint
 //   Proto<ResultBatch>                : results, from the Dispatcher
 // To the Supervisor, once: (run_done_atom, Proto<RunStatus>) with stories; it
 // stops when the Supervisor answers (run_done_atom).
