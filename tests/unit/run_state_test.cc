@@ -295,7 +295,9 @@ TEST_F(RunStateTest, AResultOfAnyOutcomeAfterTheCancelEndsItsStoryCancelled) {
   EXPECT_EQ(s.counts().succeeded(), 0u);
   for (const auto& t : run->take_transitions()) {
     EXPECT_EQ(t.to(), v1::STORY_STATE_CANCELLED) << t.ShortDebugString();
-    if (t.story_id() == "a") EXPECT_THAT(t.reason(), HasSubstr("succeeded after the cancel"));
+    if (t.story_id() == "a") {
+      EXPECT_THAT(t.reason(), HasSubstr("succeeded after the cancel"));
+    }
   }
 }
 
