@@ -7,8 +7,10 @@
 // Two moments: while the agents run, and right after the submit, while the
 // run's SCHEDULED records are being written and its requests are on their way
 // to the Dispatcher (before the fix, every one of them was placed after the
-// cancel and 100,000 stories succeeded after it).
+// cancel and 100,000 stories succeeded after it). And the answer holds across
+// a kill -9 of the node right after it.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <chrono>
@@ -146,6 +148,25 @@ TEST_F(CancelAtScale, WhileAgentsRunNoStorySucceedsAfterTheAnswerAndAgentsStopWi
 TEST_F(CancelAtScale, RightAfterTheSubmitNothingIsPlacedAfterTheAnswer) {
   auto run_id = submit_plan();
   cancel_and_check(run_id, "right after the submit");
+}
+
+// The answer means the cancel is durable: a kill -9 right after it, and the
+// restarted node resumes the run as cancelled, not as running.
+TEST_F(CancelAtScale, AnAnsweredCancelHoldsAcrossAKill9AndRestart) {
+  constexpr int kShort = 1000;
+  auto run_id =
+      submit(one_wave_plan("cancel-then-kill", kShort, R"("mock":{"durationMs":"3000"})"));
+  ASSERT_TRUE(eventually_true([&] { return agents_running("coord") == kShort; }, 30s));
+  auto answer = api_request("POST", api(), "/v1/runs/" + run_id + "/cancel");
+  ASSERT_TRUE(answer) << error_message(answer.error());
+  node("coord").signal(SIGKILL);
+  ASSERT_EQ(node("coord").wait_exit(), 128 + SIGKILL);
+  start({"coord", "all", {{"RAD_MAX_AGENTS", "200000"}}});
+  expect_log("coord", "ready: node");
+  auto s = await_end(run_id, 30s);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_CANCELLED) << s.counts().ShortDebugString();
+  EXPECT_EQ(s.counts().succeeded(), 0u) << s.counts().ShortDebugString();
+  EXPECT_EQ(s.counts().cancelled(), static_cast<uint32_t>(kShort));
 }
 
 }  // namespace
