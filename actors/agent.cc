@@ -140,10 +140,14 @@ caf::behavior mock_agent(caf::stateful_actor<MockAgentState>* self, MockAgentSta
   // both atoms: each handler of a behavior is another allocation per agent.
   return {
       [=](caf::atom_value what) {
-        if (what == finish_atom::value)
+        if (what == finish_atom::value) {
           finish(self, self->state.start.plan.outcome);
-        else if (what == cancel_atom::value)
+        } else if (what == cancel_atom::value) {
           finish(self, v1::OUTCOME_CANCELLED);
+        } else if (what == forget_atom::value) {
+          self->state.reported = true;  // by the host, which ended the attempt
+          self->quit();
+        }
       },
   };
 }

@@ -29,6 +29,10 @@ namespace rad {
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 // To a mock agent from its host: its duration has passed.
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
+// To a mock agent from its host: stop at once and send nothing; the host has
+// ended the attempt itself (a cancel of 100,000 agents then costs one message
+// each, not two, and the host is done at once).
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
 // (crashed_atom, Proto<StoryResult>): local, to the host, from an agent that
 // ended without its result; the result says why.
 using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
@@ -97,7 +101,7 @@ struct MockAgentState {
 };
 
 // Finishes with the plan's outcome on finish_atom (at once for a zero
-// duration), or CANCELLED on cancel_atom.
+// duration), or CANCELLED on cancel_atom; stops without a result on forget_atom.
 caf::behavior mock_agent(caf::stateful_actor<MockAgentState>* self, MockAgentStart start);
 
 // Whether `story` runs commands on this node (an exec story with real drivers on).

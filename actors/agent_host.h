@@ -5,7 +5,12 @@
 // Messages:
 //   Proto<SpawnBatch>    -> Proto<SpawnReply>, one decision per request
 //   Proto<CancelRequest>    cancels the run's agents (or the listed stories);
-//                           also as (cancel_atom, Proto<CancelRequest>)
+//                           also as (cancel_atom, Proto<CancelRequest>). A plain
+//                           mock agent is ended by the host at once (its result
+//                           CANCELLED, the agent told to stop silently): 100,000
+//                           of them take one handler. Exec and sampled agents
+//                           are told to stop and report. Spawns of a whole run
+//                           cancelled here lately (batches in flight) are refused
 //   drain_atom           -> true once no agent runs and every result is sent;
 //                           from then on every spawn is refused (retry elsewhere)
 //   cancel_atom          -> as drain_atom, cancelling the running agents first
@@ -54,6 +59,8 @@ inline constexpr int kMaxResultsPerBatch = 1024;
 // attempt would run again. At most kMaxResultsKept are kept.
 inline constexpr auto kResultKeepWindow = std::chrono::seconds{2};
 inline constexpr size_t kMaxResultsKept = 1 << 16;
+// Whole runs cancelled here that are remembered, to refuse their late spawns.
+inline constexpr size_t kCancelledRunsKept = 1024;
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using running_atom = caf::atom_constant<caf::atom("running")>;
@@ -73,6 +80,9 @@ struct AgentHostState {
     caf::actor agent;  // none for an exec attempt: it runs on the node's CommandRunner
     // Where a mock agent waits for its duration in `timers`; none() otherwise.
     DueBuckets<Running>::Handle timer;
+    // When it was spawned, by host_ms(): what a cancel ending it here reports
+    // as its start (4 bytes, in what would be padding).
+    uint32_t spawned_ms = 0;
     // What few attempts need: exec attempts are cancelled through a token; a sampled attempt's
     // `spawn` span goes back with its result; an agent of another kind than mock is counted as its
     // kind.
@@ -92,6 +102,13 @@ struct AgentHostState {
     caf::actor sink;
     std::map<std::pair<std::string, uint32_t>, Running> agents;  // story id, attempt
   };
+  // Milliseconds since the host started, modulo 2^32: differences of two
+  // are right for agents younger than 49 days.
+  Clock::time_point started = Clock::now();
+  uint32_t host_ms(Clock::time_point at) const {
+    return static_cast<uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(at - started).count());
+  }
   std::shared_ptr<AgentMetrics> metrics;
   std::map<std::string, RunAgents> runs;  // by run id; none without agents
   size_t running = 0;
@@ -116,6 +133,9 @@ struct AgentHostState {
   std::string fence_reason;  // of the last fence
   // Answered when the last running agent has reported.
   std::vector<caf::typed_response_promise<bool>> drained;
+  // Runs cancelled as a whole here, the last kCancelledRunsKept, oldest first.
+  std::deque<std::string> cancelled_order;
+  std::set<std::string> cancelled_runs;
   static inline const char* name = "rad.agent_host";
 };
 

@@ -48,12 +48,6 @@ void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
   if (it == st.pending.end()) return;  // a duplicate result: already settled
   auto pending = std::move(it->second);
   st.pending.erase(it);
-  // A cancelled run with nothing open any more is forgotten.
-  if (!st.cancelled_runs.empty()) {
-    const auto& run = std::get<0>(key);
-    auto next = st.pending.lower_bound({run, "", 0});
-    if (next == st.pending.end() || std::get<0>(next->first) != run) st.cancelled_runs.erase(run);
-  }
   if (pending.sink) {
     auto& batch = st.outbox[pending.sink];
     auto* r = batch.add_results();
@@ -233,7 +227,13 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
                cancel.story_ids().end();
   };
   if (cancel.story_ids().empty()) {
-    st.cancelled_runs.insert(cancel.run_id());
+    if (st.cancelled_runs.insert(cancel.run_id()).second) {
+      st.cancelled_order.push_back(cancel.run_id());
+      if (st.cancelled_order.size() > DispatcherState::kCancelledRunsKept) {
+        st.cancelled_runs.erase(st.cancelled_order.front());
+        st.cancelled_order.pop_front();
+      }
+    }
     st.replacements.forget_run(cancel.run_id());
   }
   std::deque<v1::SpawnRequest> kept;
@@ -560,10 +560,16 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         for (const auto& r : requests.value.requests()) {
           DispatcherState::Pending p;
           p.sink = sink;
-          st.pending[key_of(r.run_id(), r.story().id(), r.attempt())] = std::move(p);
-          st.queue.push_back(r);
+          auto key = key_of(r.run_id(), r.story().id(), r.attempt());
+          st.pending[key] = std::move(p);
+          // Sent before the run's cancel reached its Run: never placed.
+          if (st.cancelled_runs.count(r.run_id()))
+            settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
+          else
+            st.queue.push_back(r);
         }
         pump(self);
+        flush_outbox(self);
       },
       [=](resink_atom, const std::string& run_id) {
         // Keys order by run first: the run's requests are one range.

@@ -123,9 +123,12 @@ struct DispatcherState {
   std::map<Key, Pending> pending;
   // Nodes that refused work because they drain: never placed on again.
   std::set<std::string> closed_nodes;
-  // Runs cancelled as a whole, while requests of theirs are open: those are
-  // not placed again.
+  // Runs cancelled as a whole, the last kCancelledRunsKept, oldest first:
+  // requests of theirs are not placed (again), also those that come after the
+  // cancel.
+  static constexpr size_t kCancelledRunsKept = 1024;
   std::set<std::string> cancelled_runs;
+  std::deque<std::string> cancelled_order;
   // Batches sent and not yet answered, by batch id.
   struct Unanswered {
     std::string node_id;

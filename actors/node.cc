@@ -109,6 +109,8 @@ caf::error recover_runs(const Store& store, SupervisorOptions& so, spdlog::logge
     o.idempotency.set_key(run.idempotency_key());
     auto state = std::make_shared<RunState>(run.run_id(), std::move(*plan), o);
     auto ended = state->restore(log_of_run, RunState::Clock::now());
+    // A summary still RUNNING with an error was cancelling (actors/run.cc).
+    if (!run.error().empty()) state->cancel(run.error(), RunState::Clock::now());
     log.info("resuming run {} of plan '{}': {} of {} stories had ended", run.run_id(),
              state->plan().name(), ended, run.counts().total());
     out.push_back(std::move(state));

@@ -46,7 +46,9 @@ v1::CheckpointRecords records_of(Self self) {
     const auto& key = st.run->idempotency();
     if (!key.key().empty() && !key.plan_sha256().empty()) *records.mutable_idempotency_key() = key;
   }
-  if (!st.summary_written || st.run->finished()) {
+  // A cancel is durable with the summary: its error marks a run still
+  // RUNNING as cancelling (actors/node.cc resumes it so).
+  if (!st.summary_written || st.run->finished() || st.run->cancelling()) {
     *records.mutable_run() = st.run->status(false);
     st.summary_written = true;
   }
@@ -214,6 +216,27 @@ std::shared_ptr<ActiveSpan> schedule_span(Self self, std::vector<v1::SpawnReques
   return span;
 }
 
+void settle_and_go_on(Self self, std::function<void()> durable = {});
+
+// Requests of a cancelled run that were never handed to the Dispatcher: their
+// stories end as if refused, which a cancelling run turns into CANCELLED.
+void cancel_unplaced(Self self, const std::vector<v1::SpawnRequest>& requests) {
+  auto now = RunState::Clock::now();
+  for (const auto& request : requests) {
+    v1::StoryResult r;
+    r.set_run_id(request.run_id());
+    r.set_story_id(request.story().id());
+    r.set_attempt(request.attempt());
+    r.set_outcome(v1::OUTCOME_UNSPECIFIED);
+    r.set_error("run cancelled before it was placed");
+    self->state.run->on_result(r, now, 0.5);
+  }
+  logger("supervisor")
+      ->info("run {}: {} stories cancelled before they were placed", self->state.run->run_id(),
+             requests.size());
+  settle_and_go_on(self);
+}
+
 void place_ready(Self self) {
   auto& st = self->state;
   auto ready =
@@ -222,6 +245,14 @@ void place_ready(Self self) {
   // Covers the SCHEDULED records' write and the hand-over to the Dispatcher.
   auto span = schedule_span(self, *ready);
   persist(self, [self, ready, span] {
+    // Cancelled while their SCHEDULED records were written: none of them is
+    // placed (the Dispatcher's cancel went out before this hand-over, so it
+    // would not stop them); each ends CANCELLED now.
+    if (self->state.run->cancelling()) {
+      cancel_unplaced(self, *ready);
+      span->finish();
+      return;
+    }
     for (size_t i = 0; i < ready->size(); i += kMaxRequestsPerOrder) {
       Proto<v1::SpawnBatch> batch;
       auto end = std::min(ready->size(), i + kMaxRequestsPerOrder);
@@ -245,7 +276,7 @@ void finish_if_over(Self self) {
 
 // After a state change: its records first, then what follows from it;
 // `durable` runs once the records are written.
-void settle_and_go_on(Self self, std::function<void()> durable = {}) {
+void settle_and_go_on(Self self, std::function<void()> durable) {
   persist(self, [self, durable = std::move(durable)] {
     if (durable) durable();
     place_ready(self);
@@ -305,6 +336,13 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
       for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move(placed[j]);
       self->send(st.dispatcher, adopt_atom::value, std::move(batch));
     }
+  }
+  if (start == RunStart::resumed && st.run->cancelling()) {
+    // Cancelled before the restart: what the nodes still run of it stops.
+    v1::CancelRequest cancel;
+    cancel.set_run_id(st.run->run_id());
+    cancel.set_reason(st.run->status(false).error());
+    self->send(st.dispatcher, proto(std::move(cancel)));
   }
   if (start == RunStart::restarted) {
     self->request(st.dispatcher, std::chrono::seconds{30}, resink_atom::value, st.run->run_id())
@@ -379,15 +417,21 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
         st.pending_status.push_back({st.writes_sent, promise, std::move(status)});
         return promise;
       },
-      [=](cancel_atom, const std::string& reason) {
+      [=](cancel_atom, const std::string& reason) -> caf::result<Proto<v1::RunStatus>> {
         auto& st = self->state;
         st.run->cancel(reason, RunState::Clock::now());
         v1::CancelRequest cancel;
         cancel.set_run_id(st.run->run_id());
         cancel.set_reason(reason);
         self->send(st.dispatcher, proto(std::move(cancel)));
-        settle_and_go_on(self);
+        // Answered once the cancel is durable (the summary marks it): from
+        // then on no story of the run ends but CANCELLED, also after a restart.
+        auto promise = self->make_response_promise<Proto<v1::RunStatus>>();
+        settle_and_go_on(self, [self, promise]() mutable {
+          promise.deliver(proto(self->state.run->status(false)));
+        });
         take_view(self);
+        return promise;
       },
   };
 }

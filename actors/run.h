@@ -8,7 +8,9 @@
 //                                       what it shows is in the checkpoint
 //   durable_atom                     -> std::string run id, once the run's plan
 //                                       and summary are in the checkpoint
-//   (cancel_atom, std::string reason) : stops placing, cancels what runs
+//   (cancel_atom, std::string reason) -> Proto<RunStatus>: stops placing, cancels
+//                                       what runs; answered once the cancel is
+//                                       in the checkpoint
 //   Proto<ResultBatch>                : results, from the Dispatcher
 // It publishes its status to RunViews (actors/run_views.h), when given one:
 // snapshots taken at most every 50 ms and whenever the run's state changes,

@@ -135,6 +135,19 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
     }
   };
 
+  if (cancelling_) {
+    // The user's word holds: once the run is cancelled, whatever an attempt
+    // reports ends its story CANCELLED, a success too (what it reported is in
+    // the reason). The cancel is acknowledged only once it is durable, after
+    // it was applied here, so no story ends otherwise after the acknowledgement.
+    if (r.outcome() == v1::OUTCOME_UNSPECIFIED) --s.attempt;  // refused: nothing ran
+    std::string why = "run cancelled";
+    if (r.outcome() == v1::OUTCOME_SUCCEEDED)
+      why += "; its attempt succeeded after the cancel and is not counted";
+    finish_story(i, v1::STORY_STATE_CANCELLED, why, now);
+    advance(now);
+    return effect;
+  }
   switch (r.outcome()) {
     case v1::OUTCOME_SUCCEEDED:
       finish_story(i, v1::STORY_STATE_SUCCEEDED, "", now);
@@ -144,10 +157,6 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
       // story waits, PENDING, and is placed again after refused_retry.
       --s.attempt;
       s.last_error = kWaiting + outcome_text(r);
-      if (cancelling_) {
-        finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", now);
-        break;
-      }
       // Recorded once until it is placed: 100,000 stories refused every
       // refused_retry would otherwise write two transitions each per round.
       // Unrecorded, the store keeps the story SCHEDULED for the same attempt,
@@ -161,16 +170,14 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
       effect.retry_in = options_.refused_retry;
       break;
     case v1::OUTCOME_NODE_LOST:
-      if (!cancelling_ && !idempotent(*s.spec)) {
+      if (!idempotent(*s.spec)) {
         // Its outcome is unknown and running it again could repeat its
         // effects: at most once, so it is over.
         finish_story(i, v1::STORY_STATE_DEAD, not_run_again_reason(s.attempt, r.error()), now);
         break;
       }
       s.last_error = "node lost";
-      if (cancelling_)
-        finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", now);
-      else if (++s.lost <= options_.max_node_losses)
+      if (++s.lost <= options_.max_node_losses)
         again(std::nullopt);  // a new attempt elsewhere, at once
       else
         finish_story(i, v1::STORY_STATE_DEAD,
@@ -178,9 +185,7 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
       break;
     default:
       s.last_error = outcome_text(r);
-      if (cancelling_) {
-        finish_story(i, v1::STORY_STATE_CANCELLED, "run cancelled", now);
-      } else if (++s.failed < max_attempts_of(*s.spec)) {
+      if (++s.failed < max_attempts_of(*s.spec)) {
         again(backoff_delay(s.spec->backoff(), s.failed, unit_random));
       } else {
         finish_story(i, v1::STORY_STATE_DEAD,

@@ -114,7 +114,9 @@ class RunState {
   size_t adopt(const std::vector<std::string>& still_open, Clock::time_point now);
 
   // Cancels the run: stories not yet placed are CANCELLED at once; placed ones
-  // are when their agents report. True when nothing is placed any more.
+  // are when their agents report, whatever they report (a success after the
+  // cancel too: a cancelled run has no story succeed after it). True when
+  // nothing is placed any more.
   bool cancel(const std::string& reason, Clock::time_point now);
   bool cancelling() const { return cancelling_; }
 

@@ -20,7 +20,10 @@
 //   GET  /v1/runs/ID/trace[?story=ID]        -> SpanList: the spans this coordinator kept
 //                                               of the run (of one story: its spans and
 //                                               their ancestors); 404
-//   POST /v1/runs/ID/cancel                  -> 202 RunStatus; 404
+//   POST /v1/runs/ID/cancel                  -> 202 RunStatus once the cancel is in the
+//                                               checkpoint: no story of the run starts or
+//                                               ends SUCCEEDED after it (a result that
+//                                               comes later ends its story CANCELLED); 404
 //   POST /v1/compact[?dryRun=true]           -> CompactionReport of the checkpoint store
 //   POST /v1/backup                          -> BackupReport: a copy of the store in
 //                                               DATA_DIR/backups on the coordinator's host

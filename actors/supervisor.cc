@@ -265,8 +265,9 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
         if (it == self->state.runs.end()) return unknown_run(run_id);
         if (it->second.final) return caf::make_message(proto(*it->second.final));
         self->state.log->info("run {}: cancel requested", run_id);
-        self->send(it->second.actor, cancel_atom::value, std::string{"cancelled by request"});
-        return self->delegate(it->second.actor, status_atom::value, false);
+        // The Run answers once the cancel is in the checkpoint.
+        return self->delegate(it->second.actor, cancel_atom::value,
+                              std::string{"cancelled by request"});
       },
       [=](kill_run_atom, const std::string& run_id) {
         auto it = self->state.runs.find(run_id);

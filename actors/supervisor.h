@@ -31,7 +31,9 @@
 //                                          compacting)
 //   (status_atom, run id, with_stories) -> Proto<RunStatus> | error (not_found); runs
 //                                          it does not hold are looked up in the store
-//   (cancel_atom, run id)               -> Proto<RunStatus> | error (not_found)
+//   (cancel_atom, run id)               -> Proto<RunStatus> | error (not_found), once
+//                                          the cancel is in the checkpoint: from then
+//                                          on no story of the run ends but CANCELLED
 //   (list_atom)                         -> Proto<RunList>: summaries, newest first
 //
 // The HTTP routes read runs from SupervisorOptions::views instead, when set:

@@ -15,6 +15,7 @@ namespace rad {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using Clock = RunState::Clock;
 
@@ -270,6 +271,34 @@ TEST_F(RunStateTest, CancelEndsPendingStoriesAtOnceAndPlacedOnesWhenTheyReport) 
   EXPECT_EQ(run->state(), v1::RUN_STATE_CANCELLED);
   EXPECT_EQ(run->status(false).counts().cancelled(), 3u);
   EXPECT_EQ(run->status(false).error(), "cancelled by user");
+}
+
+// The user's word holds: a success reported after the cancel ends its story
+// CANCELLED, and so does any other outcome; the reason says what it reported.
+TEST_F(RunStateTest, AResultOfAnyOutcomeAfterTheCancelEndsItsStoryCancelled) {
+  RunOptions options;
+  options.record_transitions = true;
+  run = std::make_unique<RunState>("r", parse(R"({"name":"p","waves":[{"name":"w","stories":[
+    {"id":"a","mock":{}},{"id":"b","mock":{}},{"id":"c","idempotent":false,"mock":{}},
+    {"id":"d","mock":{}}]}]})"),
+                                   options);
+  EXPECT_THAT(ready(), ElementsAre("a#1", "b#1", "c#1", "d#1"));
+  (void)run->take_transitions();
+  EXPECT_FALSE(run->cancel("cancelled by user", now));
+  EXPECT_FALSE(report("a", 1, v1::OUTCOME_SUCCEEDED).retry_in);
+  EXPECT_FALSE(report("b", 1, v1::OUTCOME_FAILED).retry_in) << "no retry after a cancel";
+  report("c", 1, v1::OUTCOME_NODE_LOST);
+  report("d", 1, v1::OUTCOME_TIMED_OUT);
+  EXPECT_EQ(run->state(), v1::RUN_STATE_CANCELLED);
+  auto s = run->status(true);
+  EXPECT_EQ(s.counts().cancelled(), 4u);
+  EXPECT_EQ(s.counts().succeeded(), 0u);
+  for (const auto& t : run->take_transitions()) {
+    EXPECT_EQ(t.to(), v1::STORY_STATE_CANCELLED) << t.ShortDebugString();
+    if (t.story_id() == "a") {
+      EXPECT_THAT(t.reason(), HasSubstr("succeeded after the cancel"));
+    }
+  }
 }
 
 TEST_F(RunStateTest, AdoptionGivesStoriesWhoseResultsWereLostANewAttempt) {
