@@ -26,10 +26,10 @@ using WireMessages = TypeList<
     v1::RunStatus, v1::RunList, v1::CheckpointRecords, v1::RunExport, v1::CompactionReport,
     v1::BackupReport, v1::IdempotencyKey,
     // cluster.proto
-    v1::Capacity, v1::NodeInfo, v1::NodeStats, v1::Heartbeat, v1::HeartbeatAck, v1::Member, v1::MembershipView,
-    v1::JoinRequest, v1::JoinReply, v1::LeaveNotice, v1::SpawnRequest, v1::SpawnBatch,
-    v1::SpawnDecision, v1::SpawnReply, v1::CancelRequest, v1::ResultBatch, v1::Ping, v1::Pong,
-    v1::AttemptRef, v1::AgentReport, v1::AgentNodes,
+    v1::Capacity, v1::NodeInfo, v1::NodeStats, v1::Heartbeat, v1::HeartbeatAck, v1::Member,
+    v1::MembershipView, v1::JoinRequest, v1::JoinReply, v1::LeaveNotice, v1::SpawnRequest,
+    v1::SpawnBatch, v1::SpawnDecision, v1::SpawnReply, v1::CancelRequest, v1::ResultBatch, v1::Ping,
+    v1::Pong, v1::AttemptRef, v1::AgentReport, v1::AgentNodes,
     // chaos.proto
     v1::ChaosTarget, v1::KillAgent, v1::KillNode, v1::LinkFault, v1::Partition,
     v1::ResourcePressure, v1::CheckpointFailure, v1::ChaosCommand, v1::ChaosWorkload,
