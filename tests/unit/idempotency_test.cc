@@ -17,6 +17,7 @@
 #include "runtime/proto_bridge.h"
 #include "runtime/proto_file.h"
 #include "runtime/system_config.h"
+#include "tests/support/mock_plan.h"
 #include "tests/support/process.h"
 
 namespace rad {
@@ -78,19 +79,6 @@ TEST(PlanDigest, TheSamePlanHowEverWrittenHasOneDigestAnotherPlanAnother) {
                 R"({"name":"p","waves":[{"name":"w","stories":[{"id":"a","exec":{"argv":["env"],)"
                 R"("env":{"A":"1","B":"2","C":"4"}}}]}]})")),
             digest);
-}
-
-v1::Plan plan_of(const std::string& name, int stories) {
-  v1::Plan plan;
-  plan.set_name(name);
-  auto* wave = plan.add_waves();
-  wave->set_name("w");
-  for (int i = 0; i < stories; ++i) {
-    auto* s = wave->add_stories();
-    s->set_id("s" + std::to_string(i));
-    s->mutable_mock()->set_duration_ms(10);
-  }
-  return plan;
 }
 
 // A Supervisor and its Checkpoint actor over a real store, with a Dispatcher
@@ -186,15 +174,15 @@ class IdempotentSubmits : public ::testing::Test {
 };
 
 TEST_F(IdempotentSubmits, TheSameKeyAndPlanAgainAnswerTheRunItMade) {
-  auto first = submit(plan_of("p", 3), "k1");
+  auto first = submit(test::mock_plan("p", 3), "k1");
   ASSERT_FALSE(first.error) << error_message(first.error);
   EXPECT_FALSE(first.existing);
-  auto again = submit(plan_of("p", 3), "k1");
+  auto again = submit(test::mock_plan("p", 3), "k1");
   ASSERT_FALSE(again.error) << error_message(again.error);
   EXPECT_EQ(again.run_id, first.run_id);
   EXPECT_TRUE(again.existing);
   EXPECT_EQ(runs_known(), 1u);
-  auto other = submit(plan_of("p", 3), "k2");
+  auto other = submit(test::mock_plan("p", 3), "k2");
   ASSERT_FALSE(other.error);
   EXPECT_NE(other.run_id, first.run_id) << "another key, another run";
   EXPECT_FALSE(other.existing);
@@ -202,16 +190,16 @@ TEST_F(IdempotentSubmits, TheSameKeyAndPlanAgainAnswerTheRunItMade) {
   auto stored = store_->idempotency_key("k1");
   ASSERT_TRUE(stored) << "answered means stored, key included";
   EXPECT_EQ(stored->run_id(), first.run_id);
-  EXPECT_EQ(stored->plan_sha256(), plan_sha256(plan_of("p", 3)));
+  EXPECT_EQ(stored->plan_sha256(), plan_sha256(test::mock_plan("p", 3)));
   auto summary = store_->run(first.run_id);
   ASSERT_TRUE(summary);
   EXPECT_EQ(summary->idempotency_key(), "k1");
 }
 
 TEST_F(IdempotentSubmits, AnotherPlanUnderAUsedKeyIsRefusedSayingWhatToDo) {
-  auto first = submit(plan_of("p", 3), "k1");
+  auto first = submit(test::mock_plan("p", 3), "k1");
   ASSERT_FALSE(first.error);
-  auto conflict = submit(plan_of("p", 4), "k1");
+  auto conflict = submit(test::mock_plan("p", 4), "k1");
   ASSERT_TRUE(conflict.error) << "made " << conflict.run_id;
   EXPECT_TRUE(is(conflict.error, Errc::in_use)) << error_message(conflict.error);
   EXPECT_EQ(error_message(conflict.error), "idempotency key 'k1' already made run " + first.run_id +
@@ -221,17 +209,17 @@ TEST_F(IdempotentSubmits, AnotherPlanUnderAUsedKeyIsRefusedSayingWhatToDo) {
 }
 
 TEST_F(IdempotentSubmits, AfterARestartTheKeyIsFoundInTheStore) {
-  auto first = submit(plan_of("p", 3), "k1");
+  auto first = submit(test::mock_plan("p", 3), "k1");
   ASSERT_FALSE(first.error);
   stop_coordinator();
   start_coordinator();
   EXPECT_EQ(runs_known(), 0u) << "a new Supervisor, nothing handed over from the old one";
-  auto again = submit(plan_of("p", 3), "k1");
+  auto again = submit(test::mock_plan("p", 3), "k1");
   ASSERT_FALSE(again.error) << error_message(again.error);
   EXPECT_EQ(again.run_id, first.run_id);
   EXPECT_TRUE(again.existing);
   EXPECT_EQ(runs_known(), 0u) << "no new run";
-  auto conflict = submit(plan_of("other", 3), "k1");
+  auto conflict = submit(test::mock_plan("other", 3), "k1");
   EXPECT_TRUE(is(conflict.error, Errc::in_use)) << error_message(conflict.error);
 }
 
@@ -244,11 +232,11 @@ TEST_F(IdempotentSubmits, ARetryWhileTheFirstWriteWaitsJoinsTheRunAlreadyMade) {
   full.probability = 1;
   full.disk_full = true;
   store_->write_faults().arm(full);
-  auto first = submit_async(plan_of("p", 3), "k1");
+  auto first = submit_async(test::mock_plan("p", 3), "k1");
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (store_writable()) ASSERT_LT(std::chrono::steady_clock::now(), deadline);
-  auto retry = submit_async(plan_of("p", 3), "k1");
-  auto new_key = submit(plan_of("p", 3), "k2");
+  auto retry = submit_async(test::mock_plan("p", 3), "k1");
+  auto new_key = submit(test::mock_plan("p", 3), "k2");
   EXPECT_TRUE(is(new_key.error, Errc::unavailable)) << "a new run is refused while the store fails";
   EXPECT_FALSE(store_->idempotency_key("k1")) << "not stored yet";
   store_->write_faults().disarm();

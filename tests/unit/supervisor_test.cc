@@ -14,24 +14,12 @@
 #include "runtime/error.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/system_config.h"
+#include "tests/support/mock_plan.h"
 
 namespace rad {
 namespace {
 
 using namespace std::chrono_literals;
-
-v1::Plan plan_of(const std::string& name, int stories, uint64_t duration_ms) {
-  v1::Plan plan;
-  plan.set_name(name);
-  auto* wave = plan.add_waves();
-  wave->set_name("w");
-  for (int i = 0; i < stories; ++i) {
-    auto* s = wave->add_stories();
-    s->set_id("s" + std::to_string(i));
-    s->mutable_mock()->set_duration_ms(duration_ms);
-  }
-  return plan;
-}
 
 class SupervisorTest : public ::testing::Test {
  protected:
@@ -96,7 +84,7 @@ class SupervisorTest : public ::testing::Test {
 };
 
 TEST_F(SupervisorTest, ACrashedRunActorIsRestartedAndEveryStoryEndsOnce) {
-  auto run_id = submit(plan_of("p", 400, 100));
+  auto run_id = submit(test::mock_plan("p", 400, 100));
   crash(run_id);
   crash(run_id);
   auto s = await_end(run_id);
@@ -107,8 +95,8 @@ TEST_F(SupervisorTest, ACrashedRunActorIsRestartedAndEveryStoryEndsOnce) {
 }
 
 TEST_F(SupervisorTest, PastTheRestartIntensityTheRunFailsAndOthersGoOn) {
-  auto doomed = submit(plan_of("doomed", 100, 60'000));
-  auto other = submit(plan_of("other", 50, 10));
+  auto doomed = submit(test::mock_plan("doomed", 100, 60'000));
+  auto other = submit(test::mock_plan("other", 50, 10));
   crash(doomed);
   crash(doomed);
   bool killed = false;
@@ -133,7 +121,7 @@ TEST_F(SupervisorTest, NoRunIsAdmittedWhileTheCheckpointStoreCannotBeWritten) {
   // As the Checkpoint actor tells it.
   self_->send(supervisor_, store_state_atom::value, false, why);
   bool refused = false;
-  self_->request(supervisor_, 5s, submit_atom::value, proto(plan_of("p", 1, 1)))
+  self_->request(supervisor_, 5s, submit_atom::value, proto(test::mock_plan("p", 1, 1)))
       .receive([&](const std::string& run_id, bool) { ADD_FAILURE() << "admitted as " << run_id; },
                [&](const caf::error& err) {
                  refused = true;
@@ -156,7 +144,7 @@ TEST_F(SupervisorTest, NoRunIsAdmittedWhileTheCheckpointStoreCannotBeWritten) {
   self_->send(supervisor_, store_state_atom::value, true,
               std::string{"checkpoint store /d/checkpoint can be written"});
   EXPECT_TRUE(store_state().first);
-  auto run_id = submit(plan_of("p", 3, 1));
+  auto run_id = submit(test::mock_plan("p", 3, 1));
   ASSERT_FALSE(run_id.empty());
   EXPECT_EQ(await_end(run_id).state(), v1::RUN_STATE_SUCCEEDED);
 }
