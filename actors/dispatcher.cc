@@ -190,10 +190,7 @@ void settle_hold(Self self, const std::string& node_id, const v1::AgentReport& r
   std::set<DispatcherState::Key> running;
   for (const auto& ref : report.running())
     running.insert(key_of(ref.run_id(), ref.story_id(), ref.attempt()));
-  std::vector<DispatcherState::Key> lost;
-  for (const auto& [key, p] : st.pending)
-    if (p.node_id == node_id && !running.count(key)) lost.push_back(key);
-  size_t adopted = 0;
+  // Requests it never answered: those it runs are its own, like the rest.
   for (auto it = st.unanswered.begin(); it != st.unanswered.end();) {
     if (it->second.node_id != node_id) {
       ++it;
@@ -209,7 +206,15 @@ void settle_hold(Self self, const std::string& node_id, const v1::AgentReport& r
     }
     it = st.unanswered.erase(it);
   }
-  for (const auto& [key, p] : st.pending) adopted += p.node_id == node_id && running.count(key);
+  size_t adopted = 0;
+  std::vector<DispatcherState::Key> lost;
+  for (const auto& [key, p] : st.pending) {
+    if (p.node_id != node_id) continue;
+    if (running.count(key))
+      ++adopted;
+    else
+      lost.push_back(key);
+  }
   st.log->info("node {} is back: {} of its attempts run on there, {} are placed again", node_id,
                adopted, lost.size());
   for (const auto& key : lost) settle(self, key, v1::OUTCOME_NODE_LOST, nullptr, "node lost");

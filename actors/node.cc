@@ -60,19 +60,6 @@ MonitorOptions monitor_options_of(const v1::NodeConfig& config, const v1::NodeIn
   return o;
 }
 
-PulseOptions pulse_options_of(const v1::NodeConfig& config, const v1::NodeInfo& info) {
-  const auto& cluster = config.cluster();
-  PulseOptions o;
-  o.coordinator = info.role() != v1::ROLE_WORKER;
-  o.node_id = info.node_id();
-  o.incarnation = info.incarnation();
-  o.interval = std::chrono::milliseconds{cluster.heartbeat_interval_ms()};
-  o.detector.down_after = std::chrono::milliseconds{cluster.heartbeat_timeout_ms()};
-  o.detector.max_down_after = 10 * o.detector.down_after;
-  o.lease = std::chrono::milliseconds{cluster.lease_ms()};
-  return o;
-}
-
 // What the store holds of the runs before this start. Those it has as running
 // (the coordinator stopped or died while they ran) are rebuilt from their
 // plans and transitions, to go on; of the others, the newest summaries.
@@ -211,7 +198,12 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   tracing.keep_runs = config.role() == "worker" ? 0 : config.trace().keep_runs();
   if (auto err = configure_tracing(tracing)) return err;
 
-  node->caf_config_ = std::make_unique<SystemConfig>(config);
+  // A lost connection counts as a dead process, so CAF closes a silent one
+  // only once the peer has surely stopped its agents (its lease and their
+  // stop time passed, twice over).
+  auto timing = pulse_options_of(config);
+  node->caf_config_ = std::make_unique<SystemConfig>(
+      config, 2 * (timing.lease + kDefaultKillGrace + timing.detector.down_after));
   node->system_ = std::make_unique<caf::actor_system>(*node->caf_config_);
   node->info_ = describe(config, *node->system_);
   if (metrics_port != 0) node->metrics_ = node_metrics(config);
@@ -278,7 +270,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     // A node of the last view that cannot reach this coordinator stops its
     // agents when its lease runs out: only then may they be placed again.
     dop.adopt_window = std::max(std::chrono::milliseconds{config.checkpoint().adopt_window_ms()},
-                                lease_hold(pulse_options_of(config, node->info_)));
+                                lease_hold(pulse_options_of(config)));
     node->dispatcher_ = options.dispatcher = node->system_->spawn(dispatcher, std::move(dop));
     node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher, node->checkpoint_);
   }
@@ -289,8 +281,10 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   monitor_options.metrics = counted<MonitorMetrics>(metrics);
   monitor_options.views = views;
   // Detached: heartbeats and failure detection never wait for the scheduler.
-  node->pulse_ = options.pulse =
-      node->system_->spawn<caf::detached>(pulse, pulse_options_of(config, node->info_));
+  auto pulse_options = pulse_options_of(config);
+  pulse_options.node_id = node->info_.node_id();
+  pulse_options.incarnation = node->info_.incarnation();
+  node->pulse_ = options.pulse = node->system_->spawn<caf::detached>(pulse, pulse_options);
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
   caf::anon_send(node->pulse_, subscribe_atom::value, node->agent_, node->agent_host_);
   monitor_options.subscriber = node->agent_;

@@ -87,8 +87,9 @@ v1::Heartbeat make_heartbeat(Self self) {
 
 void send_draining(Self self);
 
-// Whether the node may take work: ready_atom's answer.
-Verdict readiness(Self self) {
+// Whether the node may take work: ready_atom's answer. A worker's names the
+// version of `view`, the one it holds or is about to take.
+Verdict readiness(Self self, const v1::MembershipView& view) {
   auto& st = self->state;
   if (st.draining) return {false, "draining: takes no new agents"};
   if (st.table)
@@ -96,7 +97,7 @@ Verdict readiness(Self self) {
   if (!st.coordinator)
     return {false, st.ever_joined ? "coordinator lost; reconnecting" : "joining the cluster"};
   return {true, "joined cluster '" + st.options.config.cluster().name() + "', view v" +
-                    std::to_string(st.view.version())};
+                    std::to_string(view.version())};
 }
 
 // The view and readiness for the HTTP routes: on every tick (so their age
@@ -107,12 +108,7 @@ void publish_views(Self self, const v1::MembershipView* view = nullptr) {
   if (!st.options.views) return;
   if (!view) view = st.table ? &st.table->view() : &st.view;
   st.options.views->membership.set(*view);
-  auto verdict = readiness(self);
-  // A worker's readiness names its view's version.
-  if (!st.table && verdict.ok && !st.draining)
-    verdict.message = "joined cluster '" + st.options.config.cluster().name() + "', view v" +
-                      std::to_string(view->version());
-  st.options.views->cluster.set(std::move(verdict));
+  st.options.views->cluster.set(readiness(self, *view));
 }
 
 // The view and how long ago each peer was heard, as this node knows them.
@@ -556,7 +552,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         if (st.table) member_heartbeat(self, make_heartbeat(self));
       },
       [=](ready_atom) {
-        auto verdict = readiness(self);
+        auto verdict = readiness(self, self->state.view);
         return caf::make_message(verdict.ok, std::move(verdict.message));
       },
       [=](view_atom) {

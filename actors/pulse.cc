@@ -127,7 +127,18 @@ void judge_coordinator(Self self, Clock::time_point now) {
 }  // namespace
 
 std::chrono::milliseconds lease_hold(const PulseOptions& options) {
-  return options.lease + kFenceStopTime + 2 * options.interval;
+  return options.lease + kDefaultKillGrace + 2 * options.interval;
+}
+
+PulseOptions pulse_options_of(const v1::NodeConfig& config) {
+  const auto& cluster = config.cluster();
+  PulseOptions o;
+  o.coordinator = config.role() != "worker";
+  o.interval = milliseconds{cluster.heartbeat_interval_ms()};
+  o.detector.down_after = milliseconds{cluster.heartbeat_timeout_ms()};
+  o.detector.max_down_after = 10 * o.detector.down_after;
+  o.lease = milliseconds{cluster.lease_ms()};
+  return o;
 }
 
 caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options) {

@@ -38,7 +38,9 @@
 #include <memory>
 #include <string>
 
+#include "actors/drivers/subprocess.h"
 #include "actors/failure_detector.h"
+#include "rad/v1/config.pb.h"
 
 namespace spdlog {
 class logger;
@@ -55,10 +57,6 @@ using incarnation_atom = caf::atom_constant<caf::atom("incarnate")>;
 using beat_atom = caf::atom_constant<caf::atom("beat")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 
-// How long a fenced command may take to stop: SIGTERM, then SIGKILL after
-// this (SubprocessSpec::kill_grace).
-inline constexpr std::chrono::milliseconds kFenceStopTime{2000};
-
 struct PulseOptions {
   bool coordinator = false;
   std::string node_id;
@@ -72,9 +70,13 @@ struct PulseOptions {
 };
 
 // How long after its last answered heartbeat a silent worker may still be
-// running agents: its lease, the time its commands take to stop, and a tick
-// of its Pulse either way.
+// running agents: its lease, the time its commands take to stop
+// (kDefaultKillGrace), and a tick of its Pulse either way.
 std::chrono::milliseconds lease_hold(const PulseOptions& options);
+
+// The Pulse's settings from the node's config; node id and incarnation are
+// the caller's to fill in.
+PulseOptions pulse_options_of(const v1::NodeConfig& config);
 
 struct PulseState {
   using Clock = std::chrono::steady_clock;

@@ -59,7 +59,7 @@ double median(std::vector<double> values) {
 double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy) {
   auto node = default_config();
   node.mutable_cluster()->set_scheduler_policy(scheduler_policy);
-  SystemConfig cfg{node};
+  SystemConfig cfg{node, std::chrono::milliseconds::zero()};  // one process: no link to time out
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   auto start = Clock::now();
@@ -72,7 +72,7 @@ double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy) {
 double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy) {
   auto node = default_config();
   node.mutable_cluster()->set_scheduler_policy(scheduler_policy);
-  SystemConfig cfg{node};
+  SystemConfig cfg{node, std::chrono::milliseconds::zero()};  // one process: no link to time out
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   // The handles' own memory is touched before the first reading.

@@ -21,7 +21,9 @@ SystemConfig::SystemConfig() {
   set("scheduler.policy", caf::atom("sharing"));
 }
 
-SystemConfig::SystemConfig(const v1::NodeConfig& node) : SystemConfig() {
+SystemConfig::SystemConfig(const v1::NodeConfig& node,
+                           std::chrono::milliseconds silent_link_timeout)
+    : SystemConfig() {
   const auto& cluster = node.cluster();
   set("scheduler.policy",
       cluster.scheduler_policy() == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
@@ -29,13 +31,7 @@ SystemConfig::SystemConfig(const v1::NodeConfig& node) : SystemConfig() {
     set("scheduler.max-threads", static_cast<size_t>(cluster.scheduler_threads()));
   set("middleman.heartbeat-interval",
       caf::timespan{std::chrono::milliseconds{cluster.heartbeat_interval_ms()}});
-  // A hung or cut-off peer is rad's to judge (actors/pulse.h): a lost
-  // connection counts as a dead process, so CAF closes a silent one only
-  // once the peer has surely stopped its agents (its lease and their stop
-  // time passed, twice over); without a timeout it would never close.
-  auto lease = std::chrono::milliseconds{cluster.lease_ms()} + std::chrono::seconds{2} +
-               std::chrono::milliseconds{cluster.heartbeat_timeout_ms()};
-  set("middleman.connection-timeout", caf::timespan{2 * lease});
+  set("middleman.connection-timeout", caf::timespan{silent_link_timeout});
 }
 
 }  // namespace rad

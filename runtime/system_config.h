@@ -3,6 +3,7 @@
 #pragma once
 
 #include <caf/actor_system_config.hpp>
+#include <chrono>
 
 #include "rad/v1/config.pb.h"
 
@@ -10,8 +11,10 @@ namespace rad {
 
 class SystemConfig : public caf::actor_system_config {
  public:
-  // Settings for a node.
-  explicit SystemConfig(const v1::NodeConfig& node);
+  // Settings for a node. `silent_link_timeout`: how long CAF keeps a link
+  // that carries nothing (a hung or cut-off peer is rad's to judge first:
+  // actors/pulse.h); without one it would never close.
+  SystemConfig(const v1::NodeConfig& node, std::chrono::milliseconds silent_link_timeout);
   // Settings for a client of a node (radctl, tests): middleman, protocol and
   // heartbeats frequent enough that no node drops the client while it waits.
   SystemConfig();

@@ -122,9 +122,10 @@ struct CommandRunner::Impl {
   std::map<uint64_t, Child> children;
   std::deque<uint64_t> queue;  // waiting, in order
   std::set<std::pair<Clock::time_point, uint64_t>> timers;
-  size_t active = 0;  // children holding a slot
   bool closed = false;
 
+  // Children holding a slot (started, not yet reaped), and those queued: the
+  // runner thread writes them, anyone may read them.
   std::atomic<size_t> running_count{0}, waiting_count{0};
 
   explicit Impl(CommandRunnerOptions o) : options(o) {
@@ -249,7 +250,7 @@ struct CommandRunner::Impl {
   }
 
   void launch_waiting() {
-    while (!queue.empty() && (options.slots == 0 || active < options.slots)) {
+    while (!queue.empty() && (options.slots == 0 || running_count < options.slots)) {
       auto id = queue.front();
       queue.pop_front();
       auto it = children.find(id);
@@ -298,7 +299,6 @@ struct CommandRunner::Impl {
     c.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, c.pid, 0)));
     if (c.pidfd && !watch(c.pidfd.get(), id << 2 | kExit)) c.pidfd.reset();
 #endif
-    ++active;
     ++running_count;
     if (closed) {
       c.result.cancelled = true;
@@ -387,7 +387,6 @@ struct CommandRunner::Impl {
     }
     c.running = false;
     c.pidfd.reset();
-    --active;
     --running_count;
     c.result.duration = std::chrono::duration_cast<milliseconds>(now - c.started);
     if (WIFEXITED(status)) c.result.exit_code = WEXITSTATUS(status);

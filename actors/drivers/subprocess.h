@@ -33,6 +33,10 @@
 
 namespace rad {
 
+// How long a stopped command may take by default: SIGTERM, then SIGKILL this
+// much later. A node whose lease ran out stops its commands within it.
+inline constexpr std::chrono::milliseconds kDefaultKillGrace{2000};
+
 struct SubprocessSpec {
   // argv[0] is the program: a path when it holds a '/' (relative ones start
   // from working_dir), otherwise looked up in the PATH of `env` (in
@@ -46,7 +50,7 @@ struct SubprocessSpec {
   std::chrono::milliseconds timeout{0};
   // Time between SIGTERM and SIGKILL to the child's process group. After the
   // child has ended, also the longest wait for its output pipes to close.
-  std::chrono::milliseconds kill_grace{2000};
+  std::chrono::milliseconds kill_grace = kDefaultKillGrace;
   // Bytes kept per stream; the rest is read and dropped so the child never
   // blocks on a full pipe.
   size_t output_limit = 64 * 1024;
