@@ -198,11 +198,12 @@ void settle_hold(Self self, const std::string& node_id, const v1::AgentReport& r
     }
     for (auto& r : *it->second.requests->mutable_requests()) {
       auto key = key_of(r.run_id(), r.story().id(), r.attempt());
-      if (running.count(key)) {
-        if (auto p = st.pending.find(key); p != st.pending.end()) p->second.node_id = node_id;
-      } else {
+      auto p = st.pending.find(key);
+      if (p == st.pending.end()) continue;  // its result came with the report: settled
+      if (running.count(key))
+        p->second.node_id = node_id;
+      else
         requeue(self, std::move(r));
-      }
     }
     it = st.unanswered.erase(it);
   }
