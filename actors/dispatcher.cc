@@ -1,6 +1,7 @@
 #include "actors/dispatcher.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "actors/agent.h"
 #include "actors/node_agent.h"
@@ -39,6 +40,63 @@ void count(v1::StoryCounts& counts, v1::Outcome outcome) {
   }
 }
 
+// -- the queue and command slots ----------------------------------------------
+
+// Exec requests a node takes now: as many as its free command slots.
+uint32_t free_slots(const DispatcherState& st, const DispatcherState::Target& target) {
+  if (target.exec_slots == 0) return std::numeric_limits<uint32_t>::max();
+  auto it = st.exec_busy.find(target.node_id);
+  uint32_t busy = it == st.exec_busy.end() ? 0 : it->second;
+  return busy >= target.exec_slots ? 0 : target.exec_slots - busy;
+}
+void take_slot(DispatcherState& st, DispatcherState::Pending& p, const std::string& node_id) {
+  if (!p.slot_node.empty()) return;
+  p.slot_node = node_id;
+  ++st.exec_busy[node_id];
+}
+
+void release_slot(DispatcherState& st, DispatcherState::Pending& p) {
+  if (p.slot_node.empty()) return;
+  if (auto it = st.exec_busy.find(p.slot_node); it != st.exec_busy.end() && --it->second == 0)
+    st.exec_busy.erase(it);
+  p.slot_node.clear();
+}
+
+void enqueue(DispatcherState& st, v1::SpawnRequest request) {
+  ++st.queued.by_run[request.run_id()];
+  st.queued_changed = true;
+  if (request.story().has_exec()) {
+    ++st.queued.exec;
+    st.exec_queue.push_back(std::move(request));
+  } else {
+    ++st.queued.other;
+    st.queue.push_back(std::move(request));
+  }
+}
+
+// The request left the queue (placed, or dropped by a cancel).
+void unqueued(DispatcherState& st, const v1::SpawnRequest& request) {
+  auto& q = st.queued;
+  --(request.story().has_exec() ? q.exec : q.other);
+  if (auto it = q.by_run.find(request.run_id()); it != q.by_run.end() && --it->second == 0)
+    q.by_run.erase(it);
+  st.queued_changed = true;
+}
+
+v1::SpawnRequest dequeue(DispatcherState& st, std::deque<v1::SpawnRequest>& from) {
+  auto request = std::move(from.front());
+  from.pop_front();
+  unqueued(st, request);
+  return request;
+}
+
+void publish_queue(Self self) {
+  auto& st = self->state;
+  if (!st.queued_changed || !st.options.views) return;
+  st.options.views->queue.set(st.queued);
+  st.queued_changed = false;
+}
+
 // One request is settled, by its result or without one (refused, lost,
 // cancelled before placing): an order counts it, a sink is sent the result.
 void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
@@ -48,6 +106,7 @@ void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
   if (it == st.pending.end()) return;  // a duplicate result: already settled
   auto pending = std::move(it->second);
   st.pending.erase(it);
+  release_slot(st, pending);
   if (pending.sink) {
     auto& batch = st.outbox[pending.sink];
     auto* r = batch.add_results();
@@ -106,12 +165,13 @@ void pump(Self self);
 // A request goes back to the queue, unless its run was cancelled meanwhile.
 void requeue(Self self, v1::SpawnRequest request) {
   auto& st = self->state;
+  auto key = key_of(request.run_id(), request.story().id(), request.attempt());
+  if (auto p = st.pending.find(key); p != st.pending.end()) release_slot(st, p->second);
   if (st.cancelled_runs.count(request.run_id())) {
-    settle(self, key_of(request.run_id(), request.story().id(), request.attempt()),
-           v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
+    settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
     return;
   }
-  st.queue.push_back(std::move(request));
+  enqueue(st, std::move(request));
 }
 
 // The node refused work for good (it is draining): never place work there again.
@@ -242,15 +302,19 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
     }
     st.replacements.forget_run(cancel.run_id());
   }
-  std::deque<v1::SpawnRequest> kept;
   std::vector<DispatcherState::Key> dropped;
-  for (auto& r : st.queue) {
-    if (covers(r))
-      dropped.push_back(key_of(r.run_id(), r.story().id(), r.attempt()));
-    else
-      kept.push_back(std::move(r));
+  for (auto* queue : {&st.queue, &st.exec_queue}) {
+    std::deque<v1::SpawnRequest> kept;
+    for (auto& r : *queue) {
+      if (covers(r)) {
+        unqueued(st, r);
+        dropped.push_back(key_of(r.run_id(), r.story().id(), r.attempt()));
+      } else {
+        kept.push_back(std::move(r));
+      }
+    }
+    *queue = std::move(kept);
   }
-  st.queue = std::move(kept);
   for (auto it = st.adoption.unclaimed.begin(); it != st.adoption.unclaimed.end();) {
     if (!covers(it->second)) {
       ++it;
@@ -264,6 +328,7 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
   for (const auto& key : dropped)
     settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
   for (const auto& t : st.targets) link_send(self, t.agent, cancel_atom::value, proto(cancel));
+  publish_queue(self);
 }
 
 // Batches sent to the node and not answered yet: its share of the window.
@@ -278,17 +343,24 @@ void send_batch(Self self, size_t target_index) {
   auto& target = st.targets[target_index];
   v1::SpawnBatch batch;
   batch.set_batch_id(st.next_batch++);
-  while (!st.queue.empty() && batch.requests_size() < st.options.batch_size) {
-    *batch.add_requests() = std::move(st.queue.front());
-    st.queue.pop_front();
+  while (!st.queue.empty() && batch.requests_size() < st.options.batch_size)
+    *batch.add_requests() = dequeue(st, st.queue);
+  for (auto slots = free_slots(st, target);
+       slots > 0 && !st.exec_queue.empty() && batch.requests_size() < st.options.batch_size;
+       --slots) {
+    auto& r = *batch.add_requests() = dequeue(st, st.exec_queue);
+    if (auto p = st.pending.find(key_of(r.run_id(), r.story().id(), r.attempt()));
+        p != st.pending.end())
+      take_slot(st, p->second, target.node_id);
   }
   traced(batch, batch.requests_size() > 0 ? batch.requests(0).trace().traceparent() : "");
   auto node_id = target.node_id;
   auto batch_id = batch.batch_id();
   auto requests = std::make_shared<v1::SpawnBatch>(batch);
   st.unanswered.emplace(batch_id, DispatcherState::Unanswered{node_id, requests});
-  self->state.log->debug("batch {} of {} to {} (in flight {}), queue {}", batch_id,
-                         batch.requests_size(), node_id, in_flight(st, node_id), st.queue.size());
+  self->state.log->debug("batch {} of {} to {} (in flight {}), queued {} + {} exec", batch_id,
+                         batch.requests_size(), node_id, in_flight(st, node_id), st.queue.size(),
+                         st.exec_queue.size());
   // False when the batch was already given up with its node (node_lost).
   auto answered = [=] { return self->state.unanswered.erase(batch_id) != 0; };
   link_request(self, target.agent, kSpawnReplyTimeout, proto(std::move(batch)))
@@ -335,18 +407,23 @@ void send_batch(Self self, size_t target_index) {
           });
 }
 
+// Sends batches round-robin to the nodes with room in their window (and, for
+// exec requests, a free command slot) until the queue is empty or no node has room.
 void pump(Self self) {
   auto& st = self->state;
-  while (!st.queue.empty()) {
+  while (!st.queue.empty() || !st.exec_queue.empty()) {
     size_t n = st.targets.size(), chosen = n;
     for (size_t i = 0; i < n && chosen == n; ++i) {
       size_t candidate = (st.next_target + i) % n;
-      if (in_flight(st, st.targets[candidate].node_id) < st.options.window) chosen = candidate;
+      const auto& target = st.targets[candidate];
+      bool has_work = !st.queue.empty() || free_slots(st, target) > 0;
+      if (has_work && in_flight(st, target.node_id) < st.options.window) chosen = candidate;
     }
-    if (chosen == n) return;  // every node's window is full, or there is no node
+    if (chosen == n) break;  // every node's window or slots are full, or there is no node
     st.next_target = chosen + 1;
     send_batch(self, chosen);
   }
+  publish_queue(self);
 }
 
 // -- adoption after a restart -------------------------------------------------
@@ -401,8 +478,11 @@ void node_reported(Self self, const std::string& node_id, const v1::AgentReport&
   for (const auto& ref : report.running()) {
     auto key = key_of(ref.run_id(), ref.story_id(), ref.attempt());
     auto p = st.pending.find(key);
-    if (p != st.pending.end() && ad.unclaimed.erase(key)) {
+    auto unclaimed = ad.unclaimed.find(key);
+    if (p != st.pending.end() && unclaimed != ad.unclaimed.end()) {
       p->second.node_id = node_id;
+      if (unclaimed->second.story().has_exec()) take_slot(st, p->second, node_id);
+      ad.unclaimed.erase(unclaimed);
       ++adopted;
     } else if (p == st.pending.end() && !ad.window_passed) {
       ad.running[key] = node_id;
@@ -451,6 +531,7 @@ void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
       ++delivered;
     } else if (auto node = ad.running.find(key); node != ad.running.end()) {
       st.pending[key].node_id = node->second;
+      if (r.story().has_exec()) take_slot(st, st.pending[key], node->second);
       ad.running.erase(node);
       ++adopted;
     } else if (ad.open()) {
@@ -502,18 +583,19 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
   self->state.options = std::move(options);
   self->state.log = logger("dispatch");
   publish_recovery(self);
+  publish_queue(self);
   if (!ad.awaited.empty())
     self->state.log->info("awaiting the agents of {} nodes of the last view for up to {} ms",
                           ad.awaited.size(), self->state.options.adopt_window.count());
   guard_against_peers(self, self->state.log);
   return {
-      [=](members_atom, const std::vector<std::string>& ids,
-          const std::vector<caf::actor>& agents) {
+      [=](members_atom, const std::vector<std::string>& ids, const std::vector<caf::actor>& agents,
+          const std::vector<uint32_t>& exec_slots) {
         auto& st = self->state;
         std::vector<DispatcherState::Target> next;
         for (size_t i = 0; i < ids.size() && i < agents.size(); ++i) {
           if (st.closed_nodes.count(ids[i])) continue;
-          next.push_back({ids[i], agents[i]});
+          next.push_back({ids[i], agents[i], i < exec_slots.size() ? exec_slots[i] : 0});
         }
         st.targets = std::move(next);
         self->state.log->debug("{} nodes take agents", st.targets.size());
@@ -550,7 +632,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         o.status.mutable_counts()->set_total(static_cast<uint32_t>(o.open));
         for (const auto& r : order.value.requests()) {
           st.pending[key_of(r.run_id(), r.story().id(), r.attempt())].order = id;
-          st.queue.push_back(r);
+          enqueue(st, r);
         }
         auto promise = o.promise;
         if (o.open == 0) {
@@ -572,7 +654,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
           if (st.cancelled_runs.count(r.run_id()))
             settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
           else
-            st.queue.push_back(r);
+            enqueue(st, r);
         }
         pump(self);
         flush_outbox(self);
@@ -616,6 +698,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
                                batch.value.node_id(), self->state.orders.size());
         for (const auto& r : batch.value.results())
           settle(self, key_of(r.run_id(), r.story_id(), r.attempt()), r.outcome(), &r);
+        pump(self);  // their command slots are free again
         flush_outbox(self);
       },
   };

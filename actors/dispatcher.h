@@ -23,6 +23,12 @@
 // instead (their outcome is unknown: they may have run on a node lost meanwhile).
 // Requests a node never acknowledged are placed again whatever the story says:
 // they count as not started.
+//
+// Command slots: a node runs at most agents.exec_slots commands at once, so
+// exec requests wait here, not on the node, until a node has a free slot
+// (a request holds its node's slot from placing until it is settled or
+// placed again). The queue is published (NodeViews::queue) for GET /v1/runs/ID
+// and rad_dispatch_queued.
 // Until then it answers ready_atom (actors/node_agent.h) with false and why.
 #pragma once
 
@@ -55,7 +61,9 @@ using place_atom = caf::atom_constant<caf::atom("place")>;
 // (resink_atom, run id) -> std::vector<std::string>: the sender takes over the
 // run's requests still open; the answer lists their story ids.
 using resink_atom = caf::atom_constant<caf::atom("resink")>;
-// (members_atom, node ids, their NodeAgents): the nodes that host agents, from NodeAgent.
+// (members_atom, node ids, their NodeAgents, their command slots): the nodes
+// that host agents, from NodeAgent. Slots are Capacity::exec_slots, 0 where
+// commands do not run (mock agents): no limit.
 using members_atom = caf::atom_constant<caf::atom("members")>;
 // (node_lost_atom, node id, uint32_t hold ms): a member is down; what it
 // accepted will not report. With a hold, the member went silent and may still
@@ -101,6 +109,7 @@ struct DispatcherState {
   struct Target {
     std::string node_id;
     caf::actor agent;
+    uint32_t exec_slots = 0;  // 0: no limit
   };
   struct Order {
     caf::response_promise promise;
@@ -113,12 +122,19 @@ struct DispatcherState {
   std::shared_ptr<spdlog::logger> log;
   std::vector<Target> targets;
   size_t next_target = 0;
-  std::deque<v1::SpawnRequest> queue;
+  // Requests waiting for a node: exec ones wait for a command slot as well.
+  std::deque<v1::SpawnRequest> queue, exec_queue;
+  // Exec requests holding a slot, by node.
+  std::map<std::string, uint32_t> exec_busy;
+  // What is published as NodeViews::queue, and whether it changed since.
+  DispatchQueue queued;
+  bool queued_changed = true;
   std::map<uint64_t, Order> orders;
   struct Pending {
-    uint64_t order = 0;   // the order counting it, or
-    caf::actor sink;      // where its result goes
-    std::string node_id;  // where it was accepted; empty while queued
+    uint64_t order = 0;     // the order counting it, or
+    caf::actor sink;        // where its result goes
+    std::string node_id;    // where it was accepted; empty while queued
+    std::string slot_node;  // whose command slot it holds; empty: none
   };
   std::map<Key, Pending> pending;
   // Nodes that refused work because they drain: never placed on again.

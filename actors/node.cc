@@ -16,6 +16,7 @@
 #include "actors/chaos_api.h"
 #include "actors/checkpoint.h"
 #include "actors/cluster_api.h"
+#include "actors/dispatch_metrics.h"
 #include "actors/dispatcher.h"
 #include "actors/drivers/command_metrics.h"
 #include "actors/health_api.h"
@@ -152,7 +153,7 @@ v1::NodeInfo describe(const v1::NodeConfig& config, caf::actor_system& system) {
   info.set_incarnation(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()));
   info.mutable_capacity()->set_max_agents(config.agents().max_agents());
-  if (config.role() != "coordinator")
+  if (config.role() != "coordinator" && config.agents().use_real())
     info.mutable_capacity()->set_exec_slots(static_cast<uint32_t>(exec_slots(config.agents())));
   info.mutable_capacity()->set_cpu_cores(std::thread::hardware_concurrency());
   info.mutable_capacity()->set_memory_bytes(physical_memory_bytes());
@@ -271,6 +272,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     // agents when its lease runs out: only then may they be placed again.
     dop.adopt_window = std::max(std::chrono::milliseconds{config.checkpoint().adopt_window_ms()},
                                 lease_hold(pulse_options_of(config)));
+    if (node->metrics_) node->metrics_->add_collectable(std::make_shared<DispatchMetrics>(views));
     node->dispatcher_ = options.dispatcher = node->system_->spawn(dispatcher, std::move(dop));
     node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher, node->checkpoint_);
   }
@@ -323,7 +325,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   add_chaos_routes(*node->http_, *node->system_, node->chaos_);
   add_health_routes(*node->http_, views, static_cast<bool>(node->supervisor_));
   if (node->supervisor_)
-    add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_, run_views);
+    add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_, run_views,
+                   views);
   if (auto err = node->http_->start()) {
     node->stop();
     return err;

@@ -152,18 +152,23 @@ void update_dispatcher(Self self) {
   if (!st.options.dispatcher) return;
   std::vector<std::string> ids;
   std::vector<caf::actor> agents;
+  std::vector<uint32_t> exec_slots;
   for (const auto& m : st.table->view().members()) {
     if (!hosts_agents(m)) continue;
     const auto& id = m.node().node_id();
-    if (id == st.options.info.node_id()) {
-      ids.push_back(id);
-      agents.push_back(caf::actor{self});
-    } else if (auto it = st.member_agents.find(id); it != st.member_agents.end()) {
-      ids.push_back(id);
-      agents.push_back(it->second);
-    }
+    caf::actor agent;
+    if (id == st.options.info.node_id())
+      agent = caf::actor{self};
+    else if (auto it = st.member_agents.find(id); it != st.member_agents.end())
+      agent = it->second;
+    else
+      continue;
+    ids.push_back(id);
+    agents.push_back(std::move(agent));
+    exec_slots.push_back(m.node().capacity().exec_slots());
   }
-  self->send(st.options.dispatcher, members_atom::value, std::move(ids), std::move(agents));
+  self->send(st.options.dispatcher, members_atom::value, std::move(ids), std::move(agents),
+             std::move(exec_slots));
 }
 
 // Members that went down since the last announced view.
@@ -334,6 +339,16 @@ void reincarnate(Self self, const std::string& why) {
   if (self->state.options.pulse)
     self->send(self->state.options.pulse, incarnation_atom::value, info.incarnation());
   self->state.log->warn("{}; rejoining as incarnation {} (was {})", why, info.incarnation(), old);
+}
+
+// Whether the message being handled comes from the coordinator this worker
+// joined. A batch a coordinator sent just before it died may be read after
+// this worker joined the next one and told it what it runs: started then, its
+// attempts would run beside the new attempts the next coordinator places.
+bool from_coordinator(Self self) {
+  const auto& coordinator = self->state.coordinator;
+  const auto& sender = self->current_sender();
+  return coordinator && sender && sender->node() == coordinator.node();
 }
 
 void coordinator_lost(Self self, const std::string& why) {
@@ -582,6 +597,14 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         if (!self->state.options.agent_host)
           return make_error(Errc::invalid_input, "node " + self->state.options.info.name() +
                                                      " runs no agents (role coordinator)");
+        if (!self->state.table && !from_coordinator(self)) {
+          self->state.log->warn("refused {} spawn requests from {}: not the coordinator joined",
+                                batch.value.requests_size(),
+                                caf::to_string(self->current_sender()->node()));
+          return make_error(Errc::protocol_error,
+                            "node " + self->state.options.info.name() +
+                                " takes spawn requests from the coordinator it joined only");
+        }
         return self->delegate(self->state.options.agent_host, batch);
       },
       // Cluster-wide on the coordinator (through the Dispatcher), local on a worker.

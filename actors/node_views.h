@@ -5,10 +5,23 @@
 // which makes the age of its view the proof that the node's actors run).
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <string>
+
 #include "rad/v1/cluster.pb.h"
 #include "runtime/published.h"
 
 namespace rad {
+
+// A coordinator's Dispatcher: the attempts it holds until a node takes them.
+struct DispatchQueue {
+  // Exec attempts waiting for a free command slot (agents.exec_slots of the
+  // nodes), and the rest, waiting for a node's window or for any node at all.
+  uint64_t exec = 0, other = 0;
+  // Both, by run: what GET /v1/runs/ID shows as `queued`.
+  std::map<std::string, uint32_t> by_run;
+};
 
 struct NodeViews {
   // The NodeAgent: the membership view, and whether the node may take work.
@@ -19,6 +32,8 @@ struct NodeViews {
   // A coordinator's: whether its checkpoint store can be written (the
   // Supervisor), and whether a recovery is under way (the Dispatcher).
   Published<Verdict> store, recovery;
+  // The Dispatcher's queue, whenever it changes.
+  Published<DispatchQueue> queue;
 };
 
 }  // namespace rad

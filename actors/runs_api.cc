@@ -118,10 +118,22 @@ std::shared_ptr<const v1::RunStatus> published(RunViews* views, const std::strin
   return fresh ? view->stories : nullptr;
 }
 
+// The status with what of the run waits in the Dispatcher's queue, if any.
+HttpResponse with_queued(const v1::RunStatus& status, const NodeViews* node_views) {
+  if (auto queue = node_views ? node_views->queue.get() : nullptr)
+    if (auto it = queue->by_run.find(status.run_id()); it != queue->by_run.end()) {
+      auto copy = status;
+      copy.set_queued(it->second);
+      return json_response(copy, 200);
+    }
+  return json_response(status, 200);
+}
+
 }  // namespace
 
 void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor,
-                    caf::actor checkpoint, std::shared_ptr<RunViews> views) {
+                    caf::actor checkpoint, std::shared_ptr<RunViews> views,
+                    std::shared_ptr<const NodeViews> node_views) {
   // Compacting or copying a large store takes its time.
   auto store = [checkpoint] { return Asked{checkpoint, "the checkpoint actor", 10min}; };
   server.route("POST", "/v1/compact", [&system, store](const HttpRequest& request) {
@@ -182,14 +194,15 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
     if (views) return json_response(views->list(), 200);
     return ask<v1::RunList>(system, {supervisor, "the supervisor"}, 200, list_atom::value);
   });
-  server.route("GET", "/v1/runs/([^/]+)", [&system, supervisor, views](const HttpRequest& request) {
-    auto it = request.query.find("stories");
-    bool with_stories = it == request.query.end() || it->second != "false";
-    if (auto status = published(views.get(), request.params.at(0), with_stories))
-      return json_response(*status, 200);
-    return ask<v1::RunStatus>(system, {supervisor, "the supervisor"}, 200, status_atom::value,
-                              request.params.at(0), with_stories);
-  });
+  server.route("GET", "/v1/runs/([^/]+)",
+               [&system, supervisor, views, node_views](const HttpRequest& request) {
+                 auto it = request.query.find("stories");
+                 bool with_stories = it == request.query.end() || it->second != "false";
+                 if (auto status = published(views.get(), request.params.at(0), with_stories))
+                   return with_queued(*status, node_views.get());
+                 return ask<v1::RunStatus>(system, {supervisor, "the supervisor"}, 200,
+                                           status_atom::value, request.params.at(0), with_stories);
+               });
   server.route("GET", "/v1/runs/([^/]+)/trace",
                [&system, supervisor, views](const HttpRequest& request) {
                  return trace_of(system, supervisor, views.get(), request);

@@ -10,7 +10,8 @@
 //                                               another plan under it is refused, 409
 //   GET  /v1/runs                            -> RunList, newest first
 //   GET  /v1/runs/ID[?stories=false]         -> RunStatus (per wave, and per story
-//                                               unless stories=false); 404
+//                                               unless stories=false; `queued`: its
+//                                               attempts waiting in the Dispatcher); 404
 // These two answer from the views the runs publish (actors/run_views.h), at
 // once however busy a run is, and show only what is in the checkpoint. The
 // Supervisor is asked only for what no view holds: a run this process does not
@@ -33,13 +34,16 @@
 #include <caf/actor_system.hpp>
 #include <memory>
 
+#include "actors/node_views.h"
 #include "actors/run_views.h"
 #include "runtime/http_server.h"
 
 namespace rad {
 
-// `views`: where the Supervisor and its runs publish (null: ask the Supervisor).
+// `views`: where the Supervisor and its runs publish (null: ask the Supervisor);
+// `node_views`: where the Dispatcher publishes its queue (a run's `queued`).
 void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor,
-                    caf::actor checkpoint, std::shared_ptr<RunViews> views);
+                    caf::actor checkpoint, std::shared_ptr<RunViews> views,
+                    std::shared_ptr<const NodeViews> node_views = nullptr);
 
 }  // namespace rad

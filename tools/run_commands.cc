@@ -54,6 +54,14 @@ std::string progress_line(const v1::WaveStatus& w) {
   return line;
 }
 
+// Scheduled stories not on a node yet: waiting at the coordinator, exec ones
+// for a free command slot (agents.exec_slots). Empty when none wait.
+std::string queued_line(const v1::RunStatus& status) {
+  if (status.queued() == 0) return {};
+  return std::to_string(status.queued()) +
+         " running stories wait at the coordinator for a free command slot or a node";
+}
+
 caf::expected<v1::RunStatus> fetch_status(const std::string& api, const std::string& run_id,
                                           bool with_stories) {
   v1::RunStatus status;
@@ -76,9 +84,11 @@ int follow(const std::string& api, const std::string& run_id, std::chrono::milli
     if (!status) return fail(status.error());
     std::vector<std::string> lines;
     for (const auto& w : status->waves()) lines.push_back(progress_line(w));
+    if (auto queued = queued_line(*status); !queued.empty()) lines.push_back(queued);
     if (tty) {
       if (!shown.empty()) std::cerr << "\x1b[" << shown.size() << "F";
       for (const auto& l : lines) std::cerr << "\x1b[2K" << l << "\n";
+      std::cerr << "\x1b[J";  // a line fewer than last time (nothing queued now)
     } else {
       for (size_t i = 0; i < lines.size(); ++i)
         if (i >= shown.size() || shown[i] != lines[i]) std::cerr << lines[i] << "\n";
@@ -146,6 +156,7 @@ int status_command(const std::string& api, const std::string& run_id, bool json)
             << state_name(status->state()) << ": " << c.succeeded() << "/" << c.total()
             << " succeeded" << (status->error().empty() ? "" : "; " + status->error()) << "\n";
   for (const auto& w : status->waves()) std::cout << "  " << progress_line(w) << "\n";
+  if (auto queued = queued_line(*status); !queued.empty()) std::cout << "  " << queued << "\n";
   return 0;
 }
 

@@ -233,6 +233,38 @@ TEST_F(ExecUnderLoad, AFrozenWorkerIsDownWithinASecondAndASaturatedOneNeverIs) {
 // while it runs hundreds of commands drains: the commands finish, and every
 // result it waited for is committed before it exits, so none runs again
 // after its restart.
+// Few command slots: the coordinator keeps what does not fit, and says so.
+class ExecSlots : public ExecUnderLoad {
+ protected:
+  void SetUp() override {
+    env_["RAD_EXEC_SLOTS"] = "4";
+    ExecUnderLoad::SetUp();
+  }
+};
+
+TEST_F(ExecSlots, CommandsBeyondTheSlotsWaitAtTheCoordinatorVisiblyAndEachRunsOnce) {
+  constexpr int kStories = 60;
+  auto run_id = submit(counted_plan(kStories, 0.4, 0.8));
+  // Two workers of 4 slots take 8; the coordinator holds the rest and shows them.
+  v1::RunStatus s;
+  ASSERT_TRUE(eventually_true([&] {
+    return !api_get(api(), "/v1/runs/" + run_id + "?stories=false", s) && s.queued() >= 40;
+  })) << s.ShortDebugString();
+  EXPECT_GE(prometheus_samples(scrape("coord"))[R"(rad_dispatch_queued{kind="exec"})"], 1);
+  auto status = radctl({"status", run_id});
+  EXPECT_NE(status.out.find("wait at the coordinator for a free command slot"), std::string::npos)
+      << status.out;
+  // Nothing waits on the workers: they were given no more than they run.
+  for (const auto* w : {"w1", "w2"})
+    EXPECT_EQ(prometheus_samples(scrape(w))[R"(rad_exec_commands{state="waiting"})"], 0) << w;
+  s = await_end(run_id, 60s);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  EXPECT_EQ(s.queued(), 0u);
+  expect_each_ran_once(kStories);
+  EXPECT_LE(read_side_effects(effects_).most_at_once, 8);
+  EXPECT_EQ(prometheus_samples(scrape("coord"))[R"(rad_dispatch_queued{kind="exec"})"], 0);
+}
+
 class AllInOneDrain : public ExecUnderLoad {
  protected:
   void SetUp() override {

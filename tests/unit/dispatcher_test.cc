@@ -7,6 +7,8 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
+#include <filesystem>
+#include <fstream>
 
 #include "actors/agent_host.h"
 #include "runtime/clock.h"
@@ -32,16 +34,19 @@ v1::SpawnBatch order_of(const std::string& run, int stories, uint64_t duration_m
 
 class DispatcherTest : public ::testing::Test {
  protected:
-  // Hosts named n0, n1, ... with the given agent limits.
-  void start(std::vector<uint32_t> limits, DispatcherOptions options = {}) {
+  // Hosts named n0, n1, ... with the given agent limits; with command slots,
+  // they run exec stories' commands (agents.use_real) and say they have that many.
+  void start(std::vector<uint32_t> limits, DispatcherOptions options = {},
+             uint32_t exec_slots = 0) {
     dispatcher_ = system_.spawn(dispatcher, options);
     std::vector<std::string> ids;
     for (size_t i = 0; i < limits.size(); ++i) {
       ids.push_back("n" + std::to_string(i));
-      hosts_.push_back(
-          system_.spawn(agent_host, AgentContext{ids.back(), 1}, limits[i], agent_metrics_));
+      hosts_.push_back(system_.spawn(agent_host, AgentContext{ids.back(), 1, exec_slots > 0},
+                                     limits[i], agent_metrics_));
     }
-    caf::anon_send(dispatcher_, members_atom::value, ids, hosts_);
+    caf::anon_send(dispatcher_, members_atom::value, ids, hosts_,
+                   std::vector<uint32_t>(ids.size(), exec_slots));
   }
 
   v1::RunStatus dispatch(const v1::SpawnBatch& order) {
@@ -106,7 +111,7 @@ class DispatcherTest : public ::testing::Test {
     std::vector<std::string> ids;
     std::vector<caf::actor> hosts{hosts_.rbegin(), hosts_.rend()};
     for (size_t i = hosts_.size(); i-- > 0;) ids.push_back("n" + std::to_string(i));
-    caf::anon_send(dispatcher_, members_atom::value, ids, hosts);
+    caf::anon_send(dispatcher_, members_atom::value, ids, hosts, std::vector<uint32_t>(ids.size()));
   }
 
   void TearDown() override {
@@ -148,6 +153,41 @@ TEST_F(DispatcherTest, RequestsBeyondTheAgentLimitAreRefusedNotDropped) {
   EXPECT_EQ(status.counts().total(), 10u);
   EXPECT_EQ(status.counts().succeeded(), 3u);
   EXPECT_EQ(status.counts().pending(), 7u);  // refused: not placed
+}
+
+TEST_F(DispatcherTest, ExecRequestsWaitHereForAFreeCommandSlot) {
+  auto views = std::make_shared<NodeViews>();
+  DispatcherOptions options;
+  options.views = views;
+  start({100, 100}, options, 2);  // 4 command slots in all
+  // Each command waits for `go` to exist: nothing ends before the test looked.
+  auto dir = std::filesystem::temp_directory_path() /
+             ("rad-slots-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+  std::filesystem::create_directories(dir);
+  auto go = (dir / "go").string();
+  auto order = order_of("run", 10);
+  for (auto& r : *order.mutable_requests()) {
+    auto* exec = r.mutable_story()->mutable_exec();
+    exec->add_argv("sh");
+    exec->add_argv("-c");
+    exec->add_argv("while [ ! -e '" + go + "' ]; do sleep 0.01; done");
+  }
+  self_->send(dispatcher_, place_atom::value, proto(order));
+  auto queued = [&] {
+    auto q = views->queue.get();
+    return q ? q->exec : 0;
+  };
+  while (queued() != 6 || running(hosts_[0]) + running(hosts_[1]) < 4) std::this_thread::yield();
+  EXPECT_EQ(running(hosts_[0]), 2u);
+  EXPECT_EQ(running(hosts_[1]), 2u);
+  EXPECT_EQ(views->queue.get()->by_run.at("run"), 6u);
+  std::ofstream{go}.put('\n');
+  auto results = receive_results(10);
+  ASSERT_EQ(results.size(), 10u);
+  for (const auto& [id, r] : results) EXPECT_EQ(r.outcome(), v1::OUTCOME_SUCCEEDED) << id;
+  EXPECT_EQ(views->queue.get()->exec, 0u);
+  EXPECT_TRUE(views->queue.get()->by_run.empty());
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(DispatcherTest, CancelReachesRunningAgents) {

@@ -94,7 +94,8 @@ class IdempotentSubmits : public ::testing::Test {
     for (const auto& id : ids)
       hosts_.push_back(
           system_.spawn(agent_host, AgentContext{id, 1}, 100000u, AgentMetrics::unscraped()));
-    caf::anon_send(dispatcher_, members_atom::value, ids, hosts_);
+    caf::anon_send(dispatcher_, members_atom::value, ids, hosts_,
+                   std::vector<uint32_t>(ids.size()));
     start_coordinator();
   }
 

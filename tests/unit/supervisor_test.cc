@@ -29,7 +29,8 @@ class SupervisorTest : public ::testing::Test {
     for (const auto& id : ids)
       hosts_.push_back(
           system_.spawn(agent_host, AgentContext{id, 1}, 100000u, AgentMetrics::unscraped()));
-    caf::anon_send(dispatcher_, members_atom::value, ids, hosts_);
+    caf::anon_send(dispatcher_, members_atom::value, ids, hosts_,
+                   std::vector<uint32_t>(ids.size()));
     SupervisorOptions options;
     options.max_restarts = 2;
     supervisor_ = system_.spawn(supervisor, options, dispatcher_, caf::actor{});
