@@ -14,8 +14,8 @@ std::vector<prometheus::MetricFamily> DispatchMetrics::Collect() const {
       "Attempts the coordinator holds until a node takes them, by kind: exec (waiting for a free "
       "command slot, agents.exec_slots per node) or other";
   queued.type = prometheus::MetricType::Gauge;
-  for (auto [kind, value] : {std::pair{"exec", queue ? queue->exec : 0},
-                             std::pair{"other", queue ? queue->other : 0}}) {
+  for (auto [kind, value] :
+       {std::pair{"exec", queue ? queue->exec : 0}, std::pair{"other", queue ? queue->other : 0}}) {
     prometheus::ClientMetric m;
     m.label.push_back({"kind", kind});
     m.gauge.value = static_cast<double>(value);

@@ -2,7 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "tools/api_client.h"
+#include "client/api_client.h"
 
 namespace rad {
 

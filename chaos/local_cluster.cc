@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "chaos/netns_lab.h"
+#include "client/api_client.h"
+#include "harness/process.h"
 #include "runtime/error.h"
-#include "tests/support/process.h"
-#include "tools/api_client.h"
 
 namespace rad {
 namespace {
@@ -23,7 +23,7 @@ bool contains(const std::string& text, const char* what) {
 
 LocalCluster::LocalCluster(LocalClusterOptions options) : options_(std::move(options)) {
   for (const auto& name : options_.nodes)
-    nodes_[name] = Node{test::free_port(), test::free_port(), test::free_port(), "127.0.0.1", {}};
+    nodes_[name] = Node{free_port(), free_port(), free_port(), "127.0.0.1", {}};
 }
 
 LocalCluster::~LocalCluster() {
@@ -48,7 +48,7 @@ caf::error LocalCluster::launch(const std::string& name) {
   const auto& n = nodes_.at(name);
   bool is_coordinator = name == coordinator();
   const auto& c = options_.cluster;
-  test::ProcessOptions p;
+  ProcessOptions p;
   if (options_.netns) p.argv = options_.netns->exec_in(name);
   p.argv.insert(
       p.argv.end(),
@@ -76,7 +76,7 @@ caf::error LocalCluster::launch(const std::string& name) {
   // The runner starts every node from its one thread: if radctl dies, so do they.
   p.die_with_parent = true;
   try {
-    nodes_.at(name).processes.push_back(test::Process::start(p));
+    nodes_.at(name).processes.push_back(Process::start(p));
   } catch (const std::exception& e) {
     return make_error(Errc::internal, "cannot start " + name + ": " + e.what());
   }
@@ -100,9 +100,9 @@ caf::error LocalCluster::start(std::chrono::milliseconds timeout) {
         if (running(name)) signal(name, SIGKILL);
         wait_exit(name, std::chrono::seconds{5});
       }
-      node.cluster_port = test::free_port();
-      node.http_port = test::free_port();
-      node.metrics_port = test::free_port();
+      node.cluster_port = free_port();
+      node.http_port = free_port();
+      node.metrics_port = free_port();
     }
   }
 }

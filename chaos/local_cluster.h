@@ -23,9 +23,7 @@
 
 namespace rad {
 
-namespace test {
 class Process;
-}
 class NetnsLab;
 
 struct LocalClusterOptions {
@@ -80,7 +78,7 @@ class LocalCluster {
   struct Node {
     uint16_t cluster_port = 0, http_port = 0, metrics_port = 0;
     std::string address = "127.0.0.1";
-    std::vector<std::unique_ptr<test::Process>> processes;  // the last one is current
+    std::vector<std::unique_ptr<Process>> processes;  // the last one is current
   };
   caf::error start_once(std::chrono::milliseconds timeout);
   caf::error launch(const std::string& name);

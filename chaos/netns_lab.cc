@@ -8,12 +8,12 @@
 #include <cerrno>
 #include <cstring>
 
-#include "tests/support/process.h"
+#include "harness/process.h"
 
 namespace rad {
 
 using namespace std::chrono_literals;
-using test::run;
+
 namespace {
 
 constexpr const char* kSubnet = "10.213.0.";

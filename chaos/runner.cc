@@ -23,10 +23,10 @@
 #include "chaos/schedule.h"
 #include "chaos/stored_run.h"
 #include "chaos/workload.h"
+#include "client/api_client.h"
+#include "client/prometheus_text.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
-#include "tools/api_client.h"
-#include "tools/prometheus_text.h"
 
 namespace rad {
 namespace {

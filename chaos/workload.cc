@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "chaos/draws.h"
-#include "load/plan_shape.h"
+#include "client/plan_shape.h"
 
 namespace rad {
 

@@ -11,15 +11,14 @@
 #include <fstream>
 #include <regex>
 
+#include "client/api_client.h"
+#include "client/prometheus_text.h"
 #include "runtime/config.h"
 #include "runtime/system_config.h"
-#include "tools/api_client.h"
-#include "tools/prometheus_text.h"
 
 namespace rad::bench {
 namespace {
 
-using namespace rad::test;
 using Clock = std::chrono::steady_clock;
 
 caf::behavior answer_once(caf::event_based_actor* self, caf::actor parent) {

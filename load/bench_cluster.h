@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/process.h"
+#include "harness/process.h"
 
 namespace rad::bench {
 
@@ -78,12 +78,12 @@ class BenchCluster {
   void start_draining();
   void stop_draining();
 
-  test::TempDir dir_;
-  uint16_t coord_port_ = test::free_port();
-  uint16_t coord_http_port_ = test::free_port();
+  TempDir dir_;
+  uint16_t coord_port_ = free_port();
+  uint16_t coord_http_port_ = free_port();
   std::vector<uint16_t> metrics_ports_;
-  std::vector<std::unique_ptr<test::Process>> nodes_;
-  test::ProcessOptions coordinator_options_;
+  std::vector<std::unique_ptr<Process>> nodes_;
+  ProcessOptions coordinator_options_;
   // Reads the nodes' output while the benchmark runs: a full pipe would
   // block a node on its next log line.
   std::atomic<bool> draining_{false};

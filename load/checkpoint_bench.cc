@@ -20,9 +20,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include "harness/process.h"
 #include "persistence/store.h"
 #include "runtime/error.h"
-#include "tests/support/process.h"
 
 namespace {
 
@@ -54,7 +54,7 @@ Transition make(int i) {
 }
 
 double rad_rate(rad::SyncMode mode, int n, int group) {
-  rad::test::TempDir dir;
+  rad::TempDir dir;
   auto store = rad::Store::open({dir.path() + "/checkpoint", mode});
   if (!store) {
     std::fprintf(stderr, "%s\n", rad::error_message(store.error()).c_str());
@@ -77,7 +77,7 @@ double rad_rate(rad::SyncMode mode, int n, int group) {
 }
 
 double raw_rate(rad::SyncMode mode, int n, int group) {
-  rad::test::TempDir dir;
+  rad::TempDir dir;
   // The same layout as the store: events and stories in families of their own.
   rocksdb::DBOptions options;
   options.create_if_missing = true;
@@ -131,7 +131,7 @@ double raw_rate(rad::SyncMode mode, int n, int group) {
 // story with its two events and state), before and after compaction with no
 // retention; -1 on failure.
 int compaction(int stories) {
-  rad::test::TempDir dir;
+  rad::TempDir dir;
   auto store = rad::Store::open({dir.path() + "/checkpoint", rad::SyncMode::none});
   if (!store) return -1;
   constexpr int kPerRun = 10000;

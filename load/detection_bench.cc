@@ -19,11 +19,11 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/process.h"
+#include "harness/process.h"
 
 namespace {
 
-using namespace rad::test;
+using namespace rad;
 using Clock = std::chrono::steady_clock;
 
 struct Options {

@@ -21,13 +21,13 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "client/api_client.h"
 #include "load/bench_cluster.h"
 #include "load/e2e_round.h"
 #include "load/exactly_once.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
-#include "tools/api_client.h"
 
 int main(int argc, char** argv) {
   int stories = 100000;

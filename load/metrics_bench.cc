@@ -14,10 +14,10 @@
 #include <cstdio>
 #include <map>
 
+#include "client/api_client.h"
 #include "load/bench_cluster.h"
 #include "load/e2e_round.h"
 #include "runtime/error.h"
-#include "tools/api_client.h"
 
 namespace {
 

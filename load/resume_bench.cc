@@ -18,12 +18,12 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "client/api_client.h"
+#include "client/plan_shape.h"
 #include "load/bench_cluster.h"
-#include "load/plan_shape.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
-#include "tools/api_client.h"
 
 namespace {
 

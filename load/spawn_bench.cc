@@ -33,7 +33,7 @@
 
 namespace {
 
-using namespace rad::test;
+using namespace rad;
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::seconds kOrderDeadline{60};
 

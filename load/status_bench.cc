@@ -15,12 +15,12 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "client/api_client.h"
+#include "client/plan_shape.h"
+#include "client/status_poll.h"
 #include "load/bench_cluster.h"
-#include "load/plan_shape.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
-#include "tests/support/status_poll.h"
-#include "tools/api_client.h"
 
 int main(int argc, char** argv) {
   int stories = 1000000;
@@ -48,10 +48,10 @@ int main(int argc, char** argv) {
   }
   auto run_id = nlohmann::json::parse(*submitted)["runId"].get<std::string>();
 
-  rad::test::PollOptions options;
+  rad::PollOptions options;
   options.path = "/v1/runs/" + run_id + "?stories=false";
   options.also = {"/v1/runs", "/v1/nodes", "/health"};
-  auto report = rad::test::poll_until_over(cluster.coordinator_http_port(), options);
+  auto report = rad::poll_until_over(cluster.coordinator_http_port(), options);
   std::printf("status of a %d-story run while it ran: %s\n", stories, report.summary().c_str());
 
   bool ok = true;

@@ -15,9 +15,9 @@
 #include <cstdio>
 #include <thread>
 
+#include "harness/process.h"
 #include "load/bench_cluster.h"
 #include "load/e2e_round.h"
-#include "tests/support/process.h"
 
 int main(int argc, char** argv) {
   int stories = 100000;

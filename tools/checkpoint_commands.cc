@@ -5,11 +5,11 @@
 #include <cstdio>
 #include <iostream>
 
+#include "client/api_client.h"
 #include "persistence/store.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/cli.h"
 #include "runtime/error.h"
-#include "tools/api_client.h"
 
 namespace rad {
 namespace {

@@ -13,12 +13,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "client/api_client.h"
+#include "client/prometheus_text.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/cli.h"
 #include "runtime/error.h"
-#include "tools/api_client.h"
-#include "tools/prometheus_text.h"
 
 namespace rad {
 namespace {

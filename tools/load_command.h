@@ -9,7 +9,7 @@
 #include <chrono>
 #include <string>
 
-#include "load/plan_shape.h"
+#include "client/plan_shape.h"
 
 namespace rad {
 

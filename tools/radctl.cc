@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "client/api_client.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/plan.pb.h"
 #include "runtime/cli.h"
@@ -23,7 +24,6 @@
 #include "runtime/system_config.h"
 #include "runtime/trace.h"
 #include "runtime/version.h"
-#include "tools/api_client.h"
 #include "tools/chaos_command.h"
 #include "tools/checkpoint_commands.h"
 #include "tools/load_command.h"

@@ -7,6 +7,8 @@
 #include <iostream>
 #include <thread>
 
+#include "client/api_client.h"
+#include "client/span_tree.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
 #include "rad/v1/trace.pb.h"
@@ -16,8 +18,6 @@
 #include "runtime/idempotency_key.h"
 #include "runtime/plan_validation.h"
 #include "runtime/proto_file.h"
-#include "tools/api_client.h"
-#include "tools/span_tree.h"
 
 namespace rad {
 namespace {

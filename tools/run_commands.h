@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string>
 
-#include "tools/submit_client.h"
+#include "client/submit_client.h"
 
 namespace rad {
 

@@ -17,8 +17,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "client/api_client.h"
 #include "tests/support/runs.h"
-#include "tools/api_client.h"
 
 namespace rad::test {
 namespace {

@@ -3,9 +3,9 @@
 // is lost or ends twice under it.
 #include <gtest/gtest.h>
 
+#include "client/prometheus_text.h"
 #include "rad/v1/chaos.pb.h"
 #include "tests/support/runs.h"
-#include "tools/prometheus_text.h"
 
 namespace rad::test {
 namespace {

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "chaos/netns_lab.h"
-#include "tests/support/process.h"
+#include "harness/process.h"
 
 namespace rad::test {
 namespace {

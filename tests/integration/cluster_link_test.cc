@@ -8,12 +8,12 @@
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "harness/process.h"
 #include "rad/v1/cluster.pb.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/protocol.h"
 #include "runtime/system_config.h"
 #include "runtime/trace.h"
-#include "tests/support/process.h"
 
 namespace rad::test {
 namespace {

@@ -12,12 +12,12 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "client/api_client.h"
 #include "rad/v1/cluster.pb.h"
 #include "runtime/error.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/protocol.h"
 #include "runtime/trace.h"
-#include "tools/api_client.h"
 
 namespace rad::test {
 namespace {

@@ -13,9 +13,9 @@
 #include <sstream>
 #include <thread>
 
+#include "client/api_client.h"
+#include "client/prometheus_text.h"
 #include "tests/support/runs.h"
-#include "tools/api_client.h"
-#include "tools/prometheus_text.h"
 
 namespace rad::test {
 namespace {

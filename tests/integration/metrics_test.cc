@@ -4,8 +4,8 @@
 
 #include <regex>
 
+#include "client/prometheus_text.h"
 #include "tests/support/runs.h"
-#include "tools/prometheus_text.h"
 
 namespace rad::test {
 namespace {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "tests/support/process.h"
+#include "harness/process.h"
 
 namespace rad::test {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "tests/support/process.h"
+#include "harness/process.h"
 
 namespace rad::test {
 namespace {

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tools/prometheus_text.h"
+#include "client/prometheus_text.h"
 
 namespace rad::test {
 namespace {

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/status_poll.h"
 #include "tests/support/runs.h"
-#include "tests/support/status_poll.h"
 
 namespace rad::test {
 namespace {

@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
+#include "client/prometheus_text.h"
 #include "runtime/trace.h"
 #include "tests/support/runs.h"
-#include "tools/prometheus_text.h"
 
 namespace rad::test {
 namespace {

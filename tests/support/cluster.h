@@ -13,9 +13,9 @@
 #include <memory>
 #include <optional>
 
+#include "harness/process.h"
 #include "rad/v1/cluster.pb.h"
 #include "runtime/system_config.h"
-#include "tests/support/process.h"
 
 namespace rad::test {
 

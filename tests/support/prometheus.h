@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "tests/support/process.h"
+#include "harness/process.h"
 
 namespace rad::test {
 

@@ -12,11 +12,11 @@
 
 #include "actors/agent_host.h"
 #include "actors/run_state.h"
+#include "client/api_client.h"
 #include "persistence/store.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
 #include "tests/support/cluster.h"
-#include "tools/api_client.h"
 
 namespace rad::test {
 

@@ -8,10 +8,10 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "harness/process.h"
 #include "runtime/error.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/system_config.h"
-#include "tests/support/process.h"
 #include "tests/support/tmpfs.h"
 
 namespace rad {
@@ -64,7 +64,7 @@ class CheckpointOnAFullDisk : public ::testing::Test {
     return out;
   }
 
-  test::TempDir dir_;
+  TempDir dir_;
   test::Tmpfs fs_{dir_.path() + "/fs", 8u << 20};
   std::string path_ = fs_.path() + "/checkpoint";
   SystemConfig config_;

@@ -6,9 +6,9 @@
 #include <map>
 #include <sstream>
 
+#include "harness/process.h"
 #include "runtime/config_flags.h"
 #include "runtime/error.h"
-#include "tests/support/process.h"
 
 namespace rad {
 namespace {
@@ -50,7 +50,7 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
 }
 
 TEST(Config, FileThenEnvironmentThenFlags) {
-  test::TempDir dir;
+  TempDir dir;
   auto file = dir.file("c.json", R"({"clusterPort": 8001, "http_port": 8002, "metricsPort": 8003,
                                      "agents": {"maxAgents": 5}})");
   v1::NodeConfig flags;
@@ -66,7 +66,7 @@ TEST(Config, FileThenEnvironmentThenFlags) {
 }
 
 TEST(Config, RadConfigNamesTheFileWhenNoFlagDoes) {
-  test::TempDir dir;
+  TempDir dir;
   auto file = dir.file("c.yaml", "role: worker\njoin: [\"10.0.0.1:7070\"]\n");
   auto config = load_config(inputs("", {{"RAD_CONFIG", file}}));
   ASSERT_TRUE(config) << error_message(config.error());
@@ -89,7 +89,7 @@ TEST(Config, OldSystemVariablesKeepTheirMeaning) {
 }
 
 TEST(Config, JoinListsAreReplacedNotAppended) {
-  test::TempDir dir;
+  TempDir dir;
   auto file = dir.file("c.json", R"({"join": ["a:1", "b:2"]})");
   auto config = load_config(inputs(file, {{"RAD_JOIN", " c:3 ,d:4"}}));
   ASSERT_TRUE(config) << error_message(config.error());
@@ -99,7 +99,7 @@ TEST(Config, JoinListsAreReplacedNotAppended) {
 }
 
 TEST(Config, UnknownKeyNamesKeyAndFile) {
-  test::TempDir dir;
+  TempDir dir;
   auto file = dir.file("bad.json", R"({"cluster": {"heartbeat": 5}})");
   EXPECT_EQ(load_error(inputs(file, {})),
             "config file " + file +
@@ -107,7 +107,7 @@ TEST(Config, UnknownKeyNamesKeyAndFile) {
 }
 
 TEST(Config, WrongTypeInFileAndEnvironment) {
-  test::TempDir dir;
+  TempDir dir;
   auto file = dir.file("t.json", R"({"clusterPort": "seven"})");
   EXPECT_EQ(load_error(inputs(file, {})),
             "config file " + file +
@@ -119,7 +119,7 @@ TEST(Config, WrongTypeInFileAndEnvironment) {
 }
 
 TEST(Config, OutOfRangeNamesKeyAndBounds) {
-  test::TempDir dir;
+  TempDir dir;
   auto file = dir.file("r.json", R"({"agents": {"maxAgents": 0}})");
   EXPECT_EQ(load_error(inputs(file, {})),
             "config file " + file + ": key 'agents.max_agents': 0 is out of range 1..1000000");
@@ -138,7 +138,7 @@ TEST(Config, ChoicesAndFormatsAreChecked) {
 }
 
 TEST(Config, UnreadableFileIsNamed) {
-  test::TempDir dir;
+  TempDir dir;
   EXPECT_EQ(load_error(inputs(dir.path() + "/none.json", {})),
             "config file " + dir.path() + "/none.json: cannot open: No such file or directory");
 }

@@ -5,14 +5,14 @@
 
 #include <filesystem>
 
+#include "harness/process.h"
 #include "runtime/error.h"
-#include "tests/support/process.h"
 
 namespace rad {
 namespace {
 
 TEST(DataDirLock, CreatesTheDirAndRefusesASecondHolder) {
-  test::TempDir tmp;
+  TempDir tmp;
   std::string dir = tmp.path() + "/nested/data";
   auto first = DataDirLock::acquire(dir);
   ASSERT_TRUE(first) << error_message(first.error());
@@ -30,7 +30,7 @@ TEST(DataDirLock, CreatesTheDirAndRefusesASecondHolder) {
 }
 
 TEST(DataDirLock, ReleasedOnDestructionAndStaleFileIgnored) {
-  test::TempDir tmp;
+  TempDir tmp;
   { ASSERT_TRUE(DataDirLock::acquire(tmp.path())); }
   // A LOCK file naming a dead holder, as kill -9 leaves it, is no obstacle.
   tmp.file("LOCK", "pid 999999 on host elsewhere\n");
@@ -38,7 +38,7 @@ TEST(DataDirLock, ReleasedOnDestructionAndStaleFileIgnored) {
 }
 
 TEST(DataDirLock, UncreatableDirIsBadInput) {
-  test::TempDir tmp;
+  TempDir tmp;
   auto file = tmp.file("plain", "x");
   auto lock = DataDirLock::acquire(file + "/sub");
   ASSERT_FALSE(lock);

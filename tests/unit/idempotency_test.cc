@@ -12,13 +12,13 @@
 #include "actors/dispatcher.h"
 #include "actors/plan_digest.h"
 #include "actors/supervisor.h"
+#include "harness/process.h"
 #include "runtime/error.h"
 #include "runtime/idempotency_key.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/proto_file.h"
 #include "runtime/system_config.h"
 #include "tests/support/mock_plan.h"
-#include "tests/support/process.h"
 
 namespace rad {
 namespace {
@@ -165,7 +165,7 @@ class IdempotentSubmits : public ::testing::Test {
     return writable;
   }
 
-  test::TempDir dir_;
+  TempDir dir_;
   std::shared_ptr<Store> store_;
   SystemConfig config_;
   caf::actor_system system_{config_};

@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "actors/agent_host.h"
+#include "harness/process.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/system_config.h"
-#include "tests/support/process.h"
 
 namespace rad {
 namespace {
@@ -70,7 +70,7 @@ class FixtureCopy {
   }
 
  private:
-  test::TempDir dir_;
+  TempDir dir_;
 };
 
 // ---- ResourceSampler ----

@@ -1,5 +1,5 @@
 // The plans of radctl load: the shape asked for, valid, and the same for the same seed.
-#include "load/plan_shape.h"
+#include "client/plan_shape.h"
 
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>

@@ -3,10 +3,10 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include "harness/process.h"
 #include "rad/v1/config.pb.h"
 #include "rad/v1/plan.pb.h"
 #include "runtime/error.h"
-#include "tests/support/process.h"
 
 namespace rad {
 namespace {
@@ -83,7 +83,7 @@ TEST(ProtoFile, HostileNestingIsBounded) {
 }
 
 TEST(ProtoFile, FileLimitsAndMissingFiles) {
-  test::TempDir dir;
+  TempDir dir;
   auto big = dir.file("big.json", "{\"name\":\"" + std::string(2000, 'x') + "\"}");
   v1::Plan plan;
   auto err = load_proto_file(big, 1000, plan);

@@ -3,14 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness/process.h"
 #include "runtime/error.h"
-#include "tests/support/process.h"
 
 namespace rad {
 namespace {
 
 TEST(Scenario, ValidScenarioLoadsFromJsonAndYaml) {
-  test::TempDir dir;
+  TempDir dir;
   auto json = dir.file("s.json", R"({"name":"worker-kill-9","seed":42,"durationMs":30000,
     "faults":[{"id":"k","atMs":5000,"target":{"role":"worker","count":1},"killNode":{"restartAfterMs":2000}},
               {"link":{"dropProbability":0.1,"delayMs":20}}]})");
@@ -25,7 +25,7 @@ TEST(Scenario, ValidScenarioLoadsFromJsonAndYaml) {
 }
 
 TEST(Scenario, EveryProblemIsListedWithItsPath) {
-  test::TempDir dir;
+  TempDir dir;
   auto path = dir.file("bad.json", R"({"name":"x","durationMs":1000,"faults":[
     {"id":"a","probability":1.5,"killAgent":{"fraction":2}},
     {"id":"a","atMs":1000},
@@ -68,7 +68,7 @@ TEST(Scenario, EmptyScenarioIsRefused) {
 }
 
 TEST(Scenario, TargetsMustBeNodesOfItsCluster) {
-  test::TempDir dir;
+  TempDir dir;
   auto path = dir.file("t.json", R"({"name":"x","cluster":{"workers":2},"faults":[
     {"target":{"nodeNames":["w3"]},"killAgent":{"fraction":1}},
     {"target":{"role":"worker","count":3},"killNode":{}},

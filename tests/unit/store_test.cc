@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "harness/process.h"
 #include "runtime/error.h"
-#include "tests/support/process.h"
 #include "tests/support/tmpfs.h"
 
 namespace rad {
@@ -66,13 +66,13 @@ class StoreTest : public ::testing::Test {
     delete db;
   }
 
-  test::TempDir dir_;
+  TempDir dir_;
   std::string path_ = dir_.path() + "/checkpoint";
 };
 
 TEST_F(StoreTest, WhatIsWrittenIsReadBackAfterReopening) {
   for (auto mode : {SyncMode::none, SyncMode::batch, SyncMode::every}) {
-    test::TempDir dir;
+    TempDir dir;
     auto path = dir.path() + "/checkpoint";
     {
       auto store = Store::open({path, mode});
@@ -266,7 +266,7 @@ TEST_F(StoreTest, CompactionKeepsSummariesAndDropsOldFinishedRunsDetails) {
 TEST_F(StoreTest, ARunAndItsIdempotencyKeyAreWrittenTogetherAndFoundAfterReopening) {
   for (auto mode : {SyncMode::none, SyncMode::batch, SyncMode::every}) {
     SCOPED_TRACE(to_string(mode));
-    test::TempDir dir;
+    TempDir dir;
     auto path = dir.path() + "/checkpoint";
     {
       auto store = Store::open({path, mode});
@@ -387,7 +387,7 @@ class StoreOnAFullDisk : public ::testing::Test {
     ASSERT_TRUE(failed_) << "the store never noticed the full disk";
   }
 
-  test::TempDir dir_;
+  TempDir dir_;
   test::Tmpfs fs_{dir_.path() + "/fs", 8u << 20};
   std::string path_ = fs_.path() + "/checkpoint";
   std::unique_ptr<Store> store_;

@@ -6,12 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "client/span_tree.h"
 #include "runtime/logging.h"
 #include "runtime/otlp_json.h"
 #include "runtime/span.h"
 #include "runtime/span_store.h"
 #include "runtime/trace.h"
-#include "tools/span_tree.h"
 
 namespace rad {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace rad::test {
+namespace rad {
 
 struct PollReport {
   // One per request to the run's path, in order: milliseconds from sending to
@@ -41,4 +41,4 @@ struct PollOptions {
 // (5 s) is an error, not a hang.
 PollReport poll_until_over(uint16_t port, const PollOptions& options);
 
-}  // namespace rad::test
+}  // namespace rad

@@ -1,4 +1,4 @@
-#include "tools/api_client.h"
+#include "client/api_client.h"
 
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>

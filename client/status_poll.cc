@@ -1,4 +1,4 @@
-#include "tests/support/status_poll.h"
+#include "client/status_poll.h"
 
 #include <httplib.h>
 
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <thread>
 
-namespace rad::test {
+namespace rad {
 
 namespace {
 
@@ -73,4 +73,4 @@ PollReport poll_until_over(uint16_t port, const PollOptions& options) {
   return report;
 }
 
-}  // namespace rad::test
+}  // namespace rad

@@ -1,4 +1,4 @@
-#include "tools/prometheus_text.h"
+#include "client/prometheus_text.h"
 
 #include <sstream>
 

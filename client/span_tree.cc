@@ -1,4 +1,4 @@
-#include "tools/span_tree.h"
+#include "client/span_tree.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "tests/support/process.h"
+#include "harness/process.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace rad::test {
+namespace rad {
 
 std::string binary(const std::string& name) { return std::string{RAD_BIN_DIR} + "/" + name; }
 
@@ -235,4 +235,4 @@ std::string TempDir::file(const std::string& name, const std::string& content) c
   return path;
 }
 
-}  // namespace rad::test
+}  // namespace rad

@@ -1,4 +1,4 @@
-#include "load/plan_shape.h"
+#include "client/plan_shape.h"
 
 #include <algorithm>
 #include <random>

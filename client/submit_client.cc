@@ -1,11 +1,11 @@
-#include "tools/submit_client.h"
+#include "client/submit_client.h"
 
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "client/api_client.h"
 #include "runtime/error.h"
 #include "runtime/idempotency_key.h"
-#include "tools/api_client.h"
 
 namespace rad {
 namespace {

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-namespace rad::test {
+namespace rad {
 
 using namespace std::chrono_literals;
 
@@ -106,4 +106,4 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace rad::test
+}  // namespace rad
