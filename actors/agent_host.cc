@@ -108,7 +108,9 @@ void collect(Self self, v1::StoryResult result) {
   auto it = agents.find({result.story_id(), result.attempt()});
   if (it == agents.end()) return;
   auto& running = it->second;
-  if (running.extras && running.extras->fenced) {
+  // Stopped by the fence, its attempt is lost; one that ended by itself before
+  // the stop took hold (its command had exited) keeps its outcome: it ran once.
+  if (running.extras && running.extras->fenced && result.outcome() == v1::OUTCOME_CANCELLED) {
     result.set_outcome(v1::OUTCOME_NODE_LOST);
     result.set_error("stopped on " + st.identity.node_id + ": " + st.fence_reason);
   }

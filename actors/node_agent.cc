@@ -395,6 +395,9 @@ void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply, const
   accept_view(self, reply.view());
   // Back after a coordinator loss while draining: it must still place nothing here.
   if (st.draining) send_draining(self);
+  // Admitted: a lease at once, whether or not the coordinator lives to name its Pulse.
+  auto sent_ticks = static_cast<int64_t>(join_sent.time_since_epoch().count());
+  if (st.options.pulse) self->send(st.options.pulse, renew_atom::value, sent_ticks);
   // Heartbeats go from Pulse to Pulse, off the scheduler.
   auto coordinator_id = reply.view().coordinator_id();
   auto incarnation = st.options.info.incarnation();
@@ -403,8 +406,7 @@ void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply, const
           [=](const caf::actor& coordinator_pulse) {
             if (self->state.options.pulse && coordinator_pulse)
               self->send(self->state.options.pulse, watch_atom::value, coordinator_pulse,
-                         coordinator_id, incarnation,
-                         static_cast<int64_t>(join_sent.time_since_epoch().count()));
+                         coordinator_id, incarnation, sent_ticks);
           },
           [=](caf::error& err) {
             self->state.log->warn("the coordinator did not name its pulse: {}",
@@ -533,6 +535,8 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.coordinator && dm.source == st.coordinator.address()) {
+      // Its process is gone: see the lease in actors/pulse.h.
+      if (st.options.pulse) self->send(st.options.pulse, gone_atom::value);
       coordinator_lost(self, "connection lost (" + self->system().render(dm.reason) + ")");
       return;
     }

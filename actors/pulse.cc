@@ -76,19 +76,25 @@ void judge_members(Self self, Clock::time_point now) {
 
 // -- worker -------------------------------------------------------------------
 
+// The coordinator answered something this node sent at `sent`: a lease from then.
+void extend_lease(Self self, Clock::time_point sent) {
+  auto& st = self->state;
+  auto until = sent + st.options.lease;
+  if (!st.lease_until || until > *st.lease_until) st.lease_until = until;
+  if (st.fenced && *st.lease_until > Clock::now()) {
+    st.fenced = false;
+    st.log->info("lease renewed by the coordinator: agents may run again");
+  }
+}
+
 void renew(Self self, const v1::HeartbeatAck& ack) {
   auto& st = self->state;
   auto sent = st.sent.find(ack.seq());
   if (sent == st.sent.end()) return;  // answered already, or older than any lease
-  auto until = sent->second + st.options.lease;
+  auto at = sent->second;
   st.sent.erase(st.sent.begin(), std::next(sent));
-  if (!st.lease_until || until > *st.lease_until) st.lease_until = until;
-  auto now = Clock::now();
-  st.detector.heard(st.coordinator_id, now);
-  if (st.fenced && *st.lease_until > now) {
-    st.fenced = false;
-    st.log->info("lease renewed by the coordinator: agents may run again");
-  }
+  st.detector.heard(st.coordinator_id, Clock::now());
+  extend_lease(self, at);
 }
 
 void beat(Self self, Clock::time_point now) {
@@ -178,6 +184,18 @@ caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options)
       [=](forget_atom, const std::string& node_id) {
         self->state.members.erase(node_id);
         self->state.detector.forget(node_id);
+      },
+      [=](renew_atom, int64_t join_sent) {
+        if (!self->state.options.coordinator)
+          extend_lease(self, Clock::time_point{Clock::duration{join_sent}});
+      },
+      [=](gone_atom) {
+        auto& st = self->state;
+        st.coordinator = nullptr;
+        auto now = Clock::now();
+        if (st.options.coordinator || st.fenced || !st.lease_until || now >= *st.lease_until)
+          return;
+        st.lease_until = std::max(*st.lease_until, now + st.options.lease);
       },
       [=](watch_atom, const caf::actor& coordinator, const std::string& coordinator_id,
           uint64_t incarnation, int64_t join_sent) {

@@ -20,9 +20,23 @@
 // Messages (all local but the heartbeats and their answers):
 //   coordinator: (watch_atom, node id, incarnation)   a member joined
 //                (forget_atom, node id)               a member left
-//   worker:      (watch_atom, coordinator's Pulse, its node id, incarnation,
+//   worker:      (renew_atom, int64 steady ticks when the join was sent)
+//                                                     a coordinator admitted this
+//                                                     node: a lease from then, at
+//                                                     once (its Pulse may never be
+//                                                     named if it dies right after)
+//                (watch_atom, coordinator's Pulse, its node id, incarnation,
 //                 int64 steady ticks when the join was sent: the first lease)
+//                (gone_atom)                          the coordinator's process is
+//                                                     gone (its connection closed)
 //                (incarnation_atom, incarnation)      this node rejoined as that
+//
+// A coordinator that is gone places nothing; the next one waits for this node
+// to report its agents for its adoption window, which is longer than a lease
+// (actors/dispatcher.h). So when the coordinator's connection closes while the
+// lease runs, the lease runs on for a lease from then: coordinator kill -9s in
+// a row, however quick, never make a live worker stop its agents. A silent
+// coordinator (a partition) renews nothing: the lease runs out as it was.
 //   both:        (pulse_atom) -> caf::actor           this Pulse
 //                (subscribe_atom, NodeAgent, AgentHost) whom to tell
 // and to the NodeAgent: (liveness_atom, node id, incarnation, "up"|"suspect"|
@@ -56,6 +70,8 @@ using fence_atom = caf::atom_constant<caf::atom("fence")>;
 using incarnation_atom = caf::atom_constant<caf::atom("incarnate")>;
 using beat_atom = caf::atom_constant<caf::atom("beat")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using renew_atom = caf::atom_constant<caf::atom("renew")>;
+using gone_atom = caf::atom_constant<caf::atom("gone")>;
 
 struct PulseOptions {
   bool coordinator = false;

@@ -94,7 +94,7 @@ Verdict drains_within_deadline(const std::vector<GracefulStop>& stops);
 struct ProcessCounters {
   std::string node, node_id;
   bool scraped = false;
-  std::map<std::string, double> samples;  // its /metrics (tools/prometheus_text.h)
+  std::map<std::string, double> samples;  // its /metrics (client/prometheus_text.h)
   // Why its count may exceed the store's (results it sent may have been lost:
   // a partition, a link fault, a coordinator restart); empty: it must be equal.
   std::string inexact_because;

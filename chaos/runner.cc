@@ -25,6 +25,7 @@
 #include "chaos/workload.h"
 #include "client/api_client.h"
 #include "client/prometheus_text.h"
+#include "client/submit_client.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
 
@@ -94,12 +95,9 @@ class Runner {
     plan_ = make_workload(o_.scenario.workload(), o_.seed, marker_, side_effects_path());
     std::string body;
     (void)google::protobuf::util::MessageToJsonString(plan_, &body);
-    auto answer = api_request("POST", cluster_->api(), "/v1/runs", body);
-    if (!answer) return answer.error();
-    auto id = nlohmann::json::parse(*answer, nullptr, false);
-    if (!id.is_object() || !id.contains("runId"))
-      return make_error(Errc::protocol_error, "the coordinator answered no run id: " + *answer);
-    run_id_ = id["runId"].get<std::string>();
+    auto submitted = submit_plan(cluster_->api(), body);
+    if (!submitted) return submitted.error();
+    run_id_ = submitted->run_id;
     start_ = Clock::now();
     start_wall_ = std::chrono::system_clock::now();
     poll_view();  // the node ids a fault at 0 ms needs
@@ -261,6 +259,18 @@ class Runner {
            std::to_string(processes_.back().pid) + agents;
   }
 
+  // The end of a node's output, for a report that must say why it hung.
+  static std::string last_lines(const std::string& text, int n) {
+    // The last newline ends the last line: n lines take n + 1 newlines back.
+    size_t from = text.size();
+    for (int newlines = 0; newlines <= n; ++newlines) {
+      if (from == 0) return text;
+      from = text.rfind('\n', from - 1);
+      if (from == std::string::npos) return text;
+    }
+    return text.substr(from + 1);
+  }
+
   // Exits, overdue drains and restarts that are due.
   void watch_processes() {
     for (auto& pf : processes_) {
@@ -271,7 +281,9 @@ class Runner {
           pf.exited_ms = now;
           pf.drained = contains(cluster_->output(pf.node), "drained: every agent finished");
         } else if (pf.graceful && now - pf.killed_ms > drain_ms_ + kDrainExitGraceMs + 5000) {
-          say("chaos: " + pf.node + " is still draining past its deadline: SIGKILL");
+          say("chaos: " + pf.node +
+              " is still draining past its deadline: SIGKILL; its last lines:\n" +
+              last_lines(cluster_->output(pf.node), 8));
           cluster_->signal(pf.node, SIGKILL);
         }
         continue;

@@ -1,5 +1,5 @@
 // The plan a chaos scenario runs while its faults are injected: the stories of
-// `radctl load` (load/plan_shape.h) shaped by the scenario's ChaosWorkload,
+// `radctl load` (client/plan_shape.h) shaped by the scenario's ChaosWorkload,
 // as mocks or as exec stories of `sleep`. Exec stories carry
 // RAD_CHAOS_RUN=MARKER in their environment: a process still holding it once
 // the nodes are stopped is an orphan (chaos/invariants.h).

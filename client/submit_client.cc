@@ -24,7 +24,8 @@ std::string shell_word(const std::string& key) {
 }  // namespace
 
 caf::expected<Submitted> submit_plan(const std::string& api, const std::string& plan_json,
-                                     const std::string& key, const SubmitRetries& retries) {
+                                     std::string key, const SubmitRetries& retries) {
+  if (key.empty()) key = new_idempotency_key();
   auto pause = retries.pause;
   caf::error last;
   for (int tries = 1;; ++tries) {

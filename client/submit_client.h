@@ -27,11 +27,12 @@ struct SubmitRetries {
   std::chrono::milliseconds pause{1000};
 };
 
-// POSTs `plan_json` to `api`/v1/runs under `key`. Errors: what the API
+// POSTs `plan_json` to `api`/v1/runs under `key` (empty: a new one, made
+// here, kept for the retries). Errors: what the API
 // refused (invalid_input, in_use, unavailable, as api_request() has them),
 // told as is; or, when no try was answered, an unreachable error saying that
 // the submit was not confirmed and how to make sure it runs once.
 caf::expected<Submitted> submit_plan(const std::string& api, const std::string& plan_json,
-                                     const std::string& key, const SubmitRetries& retries = {});
+                                     std::string key = {}, const SubmitRetries& retries = {});
 
 }  // namespace rad

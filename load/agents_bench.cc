@@ -25,6 +25,7 @@
 
 #include "client/api_client.h"
 #include "client/plan_shape.h"
+#include "client/submit_client.h"
 #include "load/bench_cluster.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
@@ -98,12 +99,12 @@ int main(int argc, char** argv) {
   auto before = sample(cluster);
   auto body = plan_json(agents, minutes);
   auto started = Clock::now();
-  auto answer = rad::api_request("POST", api, "/v1/runs", body);
+  auto answer = rad::submit_plan(api, body);
   if (!answer) {
     std::fprintf(stderr, "submit failed: %s\n", rad::error_message(answer.error()).c_str());
     return 1;
   }
-  auto run_id = nlohmann::json::parse(*answer)["runId"].get<std::string>();
+  auto run_id = answer->run_id;
   auto live = await_live(cluster, agents);
   if (live.empty()) {
     std::fprintf(stderr, "the %d agents never ran at once\n", agents);

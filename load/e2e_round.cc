@@ -10,6 +10,7 @@
 
 #include "client/api_client.h"
 #include "client/plan_shape.h"
+#include "client/submit_client.h"
 #include "load/bench_cluster.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
@@ -38,12 +39,12 @@ E2eRound run_e2e_round(const std::string& api, int stories, int round) {
 
 E2eRound run_plan_round(const std::string& api, const std::string& body, int stories) {
   auto start = Clock::now();
-  auto answer = rad::api_request("POST", api, "/v1/runs", body);
+  auto answer = rad::submit_plan(api, body);
   if (!answer) {
     std::fprintf(stderr, "submit failed: %s\n", rad::error_message(answer.error()).c_str());
     return {};
   }
-  auto run_id = nlohmann::json::parse(*answer)["runId"].get<std::string>();
+  auto run_id = answer->run_id;
   auto submitted = Clock::now();
   rad::v1::RunStatus status;
   auto deadline = start + std::chrono::minutes{5};

@@ -27,6 +27,7 @@
 
 #include "client/api_client.h"
 #include "client/plan_shape.h"
+#include "client/submit_client.h"
 #include "load/bench_cluster.h"
 #include "load/exactly_once.h"
 #include "rad/v1/run.pb.h"
@@ -97,12 +98,12 @@ Trial trial(const Options& o, const std::string& policy, int number) {
   rad::bench::BenchCluster cluster;
   if (!cluster.start(policy)) return {};
   auto api = "http://127.0.0.1:" + std::to_string(cluster.coordinator_http_port());
-  auto answer = rad::api_request("POST", api, "/v1/runs", plan_json(o, number));
+  auto answer = rad::submit_plan(api, plan_json(o, number));
   if (!answer) {
     std::fprintf(stderr, "submit failed: %s\n", rad::error_message(answer.error()).c_str());
     return {};
   }
-  auto run_id = nlohmann::json::parse(*answer)["runId"].get<std::string>();
+  auto run_id = answer->run_id;
   rad::v1::RunStatus status;
   if (!await_run(api, run_id, status, [&](const rad::v1::RunStatus& s) {
         return s.counts().succeeded() >= static_cast<uint32_t>(o.stories / 4) &&

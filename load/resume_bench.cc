@@ -20,6 +20,7 @@
 
 #include "client/api_client.h"
 #include "client/plan_shape.h"
+#include "client/submit_client.h"
 #include "load/bench_cluster.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
@@ -72,12 +73,12 @@ int main(int argc, char** argv) {
     if (!cluster.start(bench.policy)) return 1;
     auto api = "http://127.0.0.1:" + std::to_string(cluster.coordinator_http_port());
     auto submitted = Clock::now();
-    auto answer = rad::api_request("POST", api, "/v1/runs", plan_json(stories));
+    auto answer = rad::submit_plan(api, plan_json(stories));
     if (!answer) {
       std::fprintf(stderr, "%s\n", rad::error_message(answer.error()).c_str());
       return 1;
     }
-    auto run_id = nlohmann::json::parse(*answer)["runId"].get<std::string>();
+    auto run_id = answer->run_id;
     double placed = await_placed(api, run_id, stories, submitted);
     if (placed < 0) return 1;
     auto restarted = Clock::now();

@@ -18,6 +18,7 @@
 #include "client/api_client.h"
 #include "client/plan_shape.h"
 #include "client/status_poll.h"
+#include "client/submit_client.h"
 #include "load/bench_cluster.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/error.h"
@@ -40,13 +41,13 @@ int main(int argc, char** argv) {
   shape.stories = stories;
   std::string plan;
   (void)google::protobuf::util::MessageToJsonString(rad::make_plan(shape), &plan);
-  auto submitted = rad::api_request("POST", api, "/v1/runs", plan);
+  auto submitted = rad::submit_plan(api, plan);
   if (!submitted) {
     std::fprintf(stderr, "submit failed: %s\n", rad::error_message(submitted.error()).c_str());
     cluster.dump();
     return 1;
   }
-  auto run_id = nlohmann::json::parse(*submitted)["runId"].get<std::string>();
+  auto run_id = submitted->run_id;
 
   rad::PollOptions options;
   options.path = "/v1/runs/" + run_id + "?stories=false";

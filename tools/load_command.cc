@@ -15,6 +15,7 @@
 
 #include "client/api_client.h"
 #include "client/prometheus_text.h"
+#include "client/submit_client.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/cli.h"
@@ -147,12 +148,12 @@ int load_command(const LoadOptions& o) {
 
   NodeSampler sampler{*nodes, o.sample_interval};
   auto submitted = Clock::now();
-  auto answer = api_request("POST", o.api, "/v1/runs", body);
+  auto answer = submit_plan(o.api, body);
   if (!answer) {
     (void)sampler.stop();
     return fail(answer.error());
   }
-  auto run_id = nlohmann::json::parse(*answer)["runId"].get<std::string>();
+  auto run_id = answer->run_id;
   std::cerr << "load: run " << run_id << " of " << o.shape.stories << " stories\n";
   v1::RunStatus status;
   while (Clock::now() - submitted < o.timeout) {

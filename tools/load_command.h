@@ -1,4 +1,4 @@
-// radctl load: runs a plan of a chosen shape (load/plan_shape.h) against a
+// radctl load: runs a plan of a chosen shape (client/plan_shape.h) against a
 // cluster and reports what it took: throughput, latency percentiles of the
 // stories (submitted to running, running to checkpointed), and per node the
 // peak RSS and the memory per live agent, read from each node's /metrics

@@ -319,6 +319,11 @@ struct CommandRunner::Impl {
       return;
     }
     if (c.running && (c.pidfd ? c.exited : exited_unreaped(c))) reap(c, now);
+    // Its exit may not have been seen yet (a node resumed after SIGSTOP sees
+    // every event at once): a command that ended by itself ran to its end,
+    // and says so, rather than being called cancelled or timed out.
+    bool cut = c.cancel.cancelled() || (c.deadline && now >= *c.deadline);
+    if (c.running && !c.stopping && cut && c.pidfd && exited_unreaped(c)) reap(c, now);
     if (c.running && !c.stopping) {
       if (c.cancel.cancelled()) {
         c.result.cancelled = true;

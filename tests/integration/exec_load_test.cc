@@ -20,10 +20,11 @@
 namespace rad::test {
 namespace {
 
-// Each command appends "+ ID" as it starts and "- ID" as it ends to one file:
-// lines of at most a few bytes are appended whole (O_APPEND).
+// Each command appends "+ ID [ATTEMPT]" as it starts and "- ID [ATTEMPT]" as
+// it ends to one file: lines of a few bytes are appended whole (O_APPEND).
 struct SideEffects {
   std::map<std::string, int> starts, ends;
+  std::map<std::string, std::string> attempts;  // of each start, "1 3"
   int most_at_once = 0;
 };
 
@@ -33,9 +34,12 @@ SideEffects read_side_effects(const std::string& path) {
   int now = 0;
   for (std::string line; std::getline(in, line);) {
     if (line.size() < 3) continue;
-    auto id = line.substr(2);
+    std::istringstream fields{line.substr(2)};
+    std::string id, attempt;
+    fields >> id >> attempt;
     if (line[0] == '+') {
       ++s.starts[id];
+      s.attempts[id] += (s.attempts[id].empty() ? "" : " ") + attempt;
       s.most_at_once = std::max(s.most_at_once, ++now);
     } else {
       ++s.ends[id];
@@ -63,8 +67,8 @@ class ExecUnderLoad : public RunsFixture {
         [&](int i) {
           std::ostringstream cmd;
           cmd.precision(3);
-          cmd << "echo + s" << i << " >> " << effects_ << "; sleep " << std::fixed << sleep(random)
-              << "; echo - s" << i << " >> " << effects_;
+          cmd << "echo + s" << i << " $RAD_ATTEMPT >> " << effects_ << "; sleep " << std::fixed
+              << sleep(random) << "; echo - s" << i << " $RAD_ATTEMPT >> " << effects_;
           return R"("exec":{"argv":["sh","-c",")" + cmd.str() + R"("]})";
         },
         wave_fields);
@@ -85,7 +89,8 @@ class ExecUnderLoad : public RunsFixture {
     auto s = read_side_effects(effects_);
     for (int i = 0; i < n; ++i) {
       auto id = "s" + std::to_string(i);
-      EXPECT_EQ(s.starts[id], 1) << id << " started " << s.starts[id] << " times";
+      EXPECT_EQ(s.starts[id], 1) << id << " started " << s.starts[id] << " times (attempts "
+                                 << s.attempts[id] << ")";
       EXPECT_EQ(s.ends[id], 1) << id << " ended " << s.ends[id] << " times";
     }
   }

@@ -9,6 +9,9 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,8 +57,27 @@ class ClusterFixture : public ::testing::Test {
     o.env = spec.env;
     o.cwd = dir_.path();
     auto& slot = nodes_[spec.name];
+    if (slot) retired_.emplace_back(spec.name, std::move(slot));
     slot = Process::start(o);
     return *slot;
+  }
+
+  // With RAD_TEST_LOGS=DIR, a failed test leaves the output of every node
+  // process it started in DIR/TEST/NAME-N.log (N counts restarts).
+  void TearDown() override {
+    const char* logs = std::getenv("RAD_TEST_LOGS");
+    if (!logs || !HasFailure()) return;
+    auto dir = std::filesystem::path{logs} /
+               ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::create_directories(dir);
+    std::map<std::string, int> count;
+    auto keep = [&](const std::string& name, const Process& p) {
+      std::ofstream{dir / (name + "-" + std::to_string(count[name]++) + ".log")} << p.out()
+                                                                                 << p.err();
+    };
+    for (const auto& [name, p] : retired_) keep(name, *p);
+    for (const auto& [name, p] : nodes_)
+      if (p) keep(name, *p);
   }
 
   Process& coordinator() { return start({"coord", "coordinator"}); }
@@ -130,6 +152,8 @@ class ClusterFixture : public ::testing::Test {
   TempDir dir_;
   std::map<std::string, Ports> ports_;
   std::map<std::string, std::unique_ptr<Process>> nodes_;
+  // Processes a restart replaced, in order: their output is still wanted.
+  std::vector<std::pair<std::string, std::unique_ptr<Process>>> retired_;
   std::unique_ptr<SystemConfig> client_config_;
   std::unique_ptr<caf::actor_system> client_;
 };
