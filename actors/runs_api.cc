@@ -29,15 +29,6 @@ using namespace std::chrono_literals;
 constexpr auto kSubmitTimeout = std::chrono::seconds{30};
 static_assert(kMaxPlanBytes <= kMaxHttpBodyBytes, "the API takes every plan radctl sends");
 
-HttpResponse problems_response(const v1::Plan& plan, const std::vector<PlanProblem>& problems) {
-  nlohmann::json body;
-  body["error"] = error_message(plan_error(plan, problems));
-  body["problems"] = nlohmann::json::array();
-  for (const auto& p : problems)
-    body["problems"].push_back({{"path", p.path}, {"reason", p.reason}});
-  return {400, body.dump(), "application/json"};
-}
-
 bool has_story(const v1::Span& s, const std::string& story) {
   for (const auto& a : s.attributes())
     if (a.key() == "story.id") return a.string_value() == story;
@@ -153,15 +144,21 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
     // The root of the run's trace; sampled only when this node records spans.
     auto span = ActiveSpan::root("submit", spans_enabled());
     span.attr("plan", plan.name());
-    // The Supervisor validates; only a refused plan is validated here again,
-    // for the problems as a list.
+    // The Supervisor validates: an invalid plan comes back with its problems.
     auto submission =
         caf::make_message(submit_atom::value, proto(std::move(plan)), span.traceparent(), *key);
     caf::scoped_actor self{system};
     HttpResponse response = error_response(503, "the supervisor did not answer");
     self->request(supervisor, kSubmitTimeout, submission)
         .receive(
-            [&](const std::string& run_id, bool existing) {
+            [&](const Proto<v1::SubmitReply>& reply) {
+              if (reply.value.has_refused()) {
+                span.attr("outcome", "refused");
+                response = json_response(reply.value.refused(), 400);
+                return;
+              }
+              const auto& run_id = reply.value.run_id();
+              bool existing = reply.value.existing();
               span.attr("run.id", run_id).attr("outcome", existing ? "existing" : "accepted");
               // 201 either way: the answer the first submit had, so a client
               // whose answer was lost reads the same on its retry.
@@ -181,11 +178,7 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
                 return;
               }
               span.attr("outcome", "refused");
-              const auto& refused = submission.get_as<Proto<v1::Plan>>(1).value;
-              auto problems = validate_plan(refused);
-              response = is(err, Errc::invalid_input) && !problems.empty()
-                             ? problems_response(refused, problems)
-                             : error_response(err);
+              response = error_response(err);
             });
     span.finish();
     return response;

@@ -55,17 +55,38 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
   }
 }
 
-// Answers (run id, existing) once the run is in the checkpoint: a submitter
-// never holds the id of a run a crash could lose.
+Proto<v1::SubmitReply> submit_reply(const std::string& run_id, bool existing) {
+  v1::SubmitReply reply;
+  reply.set_run_id(run_id);
+  reply.set_existing(existing);
+  return proto(std::move(reply));
+}
+
+// Answers the run once it is in the checkpoint: a submitter never holds the
+// id of a run a crash could lose.
 caf::result<caf::message> answer_once_stored(Self self, const std::string& run_id, bool existing) {
   auto it = self->state.runs.find(run_id);
   // Over, or known from the store only: stored.
-  if (it == self->state.runs.end() || !it->second.actor) return caf::make_message(run_id, existing);
+  if (it == self->state.runs.end() || !it->second.actor)
+    return caf::make_message(submit_reply(run_id, existing));
   auto promise = self->make_response_promise();
   self->request(it->second.actor, kStoredWait, durable_atom::value)
-      .then([=](const std::string& id) mutable { promise.deliver(id, existing); },
+      .then([=](const std::string& id) mutable { promise.deliver(submit_reply(id, existing)); },
             [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
   return promise;
+}
+
+// The plan's problems, as the submitter is answered.
+Proto<v1::SubmitReply> refusal(const v1::Plan& plan, const std::vector<PlanProblem>& problems) {
+  v1::SubmitReply reply;
+  auto* refused = reply.mutable_refused();
+  refused->set_error(error_message(plan_error(plan, problems)));
+  for (const auto& p : problems) {
+    auto* problem = refused->add_problems();
+    problem->set_path(p.path);
+    problem->set_reason(p.reason);
+  }
+  return proto(std::move(reply));
 }
 
 // The run `key` made, if one did: among this process's runs (which may not be
@@ -114,7 +135,7 @@ caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string tr
     auto problems = validate_plan(plan, st.options.limits);
     span.attr("problems", static_cast<int64_t>(problems.size()));
     span.finish();
-    if (auto err = plan_error(plan, problems)) return err;
+    if (!problems.empty()) return caf::make_message(refusal(plan, problems));
   }
   auto run_id = new_run_id(self);
   auto options = st.options.run;

@@ -17,8 +17,9 @@
 //
 // Messages:
 //   (submit_atom, Proto<Plan>[, traceparent[, idempotency key]])
-//                                       -> (std::string run id, bool existing) | error
-//                                          (invalid_input: every problem of the plan, or
+//                                       -> Proto<SubmitReply> | error: the run, or the
+//                                          plan's problems (`refused`: validated here,
+//                                          once per submission). Errors: invalid_input:
 //                                          a bad key; in_use: the key made a run of
 //                                          another plan; unavailable: the checkpoint
 //                                          store cannot be written); answered once the

@@ -5,13 +5,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rad/v1/run.pb.h"
 #include "runtime/error.h"
 
 namespace rad {
 namespace {
 
-// The API's {"error": "..."}, or the raw body when it is not that.
+// The API's {"error": "..."}, or the raw body when it is not that. A refused
+// plan's problems (PlanProblems) come one per line, as `radctl validate` lists them.
 std::string error_text(const std::string& body) {
+  v1::PlanProblems refused;
+  if (!parse_answer(body, "", refused) && refused.problems_size() > 0) {
+    // "plan 'p' has 2 problems: a; b" -> "plan 'p' has 2 problems:", then one a line.
+    const auto& error = refused.error();
+    auto list = error.find(refused.problems_size() == 1 ? " problem: " : " problems: ");
+    auto text = list == std::string::npos ? error : error.substr(0, error.find(':', list) + 1);
+    for (const auto& p : refused.problems())
+      text += "\n  " + (p.path().empty() ? std::string{"plan"} : p.path()) + ": " + p.reason();
+    return text;
+  }
   auto json = nlohmann::json::parse(body, nullptr, false);
   if (json.is_object() && json.contains("error") && json["error"].is_string())
     return json["error"].get<std::string>();

@@ -107,7 +107,7 @@ int follow(const std::string& api, const std::string& run_id, std::chrono::milli
 
 }  // namespace
 
-int check_plan_file(const std::string& path, std::string* plan_json) {
+int check_plan_file(const std::string& path) {
   v1::Plan plan;
   if (auto err = load_proto_file(path, kMaxPlanBytes, plan)) return fail(err);
   if (auto problems = validate_plan(plan); !problems.empty()) {
@@ -117,22 +117,22 @@ int check_plan_file(const std::string& path, std::string* plan_json) {
       std::cerr << "  " << (p.path.empty() ? "plan" : p.path) << ": " << p.reason << "\n";
     return 2;
   }
-  if (plan_json) {
-    (void)google::protobuf::util::MessageToJsonString(plan, plan_json);
-  } else {
-    int stories = 0;
-    for (const auto& wave : plan.waves()) stories += wave.stories_size();
-    std::cout << "plan '" << plan.name() << "' is valid: " << plan.waves_size() << " waves, "
-              << stories << " stories\n";
-  }
+  int stories = 0;
+  for (const auto& wave : plan.waves()) stories += wave.stories_size();
+  std::cout << "plan '" << plan.name() << "' is valid: " << plan.waves_size() << " waves, "
+            << stories << " stories\n";
   return 0;
 }
 
 int submit_command(const SubmitOptions& options) {
   if (!options.key.empty())
     if (auto err = check_idempotency_key(options.key, "--key")) return fail(err);
+  // Read and sent as JSON; the coordinator validates it, once, and answers
+  // every problem (exit 2).
+  v1::Plan plan;
+  if (auto err = load_proto_file(options.plan_path, kMaxPlanBytes, plan)) return fail(err);
   std::string body;
-  if (int code = check_plan_file(options.plan_path, &body); code != 0) return code;
+  (void)google::protobuf::util::MessageToJsonString(plan, &body);
   auto key = options.key.empty() ? new_idempotency_key() : options.key;
   auto submitted = submit_plan(options.api, body, key, options.retries);
   if (!submitted) return fail(submitted.error());

@@ -30,7 +30,9 @@ int runs_command(const std::string& api, bool json);
 int trace_command(const std::string& api, const std::string& run_id, const std::string& story,
                   bool json);
 
-// Every problem of the plan at `path` on stderr (exit 2), or 0 when it may run.
-int check_plan_file(const std::string& path, std::string* plan_json = nullptr);
+// radctl validate: every problem of the plan at `path` on stderr (exit 2), or
+// 0 when it may run. Checked here, without a cluster; radctl submit leaves the
+// checking to the coordinator, which answers the same problems.
+int check_plan_file(const std::string& path);
 
 }  // namespace rad

@@ -134,8 +134,8 @@ class IdempotentSubmits : public ::testing::Test {
   static Answer receive(Handle handle) {
     Answer out;
     handle.receive(
-        [&](const std::string& run_id, bool existing) {
-          out = {run_id, existing, {}};
+        [&](const Proto<v1::SubmitReply>& reply) {
+          out = {reply.value.run_id(), reply.value.existing(), {}};
         },
         [&](const caf::error& err) { out.error = err; });
     return out;

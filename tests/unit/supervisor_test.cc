@@ -45,7 +45,7 @@ class SupervisorTest : public ::testing::Test {
   std::string submit(const v1::Plan& plan) {
     std::string id;
     self_->request(supervisor_, 5s, submit_atom::value, proto(plan))
-        .receive([&](const std::string& run_id, bool) { id = run_id; },
+        .receive([&](const Proto<v1::SubmitReply>& reply) { id = reply.value.run_id(); },
                  [&](const caf::error& err) { ADD_FAILURE() << error_message(err); });
     return id;
   }
@@ -123,12 +123,15 @@ TEST_F(SupervisorTest, NoRunIsAdmittedWhileTheCheckpointStoreCannotBeWritten) {
   self_->send(supervisor_, store_state_atom::value, false, why);
   bool refused = false;
   self_->request(supervisor_, 5s, submit_atom::value, proto(test::mock_plan("p", 1, 1)))
-      .receive([&](const std::string& run_id, bool) { ADD_FAILURE() << "admitted as " << run_id; },
-               [&](const caf::error& err) {
-                 refused = true;
-                 EXPECT_TRUE(is(err, Errc::unavailable)) << error_message(err);
-                 EXPECT_EQ(error_message(err), why);
-               });
+      .receive(
+          [&](const Proto<v1::SubmitReply>& reply) {
+            ADD_FAILURE() << "admitted as " << reply.value.run_id();
+          },
+          [&](const caf::error& err) {
+            refused = true;
+            EXPECT_TRUE(is(err, Errc::unavailable)) << error_message(err);
+            EXPECT_EQ(error_message(err), why);
+          });
   EXPECT_TRUE(refused);
   auto store_state = [&] {
     std::pair<bool, std::string> out{true, "no answer"};
