@@ -54,6 +54,22 @@ prometheus::MetricFamily gauge_family(const std::string& name, const std::string
   return family;
 }
 
+prometheus::MetricFamily labelled_gauge_family(
+    const std::string& name, const std::string& help, const std::string& label,
+    const std::vector<std::pair<std::string, double>>& samples) {
+  prometheus::MetricFamily family;
+  family.name = name;
+  family.help = help;
+  family.type = prometheus::MetricType::Gauge;
+  for (const auto& [value, sample] : samples) {
+    prometheus::ClientMetric m;
+    m.label.push_back({label, value});
+    m.gauge.value = sample;
+    family.metric.push_back(std::move(m));
+  }
+  return family;
+}
+
 prometheus::MetricFamily counter_family(const std::string& name, const std::string& help,
                                         double value) {
   auto family = one_sample(name, help, prometheus::MetricType::Counter);

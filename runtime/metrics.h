@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/enum_word.h"
@@ -71,6 +72,10 @@ prometheus::MetricFamily gauge_family(const std::string& name, const std::string
                                       double value);
 prometheus::MetricFamily counter_family(const std::string& name, const std::string& help,
                                         double value);
+// A gauge family of one sample per value of `label`: {label value, sample}.
+prometheus::MetricFamily labelled_gauge_family(
+    const std::string& name, const std::string& help, const std::string& label,
+    const std::vector<std::pair<std::string, double>>& samples);
 
 // The content type of render()'s text.
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
