@@ -42,12 +42,16 @@ void count(v1::StoryCounts& counts, v1::Outcome outcome) {
 
 // -- the queue and command slots ----------------------------------------------
 
-// Exec requests a node takes now: as many as its free command slots.
+// Exec requests a node takes now: its free command slots, plus a quarter of
+// its slots more that wait there. A slot freed on the node is then taken at
+// once, not a result's round trip to the coordinator later, which on a busy
+// machine kept a fifth of the slots idle.
 uint32_t free_slots(const DispatcherState& st, const DispatcherState::Target& target) {
   if (target.exec_slots == 0) return std::numeric_limits<uint32_t>::max();
   auto it = st.exec_busy.find(target.node_id);
   uint32_t busy = it == st.exec_busy.end() ? 0 : it->second;
-  return busy >= target.exec_slots ? 0 : target.exec_slots - busy;
+  uint32_t takes = target.exec_slots + (target.exec_slots + 3) / 4;
+  return busy >= takes ? 0 : takes - busy;
 }
 void take_slot(DispatcherState& st, DispatcherState::Pending& p, const std::string& node_id) {
   if (!p.slot_node.empty()) return;

@@ -27,9 +27,10 @@
 // Command slots: a node runs at most agents.exec_slots commands at once, so
 // exec requests wait here, not on the node, until a node has a free slot
 // (a request holds its node's slot from placing until it is settled or
-// placed again). The queue is published (NodeViews::queue) for GET /v1/runs/ID
-// and rad_dispatch_queued.
-// Until then it answers ready_atom (actors/node_agent.h) with false and why.
+// placed again); a node is given a quarter of its slots more, which wait
+// there, so that a slot it frees is taken at once. The queue is published (NodeViews::queue) for
+// GET /v1/runs/ID and rad_dispatch_queued. Until then it answers ready_atom (actors/node_agent.h)
+// with false and why.
 #pragma once
 
 #include <spdlog/logger.h>

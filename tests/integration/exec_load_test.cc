@@ -250,7 +250,8 @@ class ExecSlots : public ExecUnderLoad {
 TEST_F(ExecSlots, CommandsBeyondTheSlotsWaitAtTheCoordinatorVisiblyAndEachRunsOnce) {
   constexpr int kStories = 60;
   auto run_id = submit(counted_plan(kStories, 0.4, 0.8));
-  // Two workers of 4 slots take 8; the coordinator holds the rest and shows them.
+  // Two workers of 4 slots take 10 (a quarter more, which wait there); the
+  // coordinator holds the rest and shows them.
   v1::RunStatus s;
   ASSERT_TRUE(eventually_true([&] {
     return !api_get(api(), "/v1/runs/" + run_id + "?stories=false", s) && s.queued() >= 40;
@@ -259,9 +260,9 @@ TEST_F(ExecSlots, CommandsBeyondTheSlotsWaitAtTheCoordinatorVisiblyAndEachRunsOn
   auto status = radctl({"status", run_id});
   EXPECT_NE(status.out.find("wait at the coordinator for a free command slot"), std::string::npos)
       << status.out;
-  // Nothing waits on the workers: they were given no more than they run.
+  // Little waits on the workers: they were given a quarter more than they run.
   for (const auto* w : {"w1", "w2"})
-    EXPECT_EQ(prometheus_samples(scrape(w))[R"(rad_exec_commands{state="waiting"})"], 0) << w;
+    EXPECT_LE(prometheus_samples(scrape(w))[R"(rad_exec_commands{state="waiting"})"], 1) << w;
   s = await_end(run_id, 60s);
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
   EXPECT_EQ(s.queued(), 0u);
