@@ -66,10 +66,11 @@ using resink_atom = caf::atom_constant<caf::atom("resink")>;
 // commands do not run (mock agents): no limit.
 using members_atom = caf::atom_constant<caf::atom("members")>;
 // (node_lost_atom, node id, uint32_t hold ms): a member is down, has left or
-// was replaced by a new incarnation; what it accepted will not report. With a hold, the member went
-// silent and may still run its agents until its lease has run out (actors/pulse.h): its attempts
-// are placed again only after `hold`, unless it comes back first and reports
-// them running (then they are adopted) or done.
+// was replaced by a new incarnation; what it accepted will not report. With a
+// hold, the member went silent and may still run its agents until its lease
+// has run out (actors/pulse.h): its attempts are placed again only after
+// `hold`, unless it comes back first and reports them running (then they are
+// adopted) or done.
 using node_lost_atom = caf::atom_constant<caf::atom("nodelost")>;
 // (release_atom, node id, generation): a silent node's hold is over.
 using release_atom = caf::atom_constant<caf::atom("release")>;
