@@ -15,7 +15,8 @@
 // node's RSS (/proc/PID/statm) is printed; after warm-up (the first 20% of the
 // runs) the growth per 1,000 runs is fitted (least squares) per node, next to
 // its RSS at warm-up end, the same run's baseline. Exits 1 when a run did not
-// succeed, a restart failed, or a node's slope reaches --floor-mb (0: no floor).
+// succeed (or was not over within 2 minutes), a restart failed, or a node's
+// slope reaches --floor-mb (0: no floor).
 // A w2 that does not exit after SIGTERM is killed and counted, not a failure:
 // the soak is about memory.
 #include <google/protobuf/util/json_util.h>
@@ -42,6 +43,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::array<const char*, 3> kNodes{"coord", "w1", "w2"};
+// A run of 5 stories of a few ms is over well within this, restarts included.
+constexpr auto kRunDeadline = std::chrono::minutes{2};
 constexpr size_t kRestarted = 2;  // w2
 constexpr double kMB = 1024.0 * 1024.0;
 
@@ -151,11 +154,16 @@ class Soak {
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
  private:
+  struct InFlight {
+    std::string run_id;
+    Clock::time_point submitted;
+  };
+
   bool top_up() {
     while (submitted_ < options_.runs && static_cast<int>(in_flight_.size()) < options_.in_flight) {
       auto id = submit(api_, plan_);
       if (!id) return false;
-      in_flight_.push_back(*id);
+      in_flight_.push_back({*id, Clock::now()});
       ++submitted_;
     }
     return true;
@@ -163,7 +171,13 @@ class Soak {
 
   bool collect() {
     for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-      switch (progress_of(api_, *it)) {
+      if (Clock::now() - it->submitted > kRunDeadline) {
+        std::fprintf(stderr, "run %s is not over %lld s after its submission\n", it->run_id.c_str(),
+                     static_cast<long long>(
+                         std::chrono::duration_cast<std::chrono::seconds>(kRunDeadline).count()));
+        return false;
+      }
+      switch (progress_of(api_, it->run_id)) {
         case Progress::running:
           ++it;
           break;
@@ -199,7 +213,7 @@ class Soak {
   SoakOptions options_;
   std::string api_, plan_;
   int restart_every_;
-  std::deque<std::string> in_flight_;
+  std::deque<InFlight> in_flight_;
   int submitted_ = 0, done_ = 0, restarts_ = 0, stuck_ = 0;
   std::vector<Sample> samples_;
   Clock::time_point start_ = Clock::now();
