@@ -140,9 +140,15 @@ void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
 void flush_outbox(Self self) {
   for (auto& [sink, batch] : self->state.outbox) {
     self->send(sink, proto(std::move(batch)));
-    self->state.synced_since.insert(sink);
+    if (self->state.synced_since.insert(sink).second) self->monitor(sink);
   }
   self->state.outbox.clear();
+}
+
+// A run that ended is durable: a sync need not ask it.
+void sink_down(Self self, const caf::actor_addr& gone) {
+  // Still held there, so still a strong handle.
+  if (auto sink = caf::actor_cast<caf::actor>(gone)) self->state.synced_since.erase(sink);
 }
 
 // Each run sent results is asked for its status after them: it answers once
@@ -151,6 +157,7 @@ caf::result<bool> sync(Self self) {
   flush_outbox(self);
   auto sinks = std::move(self->state.synced_since);
   self->state.synced_since.clear();
+  for (const auto& sink : sinks) self->demonitor(sink);
   if (sinks.empty()) return true;
   auto promise = self->make_response_promise<bool>();
   auto left = std::make_shared<size_t>(sinks.size());
@@ -206,6 +213,8 @@ void node_lost(Self self, const std::string& node_id) {
     it = it->second == node_id ? running.erase(it) : std::next(it);
   // Back, it is asked again: its agents report to this Dispatcher from then on.
   st.asked.erase(node_id);
+  // Gone for good unless it comes back (then it refuses again if it drains).
+  st.closed_nodes.erase(node_id);
   // Batches it never answered: placed again now rather than when their
   // requests time out. It may have started some (its answer was on the way),
   // so they are lost like the rest: their stories go on as new attempts,
@@ -592,6 +601,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
     self->state.log->info("awaiting the agents of {} nodes of the last view for up to {} ms",
                           ad.awaited.size(), self->state.options.adopt_window.count());
   guard_against_peers(self, self->state.log);
+  self->set_down_handler([=](caf::down_msg& dm) { sink_down(self, dm.source); });
   return {
       [=](members_atom, const std::vector<std::string>& ids, const std::vector<caf::actor>& agents,
           const std::vector<uint32_t>& exec_slots) {

@@ -66,11 +66,12 @@ using resink_atom = caf::atom_constant<caf::atom("resink")>;
 // that host agents, from NodeAgent. Slots are Capacity::exec_slots, 0 where
 // commands do not run (mock agents): no limit.
 using members_atom = caf::atom_constant<caf::atom("members")>;
-// (node_lost_atom, node id, uint32_t hold ms): a member is down; what it
-// accepted will not report. With a hold, the member went silent and may still
-// run its agents until its lease has run out (actors/pulse.h): its attempts
-// are placed again only after `hold`, unless it comes back first and reports
-// them running (then they are adopted) or done.
+// (node_lost_atom, node id, uint32_t hold ms): a member is down, has left or
+// was replaced by a new incarnation; what it accepted will not report. With a
+// hold, the member went silent and may still run its agents until its lease
+// has run out (actors/pulse.h): its attempts are placed again only after
+// `hold`, unless it comes back first and reports them running (then they are
+// adopted) or done.
 using node_lost_atom = caf::atom_constant<caf::atom("nodelost")>;
 // (release_atom, node id, generation): a silent node's hold is over.
 using release_atom = caf::atom_constant<caf::atom("release")>;
@@ -138,7 +139,10 @@ struct DispatcherState {
     std::string slot_node;  // whose command slot it holds; empty: none
   };
   std::map<Key, Pending> pending;
-  // Nodes that refused work because they drain: never placed on again.
+  // Nodes that refused work because they drain: never placed on again. A node
+  // leaves the set when it is lost (node_lost_atom: down, left or replaced),
+  // as its id never comes back then: it holds members only, whatever the
+  // number of nodes (node ids are new for every process start) ever seen.
   std::set<std::string> closed_nodes;
   // Runs cancelled as a whole, the last kCancelledRunsKept, oldest first:
   // requests of theirs are not placed (again), also those that come after the
@@ -174,7 +178,9 @@ struct DispatcherState {
   std::set<std::string> asked;
   v1::AgentNodes kept_nodes;
   // Results for sinks, sent at the end of the handler that produced them, and
-  // the sinks sent any since the last sync_atom.
+  // the sinks sent any since the last sync_atom. Those are monitored and
+  // dropped when they go down (a run that ended is durable): a node that
+  // never drains would otherwise keep every Run actor it ever served.
   std::map<caf::actor, v1::ResultBatch> outbox;
   std::set<caf::actor> synced_since;
   uint64_t next_order = 1, next_batch = 1;

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "runtime/clock.h"
 #include "runtime/protocol.h"
@@ -161,6 +162,7 @@ bool MembershipTable::leave(const std::string& node_id, uint64_t incarnation,
   auto* m = find_mutable(node_id);
   if (!m || m->node().incarnation() != incarnation || !is_live(*m)) return false;
   set_state(*m, v1::MEMBER_STATE_LEFT, reason.empty() ? "left" : reason);
+  drop_old_departures();
   changed();
   return true;
 }
@@ -169,6 +171,7 @@ bool MembershipTable::mark_down(const std::string& node_id, const std::string& r
   auto* m = find_mutable(node_id);
   if (!m || !is_live(*m) || node_id == view_.coordinator_id()) return false;
   set_state(*m, v1::MEMBER_STATE_DOWN, reason);
+  drop_old_departures();
   changed();
   return true;
 }
@@ -190,6 +193,24 @@ v1::Member* MembershipTable::find_mutable(const std::string& node_id) {
   for (auto& m : *view_.mutable_members())
     if (m.node().node_id() == node_id) return &m;
   return nullptr;
+}
+
+std::vector<std::string> MembershipTable::take_dropped() { return std::exchange(dropped_, {}); }
+
+void MembershipTable::drop_old_departures() {
+  auto* members = view_.mutable_members();
+  auto departed = std::count_if(members->begin(), members->end(),
+                                [](const v1::Member& m) { return !is_live(m); });
+  auto since = [](const v1::Member& m) {
+    return std::make_pair(m.state_since().seconds(), m.state_since().nanos());
+  };
+  for (; departed > static_cast<long>(kDepartedKept); --departed) {
+    auto oldest = members->end();
+    for (auto it = members->begin(); it != members->end(); ++it)
+      if (!is_live(*it) && (oldest == members->end() || since(*it) < since(*oldest))) oldest = it;
+    dropped_.push_back(oldest->node().node_id());
+    members->erase(oldest);
+  }
 }
 
 void MembershipTable::set_state(v1::Member& m, v1::MemberState state, const std::string& reason) {

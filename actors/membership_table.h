@@ -34,6 +34,15 @@ struct JoinDecision {
 
 class MembershipTable {
  public:
+  // Members down or left that the view keeps, the newest departures: a node
+  // restarted under its name replaces its old entry, but nodes that leave for
+  // good under names of their own (autoscaled workers, say) would otherwise
+  // stay in the view forever. An older departure is dropped with its fence: if
+  // that incarnation ever came back, it would join as new. Nothing of it
+  // counts twice even then: its attempts were settled NODE_LOST when it went
+  // down, and its own lease had stopped its agents before.
+  static constexpr size_t kDepartedKept = 32;
+
   // `self` is the coordinator, a member from the start.
   MembershipTable(v1::NodeInfo self, MembershipOptions options);
 
@@ -66,6 +75,10 @@ class MembershipTable {
   const v1::MembershipView& view() const { return view_; }
   const v1::Member* find(const std::string& node_id) const;
 
+  // Node ids of the departed members dropped (see kDepartedKept) since the
+  // last call: whoever follows members forgets them too.
+  std::vector<std::string> take_dropped();
+
   // HMAC-SHA256 of `node_id` under `secret`; empty when the secret is.
   static std::string secret_proof(const std::string& secret, const std::string& node_id);
 
@@ -73,9 +86,12 @@ class MembershipTable {
   v1::Member* find_mutable(const std::string& node_id);
   void set_state(v1::Member& m, v1::MemberState state, const std::string& reason);
   void changed() { view_.set_version(view_.version() + 1); }
+  // Keeps the newest kDepartedKept departed members.
+  void drop_old_departures();
 
   MembershipOptions options_;
   v1::MembershipView view_;
+  std::vector<std::string> dropped_;
 };
 
 }  // namespace rad

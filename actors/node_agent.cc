@@ -171,19 +171,34 @@ void update_dispatcher(Self self) {
              std::move(exec_slots));
 }
 
-// Members that went down since the last announced view.
-std::vector<std::string> newly_down(const v1::MembershipView& before,
+// Members that went down or left since the last announced view.
+std::vector<std::string> newly_gone(const v1::MembershipView& before,
                                     const v1::MembershipView& after) {
   std::vector<std::string> ids;
   for (const auto& m : after.members()) {
-    if (m.state() != v1::MEMBER_STATE_DOWN) continue;
-    bool was_down =
-        std::any_of(before.members().begin(), before.members().end(), [&](const auto& o) {
-          return o.node().node_id() == m.node().node_id() && o.state() == v1::MEMBER_STATE_DOWN;
-        });
-    if (!was_down) ids.push_back(m.node().node_id());
+    if (is_live(m)) continue;
+    bool was_gone = std::any_of(
+        before.members().begin(), before.members().end(),
+        [&](const auto& o) { return o.node().node_id() == m.node().node_id() && !is_live(o); });
+    if (!was_gone) ids.push_back(m.node().node_id());
   }
   return ids;
+}
+
+void forget_agent(Self self, const std::string& node_id) {
+  auto it = self->state.member_agents.find(node_id);
+  if (it == self->state.member_agents.end()) return;
+  self->demonitor(it->second);
+  self->state.member_agents.erase(it);
+}
+
+// Members the table no longer keeps (MembershipTable::kDepartedKept) are
+// forgotten here and by the Pulse too.
+void forget_dropped(Self self) {
+  for (const auto& id : self->state.table->take_dropped()) {
+    forget_agent(self, id);
+    if (self->state.options.pulse) self->send(self->state.options.pulse, forget_atom::value, id);
+  }
 }
 
 void announce(Self self) {
@@ -191,9 +206,13 @@ void announce(Self self) {
   publish_views(self);
   const auto& view = st.table->view();
   if (view.version() == st.announced.version()) return;
+  forget_dropped(self);
   update_dispatcher(self);
+  // A member that left sent its agents' results ahead of its leave notice:
+  // whatever the Dispatcher still finds pending there never comes, and the
+  // Dispatcher forgets the node.
   if (st.options.dispatcher)
-    for (auto& id : newly_down(st.announced, view)) {
+    for (auto& id : newly_gone(st.announced, view)) {
       uint32_t hold = 0;
       if (auto it = st.lease_holds.find(id); it != st.lease_holds.end()) {
         hold = it->second;
@@ -211,13 +230,6 @@ void announce(Self self) {
     auto it = st.member_agents.find(m.node().node_id());
     if (it != st.member_agents.end() && is_live(m)) link_send(self, it->second, pushed);
   }
-}
-
-void forget_agent(Self self, const std::string& node_id) {
-  auto it = self->state.member_agents.find(node_id);
-  if (it == self->state.member_agents.end()) return;
-  self->demonitor(it->second);
-  self->state.member_agents.erase(it);
 }
 
 v1::JoinReply admit(Self self, const v1::JoinRequest& request) {

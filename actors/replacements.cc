@@ -1,9 +1,12 @@
 #include "actors/replacements.h"
 
+#include <set>
+
 namespace rad {
 
 void Replacements::lost(const std::string& node_id, const std::string& run_id,
                         const std::string& story_id, Clock::time_point now) {
+  expire(now);
   if (!stories_.emplace(std::make_pair(run_id, story_id), node_id).second) return;
   auto [it, fresh] = nodes_.try_emplace(node_id);
   if (fresh || it->second.left == 0) it->second = Loss{now, 0, 0};
@@ -39,6 +42,21 @@ std::optional<std::string> Replacements::settle(const std::string& node_id, Cloc
               " ms after it was found down";
   nodes_.erase(node);
   return line;
+}
+
+void Replacements::expire(Clock::time_point now) {
+  std::set<std::string> expired;
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    if (now - it->second.since <= kFollowFor) {
+      ++it;
+      continue;
+    }
+    expired.insert(it->first);
+    it = nodes_.erase(it);
+  }
+  if (expired.empty()) return;
+  for (auto it = stories_.begin(); it != stories_.end();)
+    it = expired.count(it->second) ? stories_.erase(it) : std::next(it);
 }
 
 }  // namespace rad

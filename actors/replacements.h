@@ -15,6 +15,12 @@ namespace rad {
 class Replacements {
  public:
   using Clock = std::chrono::steady_clock;
+  // How long a loss is followed. A story of a run that ended without placing
+  // it again (it was out of attempts, or not idempotent) is never placed: the
+  // next loss drops the losses older than this, with their stories, so what
+  // is followed is bounded by the losses of the last kFollowFor, not by all
+  // the runs that ever lost a node.
+  static constexpr auto kFollowFor = std::chrono::minutes{10};
 
   // `node_id` went down with these stories (run id, story id) placed on it;
   // one already followed keeps its first loss.
@@ -30,6 +36,8 @@ class Replacements {
   void forget_run(const std::string& run_id);
 
   bool empty() const { return stories_.empty(); }
+  // Stories followed.
+  size_t size() const { return stories_.size(); }
 
  private:
   struct Loss {
@@ -40,6 +48,8 @@ class Replacements {
   std::map<std::string, Loss> nodes_;
   // Drops the node's loss once nothing of it is followed any more.
   std::optional<std::string> settle(const std::string& node_id, Clock::time_point now);
+  // Drops the losses older than kFollowFor, and their stories.
+  void expire(Clock::time_point now);
 };
 
 }  // namespace rad

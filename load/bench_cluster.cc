@@ -21,6 +21,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// What a node logs once the cluster is whole.
+const std::regex kThreeUp{R"(view v\d+: 3 members \(3 up\))"};
+
 caf::behavior answer_once(caf::event_based_actor* self, caf::actor parent) {
   self->send(parent, 1);
   self->quit();
@@ -33,15 +36,15 @@ caf::behavior idle(caf::event_based_actor* self, caf::actor parent) {
   return {[](int) {}};
 }
 
-// This process's resident memory (statm counts pages).
-double resident_bytes() {
-  std::ifstream in{"/proc/self/statm"};
+}  // namespace
+
+double resident_bytes(pid_t pid) {
+  // statm counts pages.
+  std::ifstream in{"/proc/" + (pid == 0 ? std::string{"self"} : std::to_string(pid)) + "/statm"};
   double size = 0, resident = 0;
   in >> size >> resident;
   return resident * static_cast<double>(::sysconf(_SC_PAGESIZE));
 }
-
-}  // namespace
 
 void add_bench_options(CLI::App& app, BenchOptions& options) {
   app.add_option("--repeat", options.repeat, "Rounds; medians are reported")
@@ -125,11 +128,11 @@ bool BenchCluster::start(const std::string& scheduler_policy, bool metrics,
     p.cwd = dir_.path();
     p.env = env;
     p.env["RAD_CLUSTER_SCHEDULER_POLICY"] = scheduler_policy;
-    if (coord) coordinator_options_ = p;
+    node_options_.push_back(p);
     nodes_.push_back(Process::start(p));
   }
   for (auto& n : nodes_)
-    if (!n->wait_for_line(std::regex{R"(view v\d+: 3 members \(3 up\))"}, 10s)) {
+    if (!n->wait_for_line(kThreeUp, 10s)) {
       std::fprintf(stderr, "the 3-node cluster did not form\n");
       dump();
       return false;
@@ -142,10 +145,32 @@ bool BenchCluster::kill_and_restart_coordinator() {
   stop_draining();
   nodes_[0]->signal(SIGKILL);
   if (!nodes_[0]->wait_exit(10s)) return false;
-  nodes_[0] = Process::start(coordinator_options_);
+  nodes_[0] = Process::start(node_options_[0]);
   bool ready = nodes_[0]->wait_for_line(std::regex{"ready: node"}, 60s).has_value();
   start_draining();
   return ready;
+}
+
+BenchCluster::Restart BenchCluster::restart_worker(size_t i, int signo) {
+  bool was_draining = draining_;
+  stop_draining();
+  auto& node = nodes_.at(i);
+  node->signal(signo);
+  // A drain lets the worker's agents finish first.
+  auto outcome = Restart::clean;
+  if (!node->wait_exit(kStopWait)) {
+    std::fprintf(stderr, "worker %zu (pid %d) did not exit within %lld s of signal %d; kill -9\n",
+                 i, node->pid(), static_cast<long long>(kStopWait.count()), signo);
+    outcome = Restart::stuck;
+    node->signal(SIGKILL);
+    if (!node->wait_exit(10s)) outcome = Restart::failed;
+  }
+  if (outcome != Restart::failed) {
+    node = Process::start(node_options_[i]);
+    if (!node->wait_for_line(kThreeUp, 30s)) outcome = Restart::failed;
+  }
+  if (was_draining) start_draining();
+  return outcome;
 }
 
 std::optional<std::string> BenchCluster::await_coordinator_line(const std::string& pattern,

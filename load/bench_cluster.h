@@ -3,8 +3,11 @@
 // CAF baseline they are compared with in the same run.
 #pragma once
 
+#include <sys/types.h>
+
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,6 +35,9 @@ double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy);
 // `actors` event_based actors spawned and started, each waiting for a
 // message that never comes (then they are stopped).
 double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy);
+
+// Resident memory of process `pid`, this process's by default; 0 once it is gone.
+double resident_bytes(pid_t pid = 0);
 
 class BenchCluster {
  public:
@@ -62,6 +68,17 @@ class BenchCluster {
   // started again; returns once it says it is ready, or false.
   bool kill_and_restart_coordinator();
 
+  // Worker `i` (1 or 2) stopped with `signo` (SIGTERM: it drains and leaves;
+  // SIGKILL: it dies), then the same worker (name, ports, data dir) started
+  // again, once it is back in a view of 3 members up. A worker that does not
+  // exit within kStopWait of SIGTERM is killed (stuck, said on stderr).
+  enum class Restart { clean, stuck, failed };
+  static constexpr auto kStopWait = std::chrono::seconds{30};
+  Restart restart_worker(size_t i, int signo);
+
+  // Node `i`'s process (coordinator first).
+  pid_t pid(size_t i) const { return nodes_.at(i)->pid(); }
+
   // Waits until the coordinator logs a line matching `pattern`; the line, or
   // none after `timeout`.
   std::optional<std::string> await_coordinator_line(const std::string& pattern,
@@ -83,7 +100,7 @@ class BenchCluster {
   uint16_t coord_http_port_ = free_port();
   std::vector<uint16_t> metrics_ports_;
   std::vector<std::unique_ptr<Process>> nodes_;
-  ProcessOptions coordinator_options_;
+  std::vector<ProcessOptions> node_options_;  // how each was started
   // Reads the nodes' output while the benchmark runs: a full pipe would
   // block a node on its next log line.
   std::atomic<bool> draining_{false};

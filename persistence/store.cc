@@ -1,8 +1,10 @@
 #include "persistence/store.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
@@ -180,6 +182,24 @@ size_t Store::Batch::bytes() const { return rep_->bytes; }
 
 // -- Store --------------------------------------------------------------------
 
+namespace {
+
+// Every family's memtables and blocks within the store's bounds (store.h).
+rocksdb::ColumnFamilyOptions bounded_family_options() {
+  static const auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  rocksdb::ColumnFamilyOptions options;
+  // A family's memtable alone may not take the whole budget: its arena grows
+  // in blocks of an eighth of it.
+  options.write_buffer_size = kMemtableBudget / 2;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+}  // namespace
+
 struct Store::Rep {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> families;
@@ -202,9 +222,10 @@ caf::expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   db_options.IncreaseParallelism(2);
   db_options.listeners.push_back(std::make_shared<NoAutoRecovery>());
   db_options.info_log = open_rocksdb_log(options.path);
+  db_options.db_write_buffer_size = kMemtableBudget;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const char* name : kFamilyNames)
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+  auto family_options = bounded_family_options();
+  for (const char* name : kFamilyNames) descriptors.emplace_back(name, family_options);
   auto rep = std::make_unique<Rep>();
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(db_options, options.path, descriptors, &rep->families, &db);

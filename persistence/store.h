@@ -17,6 +17,15 @@
 //   if (auto err = (*store)->write(batch)) ...   // durable per the sync mode now
 //
 // One writer (the Checkpoint actor); reads may come from any thread.
+//
+// Memory is bounded, whatever the records: they grow with every run until a
+// compaction drops old runs' details, but a node that lives for months must
+// not. Memtables of all families share kMemtableBudget (one is flushed when it
+// is used up) and data, index and filter blocks share one cache of
+// kBlockCacheBytes per process. With RocksDB's defaults (64 MB of memtable per
+// family, 8 families, the index blocks of every table file held) the
+// coordinator's RSS grew by 2.6 MB per 1,000 small runs (docs/BENCHMARKS.md,
+// soak).
 #pragma once
 
 #include <caf/expected.hpp>
@@ -46,6 +55,9 @@ caf::expected<SyncMode> sync_mode_from(std::string_view name);
 const char* to_string(SyncMode mode);
 
 inline constexpr uint32_t kSchemaVersion = 1;
+
+inline constexpr size_t kMemtableBudget = 8 << 20;
+inline constexpr size_t kBlockCacheBytes = 16 << 20;
 
 struct StoreOptions {
   // The store's directory, e.g. DATA_DIR/checkpoint.

@@ -12,3 +12,4 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 "$bin/rad-bench-e2e" --stories 1000000 --repeat 1
 "$bin/rad-bench-agents" --agents 100000
 "$bin/rad-bench-kill" --trials 10
+"$bin/rad-bench-soak" --runs 20000 --restarts 200

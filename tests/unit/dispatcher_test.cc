@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "actors/agent_host.h"
+#include "actors/node_agent.h"
 #include "runtime/clock.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/system_config.h"
@@ -30,6 +31,14 @@ v1::SpawnBatch order_of(const std::string& run, int stories, uint64_t duration_m
     r->mutable_story()->mutable_mock()->set_duration_ms(duration_ms);
   }
   return order;
+}
+
+// Places `requests` as a Run does and ends with their first results, as a Run
+// that is over ends.
+caf::behavior short_lived_sink(caf::event_based_actor* self, caf::actor dispatcher,
+                               v1::SpawnBatch requests) {
+  self->send(dispatcher, place_atom::value, proto(std::move(requests)));
+  return {[=](const Proto<v1::ResultBatch>&) { self->quit(); }};
 }
 
 class DispatcherTest : public ::testing::Test {
@@ -112,6 +121,25 @@ class DispatcherTest : public ::testing::Test {
     std::vector<caf::actor> hosts{hosts_.rbegin(), hosts_.rend()};
     for (size_t i = hosts_.size(); i-- > 0;) ids.push_back("n" + std::to_string(i));
     caf::anon_send(dispatcher_, members_atom::value, ids, hosts, std::vector<uint32_t>(ids.size()));
+  }
+
+  // What the Dispatcher keeps, once it has answered everything sent to it
+  // so far: idle, it does not touch its state while the test reads it.
+  const DispatcherState& idle_state() {
+    self_->request(dispatcher_, 5s, ready_atom::value)
+        .receive([](bool, const std::string&) {},
+                 [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
+    auto* actor = caf::actor_cast<caf::abstract_actor*>(dispatcher_);
+    return static_cast<caf::stateful_actor<DispatcherState>*>(actor)->state;
+  }
+
+  // A node that refuses every spawn because it drains, as a worker stopped
+  // with SIGTERM does.
+  caf::actor draining_host(const std::string& node_id) {
+    auto host = system_.spawn(agent_host, AgentContext{node_id, 1, false}, 100, agent_metrics_);
+    self_->request(host, 5s, drain_atom::value)
+        .receive([](bool) {}, [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
+    return host;
   }
 
   void TearDown() override {
@@ -292,6 +320,68 @@ TEST_F(DispatcherTest, AttemptsNoNodeReportsAfterARestartAreLostWhateverTheirSto
     }
   }
   EXPECT_EQ(running(hosts_[0]), 0u) << "nothing placed again by the Dispatcher";
+}
+
+// Every worker start is a new node id: a node that drained, refused work and
+// is gone must leave nothing here, or 2,000 restarts leave 2,000 entries.
+TEST_F(DispatcherTest, DrainedNodesAreForgottenOnceGone) {
+  start({100});
+  const std::vector<uint32_t> no_slots{0};
+  for (int i = 0; i < 2000; ++i) {
+    auto id = "drained-" + std::to_string(i);
+    auto host = draining_host(id);
+    self_->send(dispatcher_, members_atom::value, std::vector<std::string>{id},
+                std::vector<caf::actor>{host}, no_slots);
+    auto answer = self_->request(dispatcher_, 30s, dispatch_atom::value,
+                                 proto(order_of("run-" + std::to_string(i), 1)));
+    // The drained node refuses and the request moves here: it ends only after
+    // the refusal closed the drained node.
+    self_->send(dispatcher_, members_atom::value, std::vector<std::string>{"n0"},
+                std::vector<caf::actor>{hosts_[0]}, no_slots);
+    answer.receive(
+        [&](const Proto<v1::RunStatus>& s) { EXPECT_EQ(s.value.counts().succeeded(), 1u) << id; },
+        [&](const caf::error& err) { FAIL() << system_.render(err); });
+    self_->send(dispatcher_, node_lost_atom::value, id, uint32_t{0});
+    self_->send_exit(host, caf::exit_reason::user_shutdown);
+  }
+  const auto& st = idle_state();
+  EXPECT_EQ(st.closed_nodes.size(), 0u);
+  EXPECT_EQ(st.asked, std::set<std::string>{"n0"});
+  EXPECT_TRUE(st.pending.empty());
+}
+
+// A Run actor that ended is durable and gone: the Dispatcher must not keep it
+// alive for a sync that may never come (only a draining node syncs).
+TEST_F(DispatcherTest, RunsThatEndedAreNotKeptAlive) {
+  start({1000});
+  std::vector<caf::actor_addr> sinks;
+  for (int i = 0; i < 2000; ++i)
+    sinks.push_back(
+        system_.spawn(short_lived_sink, dispatcher_, order_of("run-" + std::to_string(i), 1))
+            .address());
+  auto alive = [&] {
+    return std::count_if(sinks.begin(), sinks.end(),
+                         [](const auto& s) { return caf::actor_cast<caf::actor>(s) != nullptr; });
+  };
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (alive() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(alive(), 0) << "sinks that ended are still held";
+  EXPECT_TRUE(idle_state().synced_since.empty());
+}
+
+TEST(Replacements, ALossIsFollowedForABoundedTime) {
+  Replacements r;
+  auto t0 = Replacements::Clock::now();
+  // Never placed again: its run ended meanwhile.
+  r.lost("gone", "run-1", "s1", t0);
+  r.lost("gone", "run-1", "s2", t0);
+  r.lost("other", "run-2", "s1", t0 + Replacements::kFollowFor);
+  EXPECT_EQ(r.size(), 3u) << "followed for kFollowFor";
+  r.lost("third", "run-3", "s1", t0 + Replacements::kFollowFor + 1ms);
+  EXPECT_EQ(r.size(), 2u) << "the first loss is dropped with its stories";
+  EXPECT_FALSE(r.placed("run-1", "s1", t0 + Replacements::kFollowFor + 2ms));
+  EXPECT_TRUE(r.placed("run-2", "s1", t0 + Replacements::kFollowFor + 2ms))
+      << "the last story of a loss still followed is logged";
 }
 
 }  // namespace

@@ -185,5 +185,41 @@ TEST_F(MembershipTableTest, OnlyAChangedAdmissionVerdictChangesTheView) {
   EXPECT_GT(with_stats(true), v1);
 }
 
+// A cluster that lives for months sees many nodes come and go: the view
+// keeps the live ones and only the newest departures.
+TEST_F(MembershipTableTest, DepartedMembersAreKeptUpToACap) {
+  constexpr int kGone = 200;
+  for (int i = 0; i < kGone; ++i) {
+    auto w = node("autoscaled-" + std::to_string(i), 1);
+    ASSERT_TRUE(table_.join(request(w)).accepted);
+    if (i % 2 == 0)
+      ASSERT_TRUE(table_.mark_down(w.node_id(), "connection lost"));
+    else
+      ASSERT_TRUE(table_.leave(w.node_id(), 1, "bye"));
+  }
+  auto live = node("live", 1);
+  ASSERT_TRUE(table_.join(request(live)).accepted);
+  EXPECT_EQ(table_.view().members_size(), 2 + static_cast<int>(MembershipTable::kDepartedKept))
+      << "the coordinator, the live worker and the newest departures";
+  EXPECT_EQ(table_.take_dropped().size(), kGone - MembershipTable::kDepartedKept);
+  EXPECT_TRUE(table_.take_dropped().empty()) << "each dropped id is told once";
+  EXPECT_EQ(table_.find(node("autoscaled-0", 1).node_id()), nullptr) << "the oldest went first";
+  EXPECT_NE(table_.find(node("autoscaled-199", 1).node_id()), nullptr);
+  EXPECT_EQ(state_of(live), v1::MEMBER_STATE_UP);
+}
+
+// A worker restarted under its name, 200 times, is one member.
+TEST_F(MembershipTableTest, ARestartedWorkerIsOneMemberHoweverOftenItRestarts) {
+  for (uint64_t incarnation = 1; incarnation <= 200; ++incarnation) {
+    auto w = node("w1", incarnation);
+    ASSERT_TRUE(table_.join(request(w)).accepted) << incarnation;
+    if (incarnation % 2 == 0)
+      ASSERT_TRUE(table_.mark_down(w.node_id(), "kill -9"));
+    else
+      ASSERT_TRUE(table_.leave(w.node_id(), incarnation, "SIGTERM"));
+  }
+  EXPECT_EQ(table_.view().members_size(), 2);
+}
+
 }  // namespace
 }  // namespace rad
