@@ -191,9 +191,6 @@ rocksdb::ColumnFamilyOptions bounded_family_options() {
   table.block_cache = cache;
   table.cache_index_and_filter_blocks = true;
   rocksdb::ColumnFamilyOptions options;
-  // A family's memtable alone may not take the whole budget: its arena grows
-  // in blocks of an eighth of it.
-  options.write_buffer_size = kMemtableBudget / 2;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
@@ -223,6 +220,11 @@ caf::expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   db_options.listeners.push_back(std::make_shared<NoAutoRecovery>());
   db_options.info_log = open_rocksdb_log(options.path);
   db_options.db_write_buffer_size = kMemtableBudget;
+  // RocksDB reserves a write-ahead log as large as the memtable budget: a disk
+  // that fills up would take writes into that reserve and be seen full only
+  // megabytes later. Without it, the first write that finds no space fails,
+  // and the node stops admitting work then.
+  db_options.allow_fallocate = false;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   auto family_options = bounded_family_options();
   for (const char* name : kFamilyNames) descriptors.emplace_back(name, family_options);

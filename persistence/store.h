@@ -25,7 +25,8 @@
 // kBlockCacheBytes per process. With RocksDB's defaults (64 MB of memtable per
 // family, 8 families, the index blocks of every table file held) the
 // coordinator's RSS grew by 2.6 MB per 1,000 small runs (docs/BENCHMARKS.md,
-// soak).
+// soak). No file space is reserved ahead (fallocate): a full disk fails the
+// first write that needs space.
 #pragma once
 
 #include <caf/expected.hpp>
