@@ -1,10 +1,13 @@
 #include "actors/checkpoint.h"
 
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <string>
+#include <vector>
 
-#include "actors/run.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
 #include "runtime/proto_bridge.h"
@@ -13,10 +16,34 @@
 namespace rad {
 namespace {
 
-using Self = caf::stateful_actor<CheckpointState>*;
 using flush_atom = caf::atom_constant<caf::atom("ckflush")>;
 using tick_atom = caf::atom_constant<caf::atom("cktick")>;
 using probe_atom = caf::atom_constant<caf::atom("ckprobe")>;
+
+// The protocol and what the actor sends itself.
+using checkpoint_impl =
+    checkpoint_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<tick_atom>,
+                             caf::reacts_to<probe_atom>>;
+
+struct CheckpointState {
+  std::shared_ptr<Store> store;
+  CheckpointOptions options;
+  Store::Batch batch;
+  std::vector<caf::typed_response_promise<bool>> waiting;
+  // The group commit's span joins the trace of its first record's run: one
+  // span per write, whatever number of runs it serves.
+  std::string first_traceparent, first_run_id;
+  uint64_t first_at = 0;
+  bool flush_scheduled = false;
+  // What the watchers were told last.
+  bool writable = true;
+  std::string message;
+  std::vector<store_watcher_actor> watchers;
+  bool probe_scheduled = false;
+  static inline const char* name = "rad.checkpoint";
+};
+
+using Self = checkpoint_impl::stateful_pointer<CheckpointState>;
 
 constexpr auto kProbeEvery = std::chrono::seconds{1};
 
@@ -138,10 +165,8 @@ caf::expected<v1::RunStatus> stored_status(const Store& store, const std::string
   return run;
 }
 
-}  // namespace
-
-caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared_ptr<Store> store,
-                         CheckpointOptions options) {
+checkpoint_impl::behavior_type checkpoint(Self self, std::shared_ptr<Store> store,
+                                          CheckpointOptions options) {
   self->state.store = std::move(store);
   self->state.options = options;
   self->state.message = writable_message(*self->state.store);
@@ -169,7 +194,7 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
         if (self->state.writable) (void)compact(self, false);
         self->delayed_send(self, self->state.options.compact_every, tick_atom::value);
       },
-      [=](checkpoint_atom, const Proto<v1::CheckpointRecords>& records) {
+      [=](checkpoint_atom, const Proto<v1::CheckpointRecords>& records) -> caf::result<bool> {
         auto& st = self->state;
         const auto& r = records.value;
         if (st.waiting.empty()) {
@@ -199,14 +224,20 @@ caf::behavior checkpoint(caf::stateful_actor<CheckpointState>* self, std::shared
         (void)st.store->recover();  // its error, if any, is the store's write_error()
         tell_store_state(self);
       },
-      [=](watch_store_atom) {
+      [=](watch_store_atom, const store_watcher_actor& watcher) {
         auto& st = self->state;
-        auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
         if (!watcher) return;
         st.watchers.push_back(watcher);
         self->send(watcher, store_state_atom::value, st.writable, st.message);
       },
   };
+}
+
+}  // namespace
+
+checkpoint_actor spawn_checkpoint(caf::actor_system& system, std::shared_ptr<Store> store,
+                                  CheckpointOptions options) {
+  return system.spawn<caf::detached>(checkpoint, std::move(store), std::move(options));
 }
 
 }  // namespace rad

@@ -5,7 +5,7 @@
 
 #include "actors/agent.h"
 #include "actors/node_agent.h"
-#include "actors/run.h"
+#include "protocol/run.h"
 #include "runtime/clock.h"
 #include "runtime/link_faults.h"
 #include "runtime/logging.h"
@@ -618,7 +618,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         pump(self);
       },
       [=](sync_atom) { return sync(self); },
-      [=](adopt_atom, const Proto<v1::SpawnBatch>& requests) {
+      [=](handover_atom, const Proto<v1::SpawnBatch>& requests) {
         adopt(self, requests.value, caf::actor_cast<caf::actor>(self->current_sender()));
         publish_recovery(self);
         flush_outbox(self);

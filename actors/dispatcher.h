@@ -15,7 +15,7 @@
 // Adoption, after the coordinator restarted: every node that comes to host
 // agents is asked what it runs (adopt_atom, answered by its AgentHost with an
 // AgentReport). A resumed Run hands over the attempts its predecessor had
-// placed (adopt_atom, Proto<SpawnBatch>); those a node reports running are
+// placed (handover_atom, protocol/dispatcher.h); those a node reports running are
 // adopted (their results come as usual), results a node kept are delivered,
 // and the rest are placed again once every node of the last view
 // (DispatcherOptions::adopt_from) has answered, or adopt_window has passed;
@@ -49,19 +49,14 @@
 #include "actors/agent_host.h"
 #include "actors/node_views.h"
 #include "actors/replacements.h"
+#include "protocol/checkpoint.h"
+#include "protocol/dispatcher.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/run.pb.h"
 
 namespace rad {
 
 using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
-// (place_atom, Proto<SpawnBatch>): place the requests; every one's result (or
-// a synthetic one: refused, node lost, cancelled) goes to the sender, in
-// Proto<ResultBatch> messages. No answer.
-using place_atom = caf::atom_constant<caf::atom("place")>;
-// (resink_atom, run id) -> std::vector<std::string>: the sender takes over the
-// run's requests still open; the answer lists their story ids.
-using resink_atom = caf::atom_constant<caf::atom("resink")>;
 // (members_atom, node ids, their NodeAgents, their command slots): the nodes
 // that host agents, from NodeAgent. Slots are Capacity::exec_slots, 0 where
 // commands do not run (mock agents): no limit.
@@ -95,7 +90,7 @@ struct DispatcherOptions {
   // SpawnBatch messages awaiting their SpawnReply, per node.
   int window = 8;
   // Where the nodes hosting agents are kept (Proto<AgentNodes>); null: nowhere.
-  caf::actor checkpoint = nullptr;
+  checkpoint_actor checkpoint{};
   // This node: its agents die with it, so it is never awaited after a restart.
   std::string local_node_id;
   // The nodes that hosted agents before a restart: attempts are awaited from them.

@@ -262,7 +262,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     };
     if (node->metrics_)
       node->metrics_->add_collectable(std::make_shared<StoreMetrics>(shared_store));
-    node->checkpoint_ = node->system_->spawn<caf::detached>(checkpoint, shared_store, co);
+    node->checkpoint_ = spawn_checkpoint(*node->system_, shared_store, co);
     DispatcherOptions dop;
     dop.checkpoint = node->checkpoint_;
     dop.local_node_id = node->info_.node_id();
@@ -274,7 +274,9 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
                                 lease_hold(pulse_options_of(config)));
     if (node->metrics_) node->metrics_->add_collectable(std::make_shared<DispatchMetrics>(views));
     node->dispatcher_ = options.dispatcher = node->system_->spawn(dispatcher, std::move(dop));
-    node->supervisor_ = node->system_->spawn(supervisor, so, options.dispatcher, node->checkpoint_);
+    node->supervisor_ =
+        spawn_supervisor(*node->system_, so, caf::actor_cast<placement_actor>(options.dispatcher),
+                         node->checkpoint_);
   }
   // The Monitor needs the NodeAgent to report to, and the NodeAgent the Monitor
   // to tell its samples from a peer's: the Monitor's first report waits for both.
@@ -289,8 +291,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->pulse_ = options.pulse = node->system_->spawn<caf::detached>(pulse, pulse_options);
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
   caf::anon_send(node->pulse_, subscribe_atom::value, node->agent_, node->agent_host_);
-  monitor_options.subscriber = node->agent_;
-  node->monitor_ = node->system_->spawn(node_monitor, std::move(monitor_options));
+  monitor_options.subscriber = caf::actor_cast<stats_subscriber_actor>(node->agent_);
+  node->monitor_ = spawn_monitor(*node->system_, std::move(monitor_options));
   caf::anon_send(node->agent_, monitor_atom::value, node->monitor_);
   if (config.chaos().enabled()) {
     node->chaos_ = node->system_->spawn(
@@ -428,11 +430,16 @@ void Node::stop() {
     agent_ = nullptr;
   }
   // Also when start() failed half way: the actor system awaits every actor.
-  for (auto* helper :
-       {&chaos_, &monitor_, &supervisor_, &checkpoint_, &dispatcher_, &agent_host_, &pulse_}) {
+  for (auto* helper : {&chaos_, &dispatcher_, &agent_host_, &pulse_}) {
     if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
     *helper = nullptr;
   }
+  if (supervisor_) caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
+  supervisor_ = nullptr;
+  if (monitor_) caf::anon_send_exit(monitor_, caf::exit_reason::user_shutdown);
+  monitor_ = nullptr;
+  if (checkpoint_) caf::anon_send_exit(checkpoint_, caf::exit_reason::user_shutdown);
+  checkpoint_ = nullptr;
   // Joins every actor and the middleman's threads.
   system_.reset();
   // Kills and reaps whatever command outlived its agent.

@@ -19,6 +19,9 @@
 
 #include "actors/drivers/command_runner.h"
 #include "persistence/data_dir_lock.h"
+#include "protocol/checkpoint.h"
+#include "protocol/monitor.h"
+#include "protocol/supervisor.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/config.pb.h"
 #include "runtime/http_server.h"
@@ -75,7 +78,10 @@ class Node {
   // This node's commands; none on a coordinator-only node.
   std::shared_ptr<CommandRunner> commands_;
   // Where this node has them.
-  caf::actor agent_host_, dispatcher_, supervisor_, monitor_, checkpoint_, chaos_, pulse_;
+  caf::actor agent_host_, dispatcher_, chaos_, pulse_;
+  supervisor_actor supervisor_;
+  monitor_actor monitor_;
+  checkpoint_actor checkpoint_;
   bool stopped_ = false;
   // Set from actor threads, read by the thread that waits for signals.
   mutable std::mutex events_mutex_;

@@ -571,7 +571,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         pong.mutable_trace()->set_traceparent(child_traceparent(ping.value.trace().traceparent()));
         return proto(std::move(pong));
       },
-      [=](monitor_atom, const caf::actor& monitor) {
+      [=](monitor_atom, const monitor_actor& monitor) {
         if (!self->state.options.monitor && monitor && monitor.node() == self->node())
           self->state.options.monitor = monitor;
       },

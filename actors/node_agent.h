@@ -28,6 +28,7 @@
 #include "actors/membership_metrics.h"
 #include "actors/membership_table.h"
 #include "actors/node_views.h"
+#include "protocol/monitor.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/config.pb.h"
 
@@ -62,7 +63,7 @@ struct NodeAgentOptions {
   // The coordinator's Dispatcher; none on a worker.
   caf::actor dispatcher = nullptr;
   // This node's Monitor, whose samples ride on the heartbeats.
-  caf::actor monitor = nullptr;
+  monitor_actor monitor{};
   // This node's Pulse: heartbeats, leases and failure detection.
   caf::actor pulse = nullptr;
   // Where the view and the peers' heartbeat ages are shown; none: nowhere.

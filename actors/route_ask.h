@@ -14,16 +14,22 @@ namespace rad {
 
 inline constexpr auto kRouteAskTimeout = std::chrono::seconds{5};
 
-// Whom a route asks, and how long it waits.
+// Whom a route asks, and how long it waits. A typed handle (protocol/*.h)
+// has the compiler check the question and the answer's type.
+template <class Handle = caf::actor>
 struct Asked {
-  const caf::actor& actor;
+  const Handle& actor;
   const char* who;
   std::chrono::milliseconds timeout = kRouteAskTimeout;
 };
+template <class Handle>
+Asked(const Handle&, const char*) -> Asked<Handle>;
+template <class Handle>
+Asked(const Handle&, const char*, std::chrono::milliseconds) -> Asked<Handle>;
 
 // Its answer, a message of type Answer, becomes JSON with `status`.
-template <class Answer, class... Ts>
-HttpResponse ask(caf::actor_system& system, const Asked& to, int status, Ts&&... message) {
+template <class Answer, class Handle = caf::actor, class... Ts>
+HttpResponse ask(caf::actor_system& system, const Asked<Handle>& to, int status, Ts&&... message) {
   caf::scoped_actor self{system};
   HttpResponse response = error_response(503, std::string{to.who} + " did not answer");
   self->request(to.actor, to.timeout, std::forward<Ts>(message)...)

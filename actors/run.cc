@@ -1,13 +1,17 @@
 #include "actors/run.h"
 
 #include <algorithm>
+#include <caf/response_type.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <functional>
+#include <random>
 #include <unordered_set>
+#include <vector>
 
-#include "actors/agent.h"
-#include "actors/checkpoint.h"
 #include "actors/dispatcher.h"
 #include "actors/run_views.h"
+#include "protocol/checkpoint.h"
 #include "runtime/enum_word.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
@@ -19,7 +23,63 @@
 namespace rad {
 namespace {
 
-using Self = caf::stateful_actor<RunActorState>*;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using retry_write_atom = caf::atom_constant<caf::atom("retrywrite")>;
+using view_due_atom = caf::atom_constant<caf::atom("viewdue")>;
+
+// The protocol and what a Run sends itself: a story's backoff is over, a
+// refused write is due again, a view is due.
+using run_impl = run_actor::extend<caf::reacts_to<retry_atom, uint64_t>,
+                                   caf::reacts_to<retry_write_atom>, caf::reacts_to<view_due_atom>>;
+
+struct RunActorState {
+  std::shared_ptr<RunState> run;
+  placement_actor dispatcher;
+  supervisor_actor supervisor;
+  // Null: nothing is checkpointed (and acts need not wait).
+  checkpoint_actor checkpoint;
+  bool reported = false;
+  bool summary_written = false;
+  // Writes sent and acknowledged, and status answers waiting for the writes
+  // sent before them: what a status shows is durable.
+  uint64_t writes_sent = 0, writes_done = 0;
+  struct PendingStatus {
+    uint64_t after_write;
+    caf::typed_response_promise<Proto<v1::RunStatus>> promise;
+    Proto<v1::RunStatus> status;
+  };
+  std::vector<PendingStatus> pending_status;
+  // The last write failed (a full disk): status answers do not wait then.
+  bool store_failing = false;
+  // Who waits for the first write (plan and summary) to be durable.
+  std::vector<caf::typed_response_promise<std::string>> awaiting_durable;
+  // Checkpoint writes not yet acknowledged, and acts waiting for them.
+  int persisting = 0;
+  std::vector<std::function<void()>> after_persist;
+  // Writes the store refused, sent again a second later.
+  struct FailedWrite {
+    caf::message records;
+    std::function<void()> then;
+  };
+  std::vector<FailedWrite> failed_writes;
+  std::mt19937_64 rng{std::random_device{}()};
+  // Attempts placed with spans of their own, out of trace.story_spans_per_run.
+  uint32_t traced_attempts = 0;
+  // Published views (actors/run_views.h): snapshots waiting for the writes
+  // sent before them, when the next ones are due, and what they cost.
+  std::shared_ptr<RunViews> views;
+  struct PendingView {
+    uint64_t after_write;
+    std::shared_ptr<const v1::RunStatus> summary, stories;
+  };
+  std::vector<PendingView> pending_views;
+  std::chrono::steady_clock::time_point summary_due{}, stories_due{};
+  bool view_timer = false;
+  v1::RunState viewed_state = v1::RUN_STATE_UNSPECIFIED;
+  static inline const char* name = "rad.run";
+};
+
+using Self = run_impl::stateful_pointer<RunActorState>;
 
 // The records of the transitions since the last call: the events, the
 // stories' new states, and the run's summary when it is over or new.
@@ -137,9 +197,14 @@ void answer_durable_status(Self self) {
 
 // Sends one write to the Checkpoint actor; `then` runs once it is durable. A
 // write the store refuses (a full disk) is kept and sent again a second
-// later: nothing moves on until it is written.
+// later: nothing moves on until it is written. The write travels as the
+// caf::message it was made into, kept for that retry without a copy; the
+// compiler still checks it against the Checkpoint's protocol.
+static_assert(std::is_same<caf::response_type_t<checkpoint_actor::signatures, checkpoint_atom,
+                                                Proto<v1::CheckpointRecords>>,
+                           caf::detail::type_list<bool>>::value);
 void write_records(Self self, caf::message records, std::function<void()> then) {
-  self->request(self->state.checkpoint, caf::infinite, records)
+  self->request(caf::actor_cast<caf::actor>(self->state.checkpoint), caf::infinite, records)
       .then(
           [=](bool) {
             --self->state.persisting;
@@ -237,31 +302,24 @@ void cancel_unplaced(Self self, const std::vector<v1::SpawnRequest>& requests) {
   settle_and_go_on(self);
 }
 
-void place_ready(Self self) {
-  auto& st = self->state;
-  auto ready =
-      std::make_shared<std::vector<v1::SpawnRequest>>(st.run->take_ready(RunState::Clock::now()));
-  if (ready->empty()) return;
-  // Covers the SCHEDULED records' write and the hand-over to the Dispatcher.
-  auto span = schedule_span(self, *ready);
-  persist(self, [self, ready, span] {
-    // Cancelled while their SCHEDULED records were written: none of them is
-    // placed (the Dispatcher's cancel went out before this hand-over, so it
-    // would not stop them); each ends CANCELLED now.
-    if (self->state.run->cancelling()) {
-      cancel_unplaced(self, *ready);
-      span->finish();
-      return;
-    }
-    for (size_t i = 0; i < ready->size(); i += kMaxRequestsPerOrder) {
-      Proto<v1::SpawnBatch> batch;
-      auto end = std::min(ready->size(), i + kMaxRequestsPerOrder);
-      batch.value.mutable_requests()->Reserve(static_cast<int>(end - i));
-      for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move((*ready)[j]);
-      self->send(self->state.dispatcher, place_atom::value, std::move(batch));
-    }
-    span->finish();
-  });
+// Hands stories made ready (their SCHEDULED records durable) to the Dispatcher.
+void place(Self self, std::vector<v1::SpawnRequest>& ready, ActiveSpan& span) {
+  // Cancelled while their SCHEDULED records were written: none of them is
+  // placed (the Dispatcher's cancel went out before this hand-over, so it
+  // would not stop them); each ends CANCELLED now.
+  if (self->state.run->cancelling()) {
+    cancel_unplaced(self, ready);
+    span.finish();
+    return;
+  }
+  for (size_t i = 0; i < ready.size(); i += kMaxRequestsPerOrder) {
+    Proto<v1::SpawnBatch> batch;
+    auto end = std::min(ready.size(), i + kMaxRequestsPerOrder);
+    batch.value.mutable_requests()->Reserve(static_cast<int>(end - i));
+    for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move(ready[j]);
+    self->send(self->state.dispatcher, place_atom::value, std::move(batch));
+  }
+  span.finish();
 }
 
 // Reports the end of the run once, when it is durable. It stops when the
@@ -274,12 +332,19 @@ void finish_if_over(Self self) {
   self->send(st.supervisor, run_done_atom::value, proto(st.run->status(true)));
 }
 
-// After a state change: its records first, then what follows from it;
-// `durable` runs once the records are written.
+// After a state change, one step of the run: what became ready is taken now,
+// so that one durable write holds both the change and the SCHEDULED records
+// of what it made ready; once written, `durable` runs and the ready stories
+// are placed.
 void settle_and_go_on(Self self, std::function<void()> durable) {
-  persist(self, [self, durable = std::move(durable)] {
+  auto ready = std::make_shared<std::vector<v1::SpawnRequest>>(
+      self->state.run->take_ready(RunState::Clock::now()));
+  // Covers the write and the hand-over to the Dispatcher.
+  std::shared_ptr<ActiveSpan> span;
+  if (!ready->empty()) span = schedule_span(self, *ready);
+  persist(self, [self, durable = std::move(durable), ready, span] {
     if (durable) durable();
-    place_ready(self);
+    if (span) place(self, *ready, *span);
     finish_if_over(self);
   });
 }
@@ -312,29 +377,22 @@ std::function<void()> result_spans(Self self, const v1::ResultBatch& batch, size
   };
 }
 
-}  // namespace
-
-caf::error unknown_run(const std::string& run_id) {
-  return make_error(Errc::not_found, "no run '" + run_id + "'; radctl runs lists the known ones");
-}
-
-caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_ptr<RunState> run,
-                        caf::actor dispatcher, caf::actor supervisor, caf::actor checkpoint,
-                        RunStart start, std::shared_ptr<RunViews> views) {
+run_impl::behavior_type run_behavior(Self self, std::shared_ptr<RunState> run, RunPeers peers,
+                                     RunStart start) {
   auto& st = self->state;
-  st.views = std::move(views);
+  st.views = std::move(peers.views);
   // The Supervisor made the RunState; from here on only this actor touches it.
   st.run = std::move(run);
-  st.dispatcher = std::move(dispatcher);
-  st.supervisor = std::move(supervisor);
-  st.checkpoint = std::move(checkpoint);
+  st.dispatcher = std::move(peers.dispatcher);
+  st.supervisor = std::move(peers.supervisor);
+  st.checkpoint = std::move(peers.checkpoint);
   if (start == RunStart::resumed) {
     auto placed = st.run->take_adoptable();
     for (size_t i = 0; i < placed.size(); i += kMaxRequestsPerOrder) {
       Proto<v1::SpawnBatch> batch;
       auto end = std::min(placed.size(), i + kMaxRequestsPerOrder);
       for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move(placed[j]);
-      self->send(st.dispatcher, adopt_atom::value, std::move(batch));
+      self->send(st.dispatcher, handover_atom::value, std::move(batch));
     }
   }
   if (start == RunStart::resumed && st.run->cancelling()) {
@@ -417,7 +475,7 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
         st.pending_status.push_back({st.writes_sent, promise, std::move(status)});
         return promise;
       },
-      [=](cancel_atom, const std::string& reason) -> caf::result<Proto<v1::RunStatus>> {
+      [=](cancel_run_atom, const std::string& reason) -> caf::result<Proto<v1::RunStatus>> {
         auto& st = self->state;
         st.run->cancel(reason, RunState::Clock::now());
         v1::CancelRequest cancel;
@@ -434,6 +492,13 @@ caf::behavior run_actor(caf::stateful_actor<RunActorState>* self, std::shared_pt
         return promise;
       },
   };
+}
+
+}  // namespace
+
+run_actor spawn_run(caf::actor_system& system, std::shared_ptr<RunState> run, RunPeers peers,
+                    RunStart start) {
+  return system.spawn(run_behavior, std::move(run), std::move(peers), start);
 }
 
 }  // namespace rad

@@ -6,10 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "actors/agent.h"
-#include "actors/checkpoint.h"
 #include "actors/route_ask.h"
-#include "actors/supervisor.h"
+#include "protocol/checkpoint.h"
 #include "runtime/error.h"
 #include "runtime/http_json.h"
 #include "runtime/idempotency_key.h"
@@ -79,8 +77,8 @@ HttpResponse spans_of(const v1::RunStatus& status, const HttpRequest& request) {
 
 // The run's trace id, from its published status, else from the Supervisor
 // (which knows every run it keeps).
-HttpResponse trace_of(caf::actor_system& system, const caf::actor& supervisor, RunViews* views,
-                      const HttpRequest& request) {
+HttpResponse trace_of(caf::actor_system& system, const supervisor_actor& supervisor,
+                      RunViews* views, const HttpRequest& request) {
   if (views)
     if (auto view = views->find(request.params.at(0)); view && view->summary)
       return spans_of(*view->summary, request);
@@ -122,8 +120,8 @@ HttpResponse with_queued(const v1::RunStatus& status, const NodeViews* node_view
 
 }  // namespace
 
-void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor,
-                    caf::actor checkpoint, std::shared_ptr<RunViews> views,
+void add_run_routes(HttpServer& server, caf::actor_system& system, supervisor_actor supervisor,
+                    checkpoint_actor checkpoint, std::shared_ptr<RunViews> views,
                     std::shared_ptr<const NodeViews> node_views) {
   // Compacting or copying a large store takes its time.
   auto store = [checkpoint] { return Asked{checkpoint, "the checkpoint actor", 10min}; };
@@ -145,11 +143,10 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
     auto span = ActiveSpan::root("submit", spans_enabled());
     span.attr("plan", plan.name());
     // The Supervisor validates: an invalid plan comes back with its problems.
-    auto submission =
-        caf::make_message(submit_atom::value, proto(std::move(plan)), span.traceparent(), *key);
     caf::scoped_actor self{system};
     HttpResponse response = error_response(503, "the supervisor did not answer");
-    self->request(supervisor, kSubmitTimeout, submission)
+    self->request(supervisor, kSubmitTimeout, submit_atom::value, proto(std::move(plan)),
+                  span.traceparent(), *key)
         .receive(
             [&](const Proto<v1::SubmitReply>& reply) {
               if (reply.value.has_refused()) {
@@ -185,7 +182,7 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
   });
   server.route("GET", "/v1/runs", [&system, supervisor, views](const HttpRequest&) {
     if (views) return json_response(views->list(), 200);
-    return ask<v1::RunList>(system, {supervisor, "the supervisor"}, 200, list_atom::value);
+    return ask<v1::RunList>(system, Asked{supervisor, "the supervisor"}, 200, list_atom::value);
   });
   server.route("GET", "/v1/runs/([^/]+)",
                [&system, supervisor, views, node_views](const HttpRequest& request) {
@@ -193,7 +190,7 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
                  bool with_stories = it == request.query.end() || it->second != "false";
                  if (auto status = published(views.get(), request.params.at(0), with_stories))
                    return with_queued(*status, node_views.get());
-                 return ask<v1::RunStatus>(system, {supervisor, "the supervisor"}, 200,
+                 return ask<v1::RunStatus>(system, Asked{supervisor, "the supervisor"}, 200,
                                            status_atom::value, request.params.at(0), with_stories);
                });
   server.route("GET", "/v1/runs/([^/]+)/trace",
@@ -202,8 +199,8 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor su
                });
   server.route("POST", "/v1/runs/([^/]+)/cancel",
                [&system, supervisor](const HttpRequest& request) {
-                 return ask<v1::RunStatus>(system, {supervisor, "the supervisor"}, 202,
-                                           cancel_atom::value, request.params.at(0));
+                 return ask<v1::RunStatus>(system, Asked{supervisor, "the supervisor"}, 202,
+                                           cancel_run_atom::value, request.params.at(0));
                });
 }
 

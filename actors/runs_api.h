@@ -36,14 +36,16 @@
 
 #include "actors/node_views.h"
 #include "actors/run_views.h"
+#include "protocol/checkpoint.h"
+#include "protocol/supervisor.h"
 #include "runtime/http_server.h"
 
 namespace rad {
 
 // `views`: where the Supervisor and its runs publish (null: ask the Supervisor);
 // `node_views`: where the Dispatcher publishes its queue (a run's `queued`).
-void add_run_routes(HttpServer& server, caf::actor_system& system, caf::actor supervisor,
-                    caf::actor checkpoint, std::shared_ptr<RunViews> views,
+void add_run_routes(HttpServer& server, caf::actor_system& system, supervisor_actor supervisor,
+                    checkpoint_actor checkpoint, std::shared_ptr<RunViews> views,
                     std::shared_ptr<const NodeViews> node_views = nullptr);
 
 }  // namespace rad

@@ -2,8 +2,15 @@
 
 #include <spdlog/logger.h>
 
-#include "actors/agent.h"
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <deque>
+#include <map>
+#include <optional>
+#include <random>
+
 #include "actors/plan_digest.h"
+#include "actors/run.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
 #include "runtime/idempotency_key.h"
@@ -17,7 +24,35 @@
 namespace rad {
 namespace {
 
-using Self = caf::stateful_actor<SupervisorState>*;
+struct SupervisorState {
+  struct Entry {
+    run_actor actor;                  // while it runs
+    std::shared_ptr<RunState> state;  // while it runs: a restarted actor goes on from it
+    std::deque<std::chrono::steady_clock::time_point> restarts;  // within the window
+    std::optional<v1::RunStatus> final;                          // once it is over
+    uint64_t seq = 0;                                            // submission order
+    std::string plan_name;
+    bool from_store = false;       // ended before this process: its stories are in the store
+    std::string key, plan_sha256;  // its idempotency key and plan digest, if made here with one
+  };
+  SupervisorOptions options;
+  placement_actor dispatcher;
+  checkpoint_actor checkpoint;
+  // The checkpoint store as the Checkpoint actor last told it.
+  bool store_writable = true;
+  std::string store_message = "no checkpoint store: runs are not stored";
+  std::map<std::string, Entry> runs;
+  std::map<uint64_t, std::string> finished_order;  // seq -> run id, oldest first
+  // Idempotency key -> run id, of the runs in `runs` made here with a key:
+  // one may not be stored yet, so the store alone cannot tell.
+  std::map<std::string, std::string> keys;
+  uint64_t next_seq = 1;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::shared_ptr<spdlog::logger> log;
+  static inline const char* name = "rad.supervisor";
+};
+
+using Self = supervisor_actor::stateful_pointer<SupervisorState>;
 
 // How long a submitter is kept waiting for its run's first write: past the
 // API's own wait (runs_api.cc), so that the API's timeout is the one told.
@@ -31,6 +66,11 @@ std::string new_run_id(Self self) {
     for (int i = 0; i < 12; ++i, bits >>= 4) id += kDigits[bits & 0xf];
     if (!self->state.runs.count(id)) return id;
   }
+}
+
+RunPeers peers_of_runs(Self self) {
+  auto& st = self->state;
+  return {st.dispatcher, caf::actor_cast<supervisor_actor>(self), st.checkpoint, st.options.views};
 }
 
 void remember_final(Self self, const std::string& run_id, v1::RunStatus status) {
@@ -64,12 +104,12 @@ Proto<v1::SubmitReply> submit_reply(const std::string& run_id, bool existing) {
 
 // Answers the run once it is in the checkpoint: a submitter never holds the
 // id of a run a crash could lose.
-caf::result<caf::message> answer_once_stored(Self self, const std::string& run_id, bool existing) {
+caf::result<Proto<v1::SubmitReply>> answer_once_stored(Self self, const std::string& run_id,
+                                                       bool existing) {
   auto it = self->state.runs.find(run_id);
   // Over, or known from the store only: stored.
-  if (it == self->state.runs.end() || !it->second.actor)
-    return caf::make_message(submit_reply(run_id, existing));
-  auto promise = self->make_response_promise();
+  if (it == self->state.runs.end() || !it->second.actor) return submit_reply(run_id, existing);
+  auto promise = self->make_response_promise<Proto<v1::SubmitReply>>();
   self->request(it->second.actor, kStoredWait, durable_atom::value)
       .then([=](const std::string& id) mutable { promise.deliver(submit_reply(id, existing)); },
             [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
@@ -107,8 +147,8 @@ caf::expected<std::optional<v1::IdempotencyKey>> run_of_key(Self self, const std
   return std::move(*stored);
 }
 
-caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string traceparent,
-                                 const std::string& key = {}) {
+caf::result<Proto<v1::SubmitReply>> submit(Self self, const v1::Plan& plan, std::string traceparent,
+                                           const std::string& key) {
   auto& st = self->state;
   std::string digest;
   if (!key.empty()) {
@@ -135,7 +175,7 @@ caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string tr
     auto problems = validate_plan(plan, st.options.limits);
     span.attr("problems", static_cast<int64_t>(problems.size()));
     span.finish();
-    if (!problems.empty()) return caf::make_message(refusal(plan, problems));
+    if (!problems.empty()) return refusal(plan, problems);
   }
   auto run_id = new_run_id(self);
   auto options = st.options.run;
@@ -155,8 +195,7 @@ caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string tr
   entry.plan_sha256 = std::move(digest);
   entry.state = std::make_shared<RunState>(run_id, plan, options);
   if (st.options.views) st.options.views->add(run_id, entry.seq, entry.plan_name);
-  entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self}, st.checkpoint,
-                            RunStart::fresh, st.options.views);
+  entry.actor = spawn_run(self->system(), entry.state, peers_of_runs(self), RunStart::fresh);
   self->monitor(entry.actor);
   if (st.options.run.metrics) st.options.run.metrics->run_started();
   int stories = 0;
@@ -166,10 +205,9 @@ caf::result<caf::message> submit(Self self, const v1::Plan& plan, std::string tr
   return answer_once_stored(self, run_id, false);
 }
 
-}  // namespace
-
-caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorOptions options,
-                         caf::actor dispatcher, caf::actor checkpoint) {
+supervisor_actor::behavior_type supervisor(Self self, SupervisorOptions options,
+                                           placement_actor dispatcher,
+                                           checkpoint_actor checkpoint) {
   auto& st = self->state;
   st.options = std::move(options);
   st.dispatcher = std::move(dispatcher);
@@ -178,7 +216,7 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
   guard_against_peers(self, st.log);
   if (st.checkpoint) {
     st.store_message = "checkpoint store: its state is not known yet";
-    self->send(st.checkpoint, watch_store_atom::value);
+    self->send(st.checkpoint, watch_store_atom::value, caf::actor_cast<store_watcher_actor>(self));
   }
   if (st.options.node_views)
     st.options.node_views->store.set(Verdict{st.store_writable, st.store_message});
@@ -206,8 +244,7 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
     entry.plan_name = state->plan().name();
     entry.state = std::move(state);
     if (st.options.views) st.options.views->add(run_id, entry.seq, entry.plan_name);
-    entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self},
-                              st.checkpoint, RunStart::resumed, st.options.views);
+    entry.actor = spawn_run(self->system(), entry.state, peers_of_runs(self), RunStart::resumed);
     self->monitor(entry.actor);
     if (st.options.run.metrics) st.options.run.metrics->run_started();
   }
@@ -238,8 +275,8 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
             "run {}: run actor crashed ({}); restarted ({} of {} within {} s)", run_id, why,
             entry.restarts.size(), st.options.max_restarts,
             std::chrono::duration_cast<std::chrono::seconds>(st.options.restart_window).count());
-        entry.actor = self->spawn(run_actor, entry.state, st.dispatcher, caf::actor{self},
-                                  st.checkpoint, RunStart::restarted, st.options.views);
+        entry.actor =
+            spawn_run(self->system(), entry.state, peers_of_runs(self), RunStart::restarted);
         self->monitor(entry.actor);
         return;
       }
@@ -259,13 +296,10 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
   });
 
   return {
-      [=](submit_atom, const Proto<v1::Plan>& plan) { return submit(self, plan.value, {}); },
-      [=](submit_atom, const Proto<v1::Plan>& plan, const std::string& traceparent) {
-        return submit(self, plan.value, traceparent);
-      },
       [=](submit_atom, const Proto<v1::Plan>& plan, const std::string& traceparent,
           const std::string& key) { return submit(self, plan.value, traceparent, key); },
-      [=](status_atom, const std::string& run_id, bool with_stories) -> caf::result<caf::message> {
+      [=](status_atom, const std::string& run_id,
+          bool with_stories) -> caf::result<Proto<v1::RunStatus>> {
         auto& st = self->state;
         auto it = st.runs.find(run_id);
         // Runs this process did not see end, or forgot: the store may know them.
@@ -277,17 +311,17 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
           auto status = *it->second.final;
           if (!with_stories)
             for (auto& w : *status.mutable_waves()) w.clear_stories();
-          return caf::make_message(proto(std::move(status)));
+          return proto(std::move(status));
         }
         return self->delegate(it->second.actor, status_atom::value, with_stories);
       },
-      [=](cancel_atom, const std::string& run_id) -> caf::result<caf::message> {
+      [=](cancel_run_atom, const std::string& run_id) -> caf::result<Proto<v1::RunStatus>> {
         auto it = self->state.runs.find(run_id);
         if (it == self->state.runs.end()) return unknown_run(run_id);
-        if (it->second.final) return caf::make_message(proto(*it->second.final));
+        if (it->second.final) return proto(*it->second.final);
         self->state.log->info("run {}: cancel requested", run_id);
         // The Run answers once the cancel is in the checkpoint.
-        return self->delegate(it->second.actor, cancel_atom::value,
+        return self->delegate(it->second.actor, cancel_run_atom::value,
                               std::string{"cancelled by request"});
       },
       [=](kill_run_atom, const std::string& run_id) {
@@ -322,8 +356,8 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
         if (self->state.options.node_views)
           self->state.options.node_views->store.set(Verdict{writable, message});
       },
-      [=](store_state_atom) {
-        return caf::make_message(self->state.store_writable, self->state.store_message);
+      [=](store_state_atom) -> caf::result<bool, std::string> {
+        return {self->state.store_writable, self->state.store_message};
       },
       [=](run_done_atom, const Proto<v1::RunStatus>& status) {
         const auto& s = status.value;
@@ -333,9 +367,16 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorO
                               s.counts().dead(), s.counts().cancelled(),
                               s.error().empty() ? "" : "; ", s.error());
         remember_final(self, s.run_id(), s);
-        self->send(caf::actor_cast<caf::actor>(self->current_sender()), run_done_atom::value);
+        self->send(caf::actor_cast<run_actor>(self->current_sender()), run_done_atom::value);
       },
   };
+}
+
+}  // namespace
+
+supervisor_actor spawn_supervisor(caf::actor_system& system, SupervisorOptions options,
+                                  placement_actor dispatcher, checkpoint_actor checkpoint) {
+  return system.spawn(supervisor, std::move(options), std::move(dispatcher), std::move(checkpoint));
 }
 
 }  // namespace rad

@@ -5,6 +5,7 @@
 set(layers
   "rad"          # messages/: the generated rad/v1/*.pb.h
   "runtime"
+  "protocol"
   "persistence"
   "actors"
   "client"
@@ -24,7 +25,7 @@ endforeach()
 set(rank_of_messages ${rank_of_rad})
 
 set(crossings "")
-foreach(folder messages runtime persistence actors client harness chaos load tools tests)
+foreach(folder messages runtime protocol persistence actors client harness chaos load tools tests)
   file(GLOB_RECURSE sources "${SOURCE_DIR}/${folder}/*.h" "${SOURCE_DIR}/${folder}/*.cc")
   foreach(source IN LISTS sources)
     file(STRINGS "${source}" includes REGEX "^#include \"[a-z_]+/")

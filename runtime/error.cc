@@ -55,4 +55,8 @@ const char* to_string(Errc code) {
   return "unknown";
 }
 
+caf::error unknown_run(const std::string& run_id) {
+  return make_error(Errc::not_found, "no run '" + run_id + "'; radctl runs lists the known ones");
+}
+
 }  // namespace rad

@@ -46,4 +46,7 @@ int exit_code_for(const caf::error& err);
 
 const char* to_string(Errc code);
 
+// The error for a run id nobody knows (not_found).
+caf::error unknown_run(const std::string& run_id);
+
 }  // namespace rad

@@ -1,6 +1,7 @@
 #include "actors/monitor/monitor.h"
 
 #include <algorithm>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/agent_host.h"
 #include "runtime/logging.h"
@@ -10,8 +11,21 @@
 namespace rad {
 namespace {
 
-using Self = caf::stateful_actor<MonitorState>*;
 using sample_atom = caf::atom_constant<caf::atom("sample")>;
+
+// The protocol and what the Monitor sends itself.
+using monitor_impl = monitor_actor::extend<caf::reacts_to<sample_atom>>;
+
+struct MonitorState {
+  MonitorOptions options;
+  std::unique_ptr<ResourceSampler> sampler;
+  // The agent count of the previous answer: used when the AgentHost is late.
+  uint32_t running_agents = 0;
+  v1::NodeStats latest;
+  static inline const char* name = "rad.monitor";
+};
+
+using Self = monitor_impl::stateful_pointer<MonitorState>;
 
 // A zero interval would sample in a busy loop.
 constexpr auto kMinInterval = std::chrono::milliseconds{10};
@@ -61,9 +75,7 @@ void tick(Self self) {
           });
 }
 
-}  // namespace
-
-caf::behavior node_monitor(caf::stateful_actor<MonitorState>* self, MonitorOptions options) {
+monitor_impl::behavior_type node_monitor(Self self, MonitorOptions options) {
   guard_against_peers(self, logger("monitor"));
   auto& st = self->state;
   st.options = std::move(options);
@@ -78,6 +90,12 @@ caf::behavior node_monitor(caf::stateful_actor<MonitorState>* self, MonitorOptio
       [=](stats_atom) { return proto(self->state.latest); },
       [=](sample_atom) { tick(self); },
   };
+}
+
+}  // namespace
+
+monitor_actor spawn_monitor(caf::actor_system& system, MonitorOptions options) {
+  return system.spawn(node_monitor, std::move(options));
 }
 
 }  // namespace rad

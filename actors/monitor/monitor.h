@@ -1,14 +1,12 @@
 // Monitor (every node): samples this node's resources every interval, counts
 // its running agents, and keeps the latest NodeStats with the admission
-// verdict that placement uses.
-//
-// Messages:
-//   stats_atom -> Proto<NodeStats>, the latest sample (there is one from the start)
-// Each new sample also goes to the subscriber, if any, as Proto<NodeStats>.
+// verdict that placement uses. Its messages are protocol/monitor.h: asked, it
+// answers the latest sample (there is one from the start); each new sample
+// also goes to the subscriber, if any.
 #pragma once
 
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -19,11 +17,10 @@
 #include "actors/monitor/monitor_metrics.h"
 #include "actors/monitor/resource_sampler.h"
 #include "actors/node_views.h"
+#include "protocol/monitor.h"
 #include "rad/v1/cluster.pb.h"
 
 namespace rad {
-
-using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
 struct MonitorOptions {
   // Also the window of cpu_percent. Shorter than 10 ms is taken as 10 ms.
@@ -38,22 +35,13 @@ struct MonitorOptions {
   // Whose commands are counted in every sample; null: no commands run here.
   std::shared_ptr<const CommandRunner> commands;
   // Sent every new sample (the NodeAgent, which puts it in its heartbeats).
-  caf::actor subscriber;
+  stats_subscriber_actor subscriber;
   // Where every sample is shown; none: nowhere.
   std::shared_ptr<MonitorMetrics> metrics;
   // Where every sample is published for /health; none: nowhere.
   std::shared_ptr<NodeViews> views;
 };
 
-struct MonitorState {
-  MonitorOptions options;
-  std::unique_ptr<ResourceSampler> sampler;
-  // The agent count of the previous answer: used when the AgentHost is late.
-  uint32_t running_agents = 0;
-  v1::NodeStats latest;
-  static inline const char* name = "rad.monitor";
-};
-
-caf::behavior node_monitor(caf::stateful_actor<MonitorState>* self, MonitorOptions options);
+monitor_actor spawn_monitor(caf::actor_system& system, MonitorOptions options);
 
 }  // namespace rad

@@ -31,8 +31,8 @@ class CheckpointOnAFullDisk : public ::testing::Test {
     auto store = Store::open({path_, SyncMode::batch});
     ASSERT_TRUE(store) << error_message(store.error());
     checkpoint_ =
-        system_.spawn(checkpoint, std::shared_ptr<Store>{std::move(*store)}, CheckpointOptions{});
-    self_->send(checkpoint_, watch_store_atom::value);
+        spawn_checkpoint(system_, std::shared_ptr<Store>{std::move(*store)}, CheckpointOptions{});
+    self_->send(checkpoint_, watch_store_atom::value, caf::actor_cast<store_watcher_actor>(self_));
   }
 
   void TearDown() override {
@@ -70,7 +70,7 @@ class CheckpointOnAFullDisk : public ::testing::Test {
   SystemConfig config_;
   caf::actor_system system_{config_};
   caf::scoped_actor self_{system_};
-  caf::actor checkpoint_;
+  checkpoint_actor checkpoint_;
 };
 
 TEST_F(CheckpointOnAFullDisk, WatchersHearOnceWhenTheStoreFailsAndOnceWhenItIsBack) {

@@ -100,7 +100,7 @@ class DispatcherTest : public ::testing::Test {
     std::vector<std::string> all;
     for (size_t i = 0; i < hosts_.size(); ++i) all.push_back("n" + std::to_string(i));
     restart(all, 60s);
-    self_->send(dispatcher_, adopt_atom::value, proto(order));
+    self_->send(dispatcher_, handover_atom::value, proto(order));
     return receive_results(static_cast<size_t>(order.requests_size()));
   }
 
@@ -275,7 +275,7 @@ TEST_F(DispatcherTest, AttemptsNoNodeReportsAreLostOnceEveryNodeOfTheLastViewAns
   start({100});
   restart({"n0"}, 60s);
   auto sent_at = now_timestamp();
-  self_->send(dispatcher_, adopt_atom::value, proto(order_of("run", 2)));
+  self_->send(dispatcher_, handover_atom::value, proto(order_of("run", 2)));
   auto results = receive_results(2);
   ASSERT_EQ(results.size(), 2u) << "n0 runs nothing: lost well before the window ends";
   for (const auto& [id, r] : results) {
@@ -289,7 +289,7 @@ TEST_F(DispatcherTest, AttemptsOfANodeThatNeverComesBackAreLostAfterTheWindow) {
   start({100});
   restart({"n0", "gone"}, 300ms);
   auto sent_at = std::chrono::system_clock::now();
-  self_->send(dispatcher_, adopt_atom::value, proto(order_of("run", 2)));
+  self_->send(dispatcher_, handover_atom::value, proto(order_of("run", 2)));
   auto results = receive_results(2);
   ASSERT_EQ(results.size(), 2u);
   for (const auto& [id, r] : results) {
@@ -311,7 +311,7 @@ TEST_F(DispatcherTest, AttemptsNoNodeReportsAfterARestartAreLostWhateverTheirSto
   for (const char* run : {"awaited", "after"}) {
     auto order = order_of(run, 2);
     order.mutable_requests(0)->mutable_story()->set_idempotent(false);
-    self_->send(dispatcher_, adopt_atom::value, proto(order));
+    self_->send(dispatcher_, handover_atom::value, proto(order));
     auto results = receive_results(2);
     ASSERT_EQ(results.size(), 2u) << run;
     for (const auto& id : {"s0", "s1"}) {

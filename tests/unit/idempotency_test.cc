@@ -110,18 +110,19 @@ class IdempotentSubmits : public ::testing::Test {
   void start_coordinator() {
     CheckpointOptions co;
     co.compact_every = std::chrono::minutes{0};
-    checkpoint_ = system_.spawn<caf::detached>(checkpoint, store_, co);
+    checkpoint_ = spawn_checkpoint(system_, store_, co);
     SupervisorOptions so;
     so.find_key = [store = store_](const std::string& key) { return store->idempotency_key(key); };
-    supervisor_ = system_.spawn(supervisor, so, dispatcher_, checkpoint_);
+    supervisor_ =
+        spawn_supervisor(system_, so, caf::actor_cast<placement_actor>(dispatcher_), checkpoint_);
   }
 
   // The Supervisor takes its Run actors with it.
   void stop_coordinator() {
-    for (auto* a : {&supervisor_, &checkpoint_}) {
-      self_->send_exit(*a, caf::exit_reason::user_shutdown);
-      self_->wait_for(*a);
-    }
+    self_->send_exit(supervisor_, caf::exit_reason::user_shutdown);
+    self_->wait_for(supervisor_);
+    self_->send_exit(checkpoint_, caf::exit_reason::user_shutdown);
+    self_->wait_for(checkpoint_);
   }
 
   struct Answer {
@@ -170,7 +171,9 @@ class IdempotentSubmits : public ::testing::Test {
   SystemConfig config_;
   caf::actor_system system_{config_};
   caf::scoped_actor self_{system_};
-  caf::actor dispatcher_, checkpoint_, supervisor_;
+  caf::actor dispatcher_;
+  supervisor_actor supervisor_;
+  checkpoint_actor checkpoint_;
   std::vector<caf::actor> hosts_;
 };
 

@@ -416,12 +416,13 @@ class MonitorTest : public ::testing::Test {
     return o;
   }
 
-  caf::actor start(MonitorOptions o) {
-    actors_.push_back(system_.spawn(node_monitor, std::move(o)));
-    return actors_.back();
+  monitor_actor start(MonitorOptions o) {
+    auto monitor = spawn_monitor(system_, std::move(o));
+    actors_.push_back(caf::actor_cast<caf::actor>(monitor));
+    return monitor;
   }
 
-  v1::NodeStats stats(const caf::actor& monitor) {
+  v1::NodeStats stats(const monitor_actor& monitor) {
     v1::NodeStats out;
     self_->request(monitor, 5s, stats_atom::value)
         .receive([&](const Proto<v1::NodeStats>& s) { out = s.value; },
@@ -431,7 +432,7 @@ class MonitorTest : public ::testing::Test {
 
   // The first stats that satisfy `done`, or the last seen after 5 s.
   template <class Pred>
-  v1::NodeStats stats_until(const caf::actor& monitor, Pred done) {
+  v1::NodeStats stats_until(const monitor_actor& monitor, Pred done) {
     auto deadline = std::chrono::steady_clock::now() + 5s;
     auto s = stats(monitor);
     while (!done(s) && std::chrono::steady_clock::now() < deadline) {

@@ -33,7 +33,8 @@ class SupervisorTest : public ::testing::Test {
                    std::vector<uint32_t>(ids.size()));
     SupervisorOptions options;
     options.max_restarts = 2;
-    supervisor_ = system_.spawn(supervisor, options, dispatcher_, caf::actor{});
+    supervisor_ = spawn_supervisor(system_, options, caf::actor_cast<placement_actor>(dispatcher_),
+                                   checkpoint_actor{});
   }
 
   ~SupervisorTest() override {
@@ -44,7 +45,7 @@ class SupervisorTest : public ::testing::Test {
 
   std::string submit(const v1::Plan& plan) {
     std::string id;
-    self_->request(supervisor_, 5s, submit_atom::value, proto(plan))
+    self_->request(supervisor_, 5s, submit_atom::value, proto(plan), std::string{}, std::string{})
         .receive([&](const Proto<v1::SubmitReply>& reply) { id = reply.value.run_id(); },
                  [&](const caf::error& err) { ADD_FAILURE() << error_message(err); });
     return id;
@@ -80,7 +81,8 @@ class SupervisorTest : public ::testing::Test {
   SystemConfig config_;
   caf::actor_system system_{config_};
   caf::scoped_actor self_{system_};
-  caf::actor dispatcher_, supervisor_;
+  caf::actor dispatcher_;
+  supervisor_actor supervisor_;
   std::vector<caf::actor> hosts_;
 };
 
@@ -122,7 +124,9 @@ TEST_F(SupervisorTest, NoRunIsAdmittedWhileTheCheckpointStoreCannotBeWritten) {
   // As the Checkpoint actor tells it.
   self_->send(supervisor_, store_state_atom::value, false, why);
   bool refused = false;
-  self_->request(supervisor_, 5s, submit_atom::value, proto(test::mock_plan("p", 1, 1)))
+  self_
+      ->request(supervisor_, 5s, submit_atom::value, proto(test::mock_plan("p", 1, 1)),
+                std::string{}, std::string{})
       .receive(
           [&](const Proto<v1::SubmitReply>& reply) {
             ADD_FAILURE() << "admitted as " << reply.value.run_id();

@@ -1,0 +1,13 @@
+// Atoms that more than one actor's protocol uses, each with one meaning.
+// An atom used by one protocol only is declared with it (protocol/*.h).
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace rad {
+
+// A run's status: (status_atom, [run id,] bool with its stories) ->
+// Proto<RunStatus>, from the Run itself, the Supervisor or the store.
+using status_atom = caf::atom_constant<caf::atom("status")>;
+
+}  // namespace rad
