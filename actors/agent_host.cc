@@ -10,6 +10,7 @@
 #include "actors/pulse.h"
 #include "runtime/chaos_metrics.h"
 #include "runtime/clock.h"
+#include "runtime/error.h"
 #include "runtime/link_faults.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
@@ -414,6 +415,22 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
   return reply;
 }
 
+// Work comes from this node or from the coordinator it joined; a refusal is
+// logged with the sender's node, never its message.
+bool from_coordinator(Self self, const char* what) {
+  const auto& sender = self->current_sender();
+  if (sender && (sender->node() == self->node() || sender->node() == self->state.coordinator))
+    return true;
+  logger("agents")->warn("refused {} from {}: not the coordinator this node joined", what,
+                         sender ? caf::to_string(sender->node()) : std::string{"nobody"});
+  return false;
+}
+
+caf::error not_from_coordinator(Self self) {
+  return make_error(Errc::protocol_error, "node " + self->state.identity.node_id +
+                                              " takes work from the coordinator it joined only");
+}
+
 }  // namespace
 
 caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext identity,
@@ -425,14 +442,20 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
   self->state.max_agents = max_agents;
   self->set_down_handler([=](caf::down_msg& dm) { sink_down(self, dm.source); });
   return {
-      [=](const Proto<v1::SpawnBatch>& batch) {
+      [=](coordinator_atom, const caf::node_id& coordinator) {
+        self->state.coordinator = coordinator;
+      },
+      [=](const Proto<v1::SpawnBatch>& batch) -> caf::result<Proto<v1::SpawnReply>> {
+        if (!from_coordinator(self, "spawn requests")) return not_from_coordinator(self);
         auto sink = caf::actor_cast<caf::actor>(self->current_sender());
         return proto(spawn_all(self, batch.value, sink));
       },
       [=](const Proto<v1::StoryResult>& result) { collect(self, result.value); },
-      [=](const Proto<v1::CancelRequest>& cancel) { cancel_matching(self, cancel.value); },
+      [=](const Proto<v1::CancelRequest>& cancel) {
+        if (from_coordinator(self, "a cancel")) cancel_matching(self, cancel.value);
+      },
       [=](cancel_atom, const Proto<v1::CancelRequest>& cancel) {
-        cancel_matching(self, cancel.value);
+        if (from_coordinator(self, "a cancel")) cancel_matching(self, cancel.value);
       },
       [=](flush_atom) {
         self->state.flush_scheduled = false;
@@ -452,7 +475,8 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
         return kill_agents(self, fraction, seed);
       },
       [=](running_atom) { return static_cast<uint32_t>(self->state.running); },
-      [=](adopt_atom) {
+      [=](adopt_atom) -> caf::result<Proto<v1::AgentReport>> {
+        if (!from_coordinator(self, "an adoption")) return not_from_coordinator(self);
         return proto(report_to(self, caf::actor_cast<caf::actor>(self->current_sender())));
       },
       [=](drain_atom) { return drain(self); },

@@ -2,7 +2,13 @@
 // agents.max_agents at once (refusals are answered, never dropped), collects
 // their results and sends them back in batches: the cluster link is scarce.
 //
+// The coordinator's Dispatcher sends it work directly; work is taken only from
+// this node or from the coordinator the node joined (coordinator_atom), so a
+// batch a dead coordinator sent is never started beside the next one's.
+//
 // Messages:
+//   (coordinator_atom, node_id) from this node's NodeAgent: the coordinator it
+//                           joined (or is joining); none: no coordinator
 //   Proto<SpawnBatch>    -> Proto<SpawnReply>, one decision per request
 //   Proto<CancelRequest>    cancels the run's agents (or the listed stories);
 //                           also as (cancel_atom, Proto<CancelRequest>). A plain
@@ -32,6 +38,7 @@
 #pragma once
 
 #include <caf/event_based_actor.hpp>
+#include <caf/node_id.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <deque>
@@ -69,10 +76,13 @@ using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 // (wake_atom, int64 steady ticks): the host's own timer, due at that time.
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using chaos_kill_atom = caf::atom_constant<caf::atom("chaoskill")>;
+using coordinator_atom = caf::atom_constant<caf::atom("coord")>;
 
 struct AgentHostState {
   using Clock = std::chrono::steady_clock;
   AgentContext identity;
+  // Whose work is taken besides this node's: the coordinator joined.
+  caf::node_id coordinator;
   uint32_t max_agents = 0;
   struct Running;
   // Kept small: a node may hold 100,000s of idle agents (issue [6]).

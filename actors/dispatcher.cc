@@ -340,7 +340,7 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
                dropped.size(), st.targets.size());
   for (const auto& key : dropped)
     settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
-  for (const auto& t : st.targets) link_send(self, t.agent, cancel_atom::value, proto(cancel));
+  for (const auto& t : st.targets) link_send(self, t.host, cancel_atom::value, proto(cancel));
   publish_queue(self);
 }
 
@@ -376,7 +376,7 @@ void send_batch(Self self, size_t target_index) {
                          st.exec_queue.size());
   // False when the batch was already given up with its node (node_lost).
   auto answered = [=] { return self->state.unanswered.erase(batch_id) != 0; };
-  link_request(self, target.agent, kSpawnReplyTimeout, proto(std::move(batch)))
+  link_request(self, target.host, kSpawnReplyTimeout, proto(std::move(batch)))
       .then(
           [=](const Proto<v1::SpawnReply>& reply) {
             if (!answered()) return;
@@ -513,7 +513,7 @@ void node_reported(Self self, const std::string& node_id, const v1::AgentReport&
 void ask_node(Self self, const DispatcherState::Target& target) {
   if (!self->state.asked.insert(target.node_id).second) return;
   auto node_id = target.node_id;
-  link_request(self, target.agent, kSpawnReplyTimeout, adopt_atom::value)
+  link_request(self, target.host, kSpawnReplyTimeout, adopt_atom::value)
       .then(
           [=](const Proto<v1::AgentReport>& report) {
             node_reported(self, node_id, report.value);
@@ -603,13 +603,13 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
   guard_against_peers(self, self->state.log);
   self->set_down_handler([=](caf::down_msg& dm) { sink_down(self, dm.source); });
   return {
-      [=](members_atom, const std::vector<std::string>& ids, const std::vector<caf::actor>& agents,
+      [=](members_atom, const std::vector<std::string>& ids, const std::vector<caf::actor>& hosts,
           const std::vector<uint32_t>& exec_slots) {
         auto& st = self->state;
         std::vector<DispatcherState::Target> next;
-        for (size_t i = 0; i < ids.size() && i < agents.size(); ++i) {
+        for (size_t i = 0; i < ids.size() && i < hosts.size(); ++i) {
           if (st.closed_nodes.count(ids[i])) continue;
-          next.push_back({ids[i], agents[i], i < exec_slots.size() ? exec_slots[i] : 0});
+          next.push_back({ids[i], hosts[i], i < exec_slots.size() ? exec_slots[i] : 0});
         }
         st.targets = std::move(next);
         self->state.log->debug("{} nodes take agents", st.targets.size());

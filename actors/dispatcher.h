@@ -57,7 +57,7 @@
 namespace rad {
 
 using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
-// (members_atom, node ids, their NodeAgents, their command slots): the nodes
+// (members_atom, node ids, their AgentHosts, their command slots): the nodes
 // that host agents, from NodeAgent. Slots are Capacity::exec_slots, 0 where
 // commands do not run (mock agents): no limit.
 using members_atom = caf::atom_constant<caf::atom("members")>;
@@ -105,7 +105,7 @@ struct DispatcherOptions {
 struct DispatcherState {
   struct Target {
     std::string node_id;
-    caf::actor agent;
+    caf::actor host;          // its AgentHost
     uint32_t exec_slots = 0;  // 0: no limit
   };
   struct Order {

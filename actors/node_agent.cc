@@ -146,28 +146,28 @@ bool hosts_agents(const v1::Member& m) {
          (!m.has_stats() || m.stats().admits());
 }
 
-// Tells the Dispatcher which nodes take agents now: up members with an AgentHost.
+// Tells the Dispatcher which nodes take agents now, with their AgentHosts: up
+// members that host agents.
 void update_dispatcher(Self self) {
   auto& st = self->state;
   if (!st.options.dispatcher) return;
   std::vector<std::string> ids;
-  std::vector<caf::actor> agents;
+  std::vector<caf::actor> hosts;
   std::vector<uint32_t> exec_slots;
   for (const auto& m : st.table->view().members()) {
     if (!hosts_agents(m)) continue;
     const auto& id = m.node().node_id();
-    caf::actor agent;
+    caf::actor host;
     if (id == st.options.info.node_id())
-      agent = caf::actor{self};
-    else if (auto it = st.member_agents.find(id); it != st.member_agents.end())
-      agent = it->second;
-    else
-      continue;
+      host = st.options.agent_host;
+    else if (auto it = st.member_hosts.find(id); it != st.member_hosts.end())
+      host = it->second;
+    if (!host) continue;
     ids.push_back(id);
-    agents.push_back(std::move(agent));
+    hosts.push_back(std::move(host));
     exec_slots.push_back(m.node().capacity().exec_slots());
   }
-  self->send(st.options.dispatcher, members_atom::value, std::move(ids), std::move(agents),
+  self->send(st.options.dispatcher, members_atom::value, std::move(ids), std::move(hosts),
              std::move(exec_slots));
 }
 
@@ -186,6 +186,7 @@ std::vector<std::string> newly_gone(const v1::MembershipView& before,
 }
 
 void forget_agent(Self self, const std::string& node_id) {
+  self->state.member_hosts.erase(node_id);
   auto it = self->state.member_agents.find(node_id);
   if (it == self->state.member_agents.end()) return;
   self->demonitor(it->second);
@@ -232,7 +233,7 @@ void announce(Self self) {
   }
 }
 
-v1::JoinReply admit(Self self, const v1::JoinRequest& request) {
+v1::JoinReply admit(Self self, const v1::JoinRequest& request, const caf::actor& host) {
   auto& st = self->state;
   auto decision = st.table->join(request);
   v1::JoinReply reply;
@@ -258,6 +259,7 @@ v1::JoinReply admit(Self self, const v1::JoinRequest& request) {
   forget_agent(self, node.node_id());
   self->monitor(agent);
   st.member_agents[node.node_id()] = agent;
+  if (host) st.member_hosts[node.node_id()] = host;
   if (st.options.pulse)
     self->send(st.options.pulse, watch_atom::value, node.node_id(), node.incarnation());
   *reply.mutable_view() = st.table->view();
@@ -353,22 +355,15 @@ void reincarnate(Self self, const std::string& why) {
   self->state.log->warn("{}; rejoining as incarnation {} (was {})", why, info.incarnation(), old);
 }
 
-// Whether the message being handled comes from the coordinator this worker
-// joined. A batch a coordinator sent just before it died may be read after
-// this worker joined the next one and told it what it runs: started then, its
-// attempts would run beside the new attempts the next coordinator places.
-bool from_coordinator(Self self) {
-  const auto& coordinator = self->state.coordinator;
-  const auto& sender = self->current_sender();
-  return coordinator && sender && sender->node() == coordinator.node();
-}
-
 void coordinator_lost(Self self, const std::string& why) {
   auto& st = self->state;
   if (!st.coordinator) return;
   self->demonitor(st.coordinator);
   st.lost_coordinator = st.coordinator.node();
   st.coordinator = nullptr;
+  // What the lost coordinator still sends is never started.
+  if (st.options.agent_host)
+    self->send(st.options.agent_host, coordinator_atom::value, caf::node_id{});
   for (auto& m : *st.view.mutable_members()) {
     if (m.node().node_id() == st.view.coordinator_id()) {
       m.set_state(v1::MEMBER_STATE_DOWN);
@@ -437,7 +432,11 @@ void send_join(Self self, caf::actor coordinator, const std::string& seed,
                                                          st.options.info.node_id()));
   request.set_protocol_version(kProtocolVersion);
   auto sent = Clock::now();
-  link_request(self, coordinator, timeout, proto(request))
+  // The coordinator's Dispatcher places work on this node's AgentHost
+  // directly: the host takes it from the node being joined.
+  if (st.options.agent_host)
+    self->send(st.options.agent_host, coordinator_atom::value, coordinator.node());
+  link_request(self, coordinator, timeout, proto(request), st.options.agent_host)
       .then(
           [=](const Proto<v1::JoinReply>& reply) {
             self->state.joining = false;
@@ -609,20 +608,6 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
       [=](liveness_atom, const std::string& reason) {
         if (!self->state.table) coordinator_lost(self, reason);
       },
-      [=](const Proto<v1::SpawnBatch>& batch) -> caf::result<caf::message> {
-        if (!self->state.options.agent_host)
-          return make_error(Errc::invalid_input, "node " + self->state.options.info.name() +
-                                                     " runs no agents (role coordinator)");
-        if (!self->state.table && !from_coordinator(self)) {
-          self->state.log->warn("refused {} spawn requests from {}: not the coordinator joined",
-                                batch.value.requests_size(),
-                                caf::to_string(self->current_sender()->node()));
-          return make_error(Errc::protocol_error,
-                            "node " + self->state.options.info.name() +
-                                " takes spawn requests from the coordinator it joined only");
-        }
-        return self->delegate(self->state.options.agent_host, batch);
-      },
       // Cluster-wide on the coordinator (through the Dispatcher), local on a worker.
       [=](const Proto<v1::CancelRequest>& cancel) {
         const auto& o = self->state.options;
@@ -630,11 +615,6 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
           self->send(o.dispatcher, cancel);
         else if (o.agent_host)
           self->send(o.agent_host, cancel);
-      },
-      // From the Dispatcher: this node's agents only.
-      [=](cancel_atom, const Proto<v1::CancelRequest>& cancel) {
-        if (self->state.options.agent_host)
-          self->send(self->state.options.agent_host, cancel_atom::value, cancel);
       },
       [=](drain_atom) -> caf::result<caf::message> {
         start_draining(self);
@@ -650,10 +630,6 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         if (!self->state.options.agent_host) return caf::make_message(uint32_t{0});
         return self->delegate(self->state.options.agent_host, running_atom::value);
       },
-      [=](adopt_atom) -> caf::result<caf::message> {
-        if (!self->state.options.agent_host) return caf::make_message(proto(v1::AgentReport{}));
-        return self->delegate(self->state.options.agent_host, adopt_atom::value);
-      },
       [=](dispatch_atom, const Proto<v1::SpawnBatch>& order) -> caf::result<caf::message> {
         if (!self->state.options.dispatcher)
           return make_error(Errc::invalid_input,
@@ -666,7 +642,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
                                 std::to_string(order.value.requests_size()) + "; split it");
         return self->delegate(self->state.options.dispatcher, dispatch_atom::value, order);
       },
-      [=](const Proto<v1::JoinRequest>& request) {
+      [=](const Proto<v1::JoinRequest>& request, const caf::actor& host) {
         if (!self->state.table) {
           v1::JoinReply reply;
           traced(reply, request.value.trace().traceparent());
@@ -674,7 +650,18 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
                             " is a worker; --join the coordinator's cluster port");
           return proto(reply);
         }
-        return proto(admit(self, request.value));
+        return proto(admit(self, request.value, host));
+      },
+      // A node of another protocol joins with the request alone: the table
+      // refuses its version, and says so on both sides.
+      [=](const Proto<v1::JoinRequest>& request) {
+        if (self->state.table && request.value.protocol_version() != kProtocolVersion)
+          return proto(admit(self, request.value, caf::actor{}));
+        v1::JoinReply reply;
+        traced(reply, request.value.trace().traceparent());
+        reply.set_refusal("a join of protocol version " + std::to_string(kProtocolVersion) +
+                          " carries the node's AgentHost; run the same rad version on every node");
+        return proto(reply);
       },
       [=](const Proto<v1::Heartbeat>& hb) {
         auto& st = self->state;

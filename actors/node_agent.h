@@ -83,6 +83,7 @@ struct NodeAgentState {
   // Coordinator.
   std::unique_ptr<MembershipTable> table;
   std::map<std::string, caf::actor> member_agents;  // by node id
+  std::map<std::string, caf::actor> member_hosts;   // their AgentHosts, by node id
   v1::MembershipView announced;                     // the view last pushed
   // Members the Pulse found silent: how long their work waits for their
   // lease to run out (none: down because the connection was lost).

@@ -9,7 +9,7 @@
 namespace rad {
 
 // Bumped on any change peers cannot ignore; a peer of another version is refused.
-inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr uint32_t kProtocolVersion = 3;
 
 // Registers every rad.v1 message as Proto<T> under its protobuf full name, and
 // rad's error category. Call once per actor_system_config, on every node.
