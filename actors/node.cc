@@ -8,6 +8,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <chrono>
+#include <future>
 #include <map>
 #include <thread>
 
@@ -127,6 +128,19 @@ std::shared_ptr<Metrics> node_metrics(const v1::NodeConfig& config) {
 template <class ComponentMetrics>
 std::shared_ptr<ComponentMetrics> counted(Metrics* metrics) {
   return metrics ? std::make_shared<ComponentMetrics>(metrics->registry()) : nullptr;
+}
+
+// Ready once `actor` has sent its last notice on exit. CAF runs an actor's
+// attachables (the down messages to its monitors, functors like this one)
+// newest first, so this one, attached before the actor's handle is given to
+// anyone, runs after every other; a handle never given away cannot be
+// monitored earlier.
+template <class Handle>
+std::future<void> done_notifying(const Handle& actor) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto future = done->get_future();
+  caf::actor_cast<caf::abstract_actor*>(actor)->attach_functor([done] { done->set_value(); });
+  return future;
 }
 
 v1::Role role_of(const std::string& role) {
@@ -263,6 +277,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
     if (node->metrics_)
       node->metrics_->add_collectable(std::make_shared<StoreMetrics>(shared_store));
     node->checkpoint_ = spawn_checkpoint(*node->system_, shared_store, co);
+    node->checkpoint_done_ = done_notifying(node->checkpoint_);
     DispatcherOptions dop;
     dop.checkpoint = node->checkpoint_;
     dop.local_node_id = node->info_.node_id();
@@ -288,7 +303,9 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   auto pulse_options = pulse_options_of(config);
   pulse_options.node_id = node->info_.node_id();
   pulse_options.incarnation = node->info_.incarnation();
-  node->pulse_ = options.pulse = node->system_->spawn<caf::detached>(pulse, pulse_options);
+  node->pulse_ = node->system_->spawn<caf::detached>(pulse, pulse_options);
+  node->pulse_done_ = done_notifying(node->pulse_);
+  options.pulse = node->pulse_;
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
   caf::anon_send(node->pulse_, subscribe_atom::value, node->agent_, node->agent_host_);
   monitor_options.subscriber = caf::actor_cast<stats_subscriber_actor>(node->agent_);
@@ -440,6 +457,24 @@ void Node::stop() {
   monitor_ = nullptr;
   if (checkpoint_) caf::anon_send_exit(checkpoint_, caf::exit_reason::user_shutdown);
   checkpoint_ = nullptr;
+  // The detached actors must have sent their last notice before the actor
+  // system stops the middleman, or the node may never exit. The destructor of
+  // the actor system waits for the thread of each detached actor, which ends
+  // only once the actor is destroyed (await_detached_threads, after it has
+  // stopped the middleman). But an actor counts as done for the destructor
+  // from the start of its cleanup (unregister_from_system), before its down
+  // messages are sent; the BASP broker monitors every actor a peer holds a
+  // handle of (the Pulse: both ends of each heartbeat), and its down message
+  // carries a strong reference to the actor as sender. Sent once the
+  // middleman has stopped the broker, it stays in a mailbox that a stopped
+  // broker never empties (abstract_broker::cleanup skips
+  // scheduled_actor::cleanup), of a broker the multiplexer holds until the
+  // middleman is destroyed, after that wait: the Pulse outlives it and the
+  // process hangs (a few SIGTERMs in a hundred under load, before this
+  // wait). Sent now, the broker is running and handles it. The Pulse stops
+  // only here, after the drain, cancel and leave: its lease holds until then.
+  for (auto* done : {&pulse_done_, &checkpoint_done_})
+    if (done->valid()) done->wait();
   // Joins every actor and the middleman's threads.
   system_.reset();
   // Kills and reaps whatever command outlived its agent.

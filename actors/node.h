@@ -14,6 +14,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <mutex>
 
@@ -82,6 +83,10 @@ class Node {
   supervisor_actor supervisor_;
   monitor_actor monitor_;
   checkpoint_actor checkpoint_;
+  // The detached ones (the Pulse, the Checkpoint): ready once each has sent
+  // its last notice on exit. stop() waits for them before the actor system
+  // stops its middleman, or a node may never exit (see stop()).
+  std::future<void> pulse_done_, checkpoint_done_;
   bool stopped_ = false;
   // Set from actor threads, read by the thread that waits for signals.
   mutable std::mutex events_mutex_;
