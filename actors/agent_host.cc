@@ -3,15 +3,12 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
-#include <cmath>
-#include <random>
 #include <unordered_set>
 
 #include "actors/pulse.h"
-#include "runtime/chaos_metrics.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
-#include "runtime/link_faults.h"
+#include "runtime/link_envelope.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
@@ -25,7 +22,14 @@ using Self = caf::stateful_actor<AgentHostState>*;
 // An idle agent's own cost here (issue [6]): its timer handle and spawn time
 // share one word.
 static_assert(sizeof(AgentHostState::Running) <= 3 * sizeof(void*));
-using SpawnKey = std::tuple<std::string, std::string, uint32_t>;
+
+// What the observer is shown of an attempt held here.
+AgentAttempt attempt_of(const std::string& run_id, const std::pair<std::string, uint32_t>& key,
+                        const AgentHostState::Running& running) {
+  const CancelToken* cancel =
+      running.extras && running.extras->cancel ? &*running.extras->cancel : nullptr;
+  return {run_id, key.first, key.second, running.agent, cancel};
+}
 
 // Sends a batch of results, signed by this node and in the trace of its first.
 void send_results(Self self, const caf::actor& sink, v1::ResultBatch batch) {
@@ -120,6 +124,7 @@ void collect(Self self, v1::StoryResult result) {
   if (running.extras && running.extras->spawn_span)
     result.mutable_spans()->Add(std::move(*running.extras->spawn_span));
   st.timers.remove(running.timer, &running);
+  if (st.observer) st.observer->ended(attempt_of(run->first, it->first, running));
   agents.erase(it);
   --st.running;
   auto sink = run->second.sink;
@@ -266,36 +271,6 @@ void sink_down(Self self, const caf::actor_addr& gone) {
                          st.running, st.undelivered.size());
 }
 
-// Chaos: the chosen agents die as a crash would kill them, and their attempts
-// end FAILED at once (an exec agent's command is stopped through its token).
-uint32_t kill_agents(Self self, double fraction, uint64_t seed) {
-  auto& st = self->state;
-  std::vector<SpawnKey> keys;
-  for (const auto& [run_id, run] : st.runs)
-    for (const auto& entry : run.agents)
-      keys.emplace_back(run_id, entry.first.first, entry.first.second);
-  if (keys.empty() || fraction <= 0) return 0;
-  std::mt19937_64 random{seed};
-  std::shuffle(keys.begin(), keys.end(), random);
-  auto count = std::min(keys.size(), static_cast<size_t>(std::ceil(fraction * keys.size())));
-  for (size_t i = 0; i < count; ++i) {
-    const auto& [run_id, story_id, attempt] = keys[i];
-    auto& r = st.runs.at(run_id).agents.at({story_id, attempt});
-    if (r.extras && r.extras->cancel) r.extras->cancel->cancel();
-    if (r.agent) caf::anon_send_exit(r.agent, caf::exit_reason::kill);
-    v1::SpawnRequest request;
-    request.set_run_id(run_id);
-    request.mutable_story()->set_id(story_id);
-    request.set_attempt(attempt);
-    auto result = result_of(request, st.identity, v1::OUTCOME_FAILED);
-    result.set_error("agent killed by chaos");
-    collect(self, std::move(result));
-  }
-  chaos_tally().agents_killed += count;
-  logger("agents")->warn("chaos killed {} of {} running agents", count, keys.size());
-  return static_cast<uint32_t>(count);
-}
-
 // A coordinator asks what runs here: it takes every run's results from now on.
 v1::AgentReport report_to(Self self, const caf::actor& sink) {
   auto& st = self->state;
@@ -406,8 +381,10 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
                                      request.story().id(), request.attempt(), plan, wall_now});
     }
     if (span) extras().spawn_span = span->finish();
-    auto& placed = run->second.agents.emplace(std::move(key), std::move(running)).first->second;
+    auto entry = run->second.agents.emplace(std::move(key), std::move(running)).first;
+    auto& placed = entry->second;
     if (waits.count() > 0) placed.timer = st.timers.add(now + waits, &placed);
+    if (st.observer) st.observer->started(attempt_of(run->first, entry->first, placed));
     ++st.running;
     if (st.metrics) st.metrics->started();
   }
@@ -434,9 +411,12 @@ caf::error not_from_coordinator(Self self) {
 }  // namespace
 
 caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext identity,
-                         uint32_t max_agents, std::shared_ptr<AgentMetrics> metrics) {
+                         uint32_t max_agents, std::shared_ptr<AgentMetrics> metrics,
+                         std::shared_ptr<AgentObserver> observer) {
   self->state.identity = std::move(identity);
   self->state.metrics = std::move(metrics);
+  self->state.observer = std::move(observer);
+  if (self->state.observer) self->state.observer->hosting(self->address(), self->state.identity);
   guard_against_peers(self, logger("agents"));
 
   self->state.max_agents = max_agents;
@@ -471,9 +451,6 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
       },
       [=](wake_atom, int64_t armed_for) { wake(self, armed_for); },
       [=](fence_atom, const std::string& why) { fence(self, why); },
-      [=](chaos_kill_atom, double fraction, uint64_t seed) {
-        return kill_agents(self, fraction, seed);
-      },
       [=](running_atom) { return static_cast<uint32_t>(self->state.running); },
       [=](adopt_atom) -> caf::result<Proto<v1::AgentReport>> {
         if (!from_coordinator(self, "an adoption")) return not_from_coordinator(self);

@@ -21,10 +21,10 @@
 //                           from then on every spawn is refused (retry elsewhere)
 //   cancel_atom          -> as drain_atom, cancelling the running agents first
 //   running_atom         -> uint32_t, agents running now
-//   (chaos_kill_atom, fraction, seed)
-//                        -> uint32_t: kills that share of the running agents
-//                           (at least one while any runs), chosen with the seed;
-//                           each attempt ends FAILED, "killed by chaos"
+//   (crashed_atom, Proto<StoryResult>, reason)
+//                           an attempt ended without its result; its agent
+//                           sends it as it goes (actors/agent.h), and so may
+//                           anyone local for an exec attempt (actors/agent_observer.h)
 //   (fence_atom, why)       the node's lease ran out (actors/pulse.h): every
 //                           running agent is stopped and its attempt ends
 //                           NODE_LOST, as the coordinator may place it again
@@ -35,6 +35,9 @@
 //
 // Results whose coordinator is gone (its Dispatcher is down) are kept until a
 // coordinator asks with adopt_atom: agents that ran on cannot be run again.
+//
+// An AgentObserver (actors/agent_observer.h), when given, is told of each
+// attempt started and ended here.
 #pragma once
 
 #include <caf/event_based_actor.hpp>
@@ -52,6 +55,7 @@
 
 #include "actors/agent.h"
 #include "actors/agent_metrics.h"
+#include "actors/agent_observer.h"
 #include "actors/due_buckets.h"
 #include "rad/v1/cluster.pb.h"
 
@@ -75,7 +79,6 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 // (wake_atom, int64 steady ticks): the host's own timer, due at that time.
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
-using chaos_kill_atom = caf::atom_constant<caf::atom("chaoskill")>;
 using coordinator_atom = caf::atom_constant<caf::atom("coord")>;
 
 struct AgentHostState {
@@ -120,6 +123,7 @@ struct AgentHostState {
         std::chrono::duration_cast<std::chrono::milliseconds>(at - started).count());
   }
   std::shared_ptr<AgentMetrics> metrics;
+  std::shared_ptr<AgentObserver> observer;
   std::map<std::string, RunAgents> runs;  // by run id; none without agents
   size_t running = 0;
   // The mock agents waiting for their duration, by when it has passed: one
@@ -150,7 +154,9 @@ struct AgentHostState {
 };
 
 // `metrics`: where this node's agents are counted (actors/agent_metrics.h); null: nowhere.
+// `observer`: told of each attempt started and ended here; null: no one.
 caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext identity,
-                         uint32_t max_agents, std::shared_ptr<AgentMetrics> metrics);
+                         uint32_t max_agents, std::shared_ptr<AgentMetrics> metrics,
+                         std::shared_ptr<AgentObserver> observer);
 
 }  // namespace rad

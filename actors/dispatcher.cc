@@ -7,7 +7,7 @@
 #include "actors/node_agent.h"
 #include "protocol/run.h"
 #include "runtime/clock.h"
-#include "runtime/link_faults.h"
+#include "runtime/link_envelope.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"

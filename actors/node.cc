@@ -13,8 +13,6 @@
 #include <thread>
 
 #include "actors/agent_host.h"
-#include "actors/chaos.h"
-#include "actors/chaos_api.h"
 #include "actors/checkpoint.h"
 #include "actors/cluster_api.h"
 #include "actors/dispatch_metrics.h"
@@ -26,11 +24,9 @@
 #include "actors/pulse.h"
 #include "actors/runs_api.h"
 #include "actors/supervisor.h"
-#include "runtime/chaos_metrics.h"
 #include "runtime/clock.h"
 #include "runtime/config.h"
 #include "runtime/error.h"
-#include "runtime/link_faults.h"
 #include "runtime/link_traffic.h"
 #include "runtime/logging.h"
 #include "runtime/port_check.h"
@@ -113,7 +109,6 @@ std::shared_ptr<Metrics> node_metrics(const v1::NodeConfig& config) {
   auto metrics = std::make_shared<Metrics>();
   metrics->add_collectable(std::make_shared<ProcessMetrics>());
   metrics->add_collectable(std::make_shared<LinkTrafficMetrics>());
-  metrics->add_collectable(std::make_shared<ChaosMetrics>());
   metrics->add_collectable(std::make_shared<TracingMetrics>());
   prometheus::BuildGauge()
       .Name("rad_build_info")
@@ -189,11 +184,13 @@ caf::error check_roles(const v1::NodeConfig& config) {
 
 }  // namespace
 
-caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
+caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
+                                                 std::shared_ptr<NodeExtension> extension) {
   auto log = logger("node");
   if (auto err = check_roles(config)) return err;
   std::unique_ptr<Node> node{new Node};
   node->config_ = config;
+  node->extension_ = extension ? std::move(extension) : std::make_shared<NodeExtension>();
   auto port = static_cast<uint16_t>(config.cluster_port());
   if (auto err = check_port_free(config.bind(), port, "cluster port", "cluster-port")) return err;
   auto metrics_port = static_cast<uint16_t>(config.metrics_port());
@@ -234,7 +231,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
         node->system_->spawn(agent_host,
                              AgentContext{node->info_.node_id(), node->info_.incarnation(),
                                           config.agents().use_real(), node->commands_},
-                             config.agents().max_agents(), counted<AgentMetrics>(metrics));
+                             config.agents().max_agents(), counted<AgentMetrics>(metrics),
+                             node->extension_->agent_observer());
   }
   options.metrics = counted<MembershipMetrics>(metrics);
   // What the actors publish for the HTTP routes, which never wait on them.
@@ -245,7 +243,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   if (config.role() != "worker") {
     auto sync = sync_mode_from(config.checkpoint().sync());
     if (!sync) return sync.error();
-    auto store = Store::open({config.data_dir() + "/checkpoint", *sync});
+    auto store = Store::open(
+        {config.data_dir() + "/checkpoint", *sync, node->extension_->store_write_hook()});
     if (!store) {
       node->stop();
       return store.error();
@@ -311,12 +310,6 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   monitor_options.subscriber = caf::actor_cast<stats_subscriber_actor>(node->agent_);
   node->monitor_ = spawn_monitor(*node->system_, std::move(monitor_options));
   caf::anon_send(node->agent_, monitor_atom::value, node->monitor_);
-  if (config.chaos().enabled()) {
-    node->chaos_ = node->system_->spawn(
-        chaos, ChaosOptions{config.node_name(), node->agent_, node->agent_host_, shared_store});
-    log->warn("chaos is enabled: anyone reaching {}:{} can inject faults into this node",
-              config.bind(), config.http_port());
-  }
 
   auto published =
       node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
@@ -341,7 +334,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config) {
   node->http_ = std::make_unique<HttpServer>(
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
   add_cluster_routes(*node->http_, views);
-  add_chaos_routes(*node->http_, *node->system_, node->chaos_);
+  node->extension_->started(
+      {config, *node->system_, node->agent_, node->agent_host_, *node->http_, metrics});
   add_health_routes(*node->http_, views, static_cast<bool>(node->supervisor_));
   if (node->supervisor_)
     add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_, run_views,
@@ -447,7 +441,8 @@ void Node::stop() {
     agent_ = nullptr;
   }
   // Also when start() failed half way: the actor system awaits every actor.
-  for (auto* helper : {&chaos_, &dispatcher_, &agent_host_, &pulse_}) {
+  if (extension_) extension_->stopping();
+  for (auto* helper : {&dispatcher_, &agent_host_, &pulse_}) {
     if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
     *helper = nullptr;
   }
@@ -479,7 +474,6 @@ void Node::stop() {
   system_.reset();
   // Kills and reaps whatever command outlived its agent.
   commands_.reset();
-  LinkFaults::instance().clear();
   // The exporter sends what the last spans left.
   stop_tracing();
   lock_.reset();

@@ -3,6 +3,7 @@
 //
 //   rad::ShutdownSignals signals;               // before any thread
 //   auto node = rad::Node::start(config);       // port or data dir in use, bad roles...
+//   (or Node::start(config, extension): actors/node_extension.h)
 //   int signo = signals.wait();
 //   if (auto err = (*node)->fatal_error()) ...  // the node asked to stop (SIGUSR1)
 //   (*node)->begin_drain(deadline);             // optional: let running agents finish
@@ -19,6 +20,7 @@
 #include <mutex>
 
 #include "actors/drivers/command_runner.h"
+#include "actors/node_extension.h"
 #include "persistence/data_dir_lock.h"
 #include "protocol/checkpoint.h"
 #include "protocol/monitor.h"
@@ -33,7 +35,9 @@ namespace rad {
 
 class Node {
  public:
-  static caf::expected<std::unique_ptr<Node>> start(const v1::NodeConfig& config);
+  // `extension`: what the node is built with besides `config`; null: nothing.
+  static caf::expected<std::unique_ptr<Node>> start(
+      const v1::NodeConfig& config, std::shared_ptr<NodeExtension> extension = nullptr);
 
   ~Node();
   Node(const Node&) = delete;
@@ -68,6 +72,7 @@ class Node {
   void set_drain_state(Drain state);
 
   v1::NodeConfig config_;
+  std::shared_ptr<NodeExtension> extension_;
   v1::NodeInfo info_;
   std::unique_ptr<DataDirLock> lock_;
   // Before the actor system: its actors count into it until they are gone.
@@ -79,7 +84,7 @@ class Node {
   // This node's commands; none on a coordinator-only node.
   std::shared_ptr<CommandRunner> commands_;
   // Where this node has them.
-  caf::actor agent_host_, dispatcher_, chaos_, pulse_;
+  caf::actor agent_host_, dispatcher_, pulse_;
   supervisor_actor supervisor_;
   monitor_actor monitor_;
   checkpoint_actor checkpoint_;

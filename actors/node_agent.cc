@@ -12,7 +12,7 @@
 #include "runtime/clock.h"
 #include "runtime/enum_word.h"
 #include "runtime/error.h"
-#include "runtime/link_faults.h"
+#include "runtime/link_envelope.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"

@@ -4,7 +4,7 @@
 
 #include "rad/v1/cluster.pb.h"
 #include "runtime/clock.h"
-#include "runtime/link_faults.h"
+#include "runtime/link_envelope.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"

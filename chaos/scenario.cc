@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "runtime/chaos_values.h"
+#include "faults/chaos_values.h"
 #include "runtime/error.h"
 #include "runtime/proto_file.h"
 

@@ -8,7 +8,7 @@ set(layers
   "protocol"
   "persistence"
   "actors"
-  "client"
+  "client|faults" # side by side: neither includes the other
   "harness"
   "chaos|load"   # side by side: neither includes the other
   "tools"
@@ -25,7 +25,7 @@ endforeach()
 set(rank_of_messages ${rank_of_rad})
 
 set(crossings "")
-foreach(folder messages runtime protocol persistence actors client harness chaos load tools tests)
+foreach(folder messages runtime protocol persistence actors client faults harness chaos load tools tests)
   file(GLOB_RECURSE sources "${SOURCE_DIR}/${folder}/*.h" "${SOURCE_DIR}/${folder}/*.cc")
   foreach(source IN LISTS sources)
     file(STRINGS "${source}" includes REGEX "^#include \"[a-z_]+/")

@@ -295,23 +295,19 @@ caf::expected<std::unique_ptr<Store>> Store::open_read_only(const std::string& p
   return std::unique_ptr<Store>{new Store(StoreOptions{path, SyncMode::none}, std::move(rep))};
 }
 
-namespace {
-
-// The status RocksDB would have given for an injected failure.
-rocksdb::Status injected_status(WriteFaults::Failure failure) {
-  if (failure == WriteFaults::Failure::no_space)
-    return rocksdb::Status::NoSpace("no space left on device (injected by chaos)");
-  return rocksdb::Status::IOError("write failed (injected by chaos)");
+// A write the hook fails fails as the same status from RocksDB would.
+caf::error Store::asked_hook() {
+  if (!options_.write_hook) return {};
+  auto s = options_.write_hook->before_write();
+  if (s.ok()) return {};
+  return write_error_ = write_failure(options_.path, s);
 }
-
-}  // namespace
 
 caf::error Store::write(Batch& batch) {
   auto& records = batch.rep_->records;
   if (records.empty()) return {};
   if (auto err = recover()) return err;
-  if (auto failure = write_faults_.draw(); failure != WriteFaults::Failure::none)
-    return write_error_ = write_failure(options_.path, injected_status(failure));
+  if (auto err = asked_hook()) return err;
   rocksdb::WriteOptions w;
   w.sync = options_.sync != SyncMode::none;
   rocksdb::Status s;
@@ -338,8 +334,7 @@ caf::error Store::write(Batch& batch) {
 
 caf::error Store::recover() {
   if (writable()) return {};
-  if (auto failure = write_faults_.draw(); failure != WriteFaults::Failure::none)
-    return write_error_ = write_failure(options_.path, injected_status(failure));
+  if (auto err = asked_hook()) return err;
   auto s = rep_->db->Resume();
   if (s.ok()) {
     // Resume() succeeds without writing anything when there was nothing to

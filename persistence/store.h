@@ -38,7 +38,7 @@
 #include <string_view>
 #include <vector>
 
-#include "persistence/write_faults.h"
+#include "persistence/write_hook.h"
 #include "rad/v1/audit.pb.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/plan.pb.h"
@@ -64,6 +64,9 @@ struct StoreOptions {
   // The store's directory, e.g. DATA_DIR/checkpoint.
   std::string path;
   SyncMode sync = SyncMode::batch;
+  // Asked before each write (persistence/write_hook.h); null, the default:
+  // nothing is asked.
+  std::shared_ptr<StoreWriteHook> write_hook = nullptr;
 };
 
 class Store {
@@ -177,17 +180,15 @@ class Store {
   uint64_t pending_compaction_bytes() const;
   const StoreOptions& options() const { return options_; }
 
-  // Failures chaos injects into write() and recover(); disarmed unless armed.
-  WriteFaults& write_faults() { return write_faults_; }
-
  private:
   struct Rep;
   Store(StoreOptions options, std::unique_ptr<Rep> rep);
+  // The write hook's answer; an error also makes the store unwritable.
+  caf::error asked_hook();
 
   StoreOptions options_;
   std::unique_ptr<Rep> rep_;
   caf::error write_error_;
-  WriteFaults write_faults_;
 };
 
 // The keys, exposed for tools and tests.

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "actors/node.h"
+#include "faults/chaos_extension.h"
 #include "runtime/cli.h"
 #include "runtime/config.h"
 #include "runtime/config_flags.h"
@@ -72,7 +73,9 @@ int main(int argc, char** argv) {
   auto log = rad::logger("node");
   log->info("rad-node {} starting, config {}", rad::kVersion, rad::redacted_json(*config));
 
-  auto node = rad::Node::start(*config);
+  // Chaos serves its routes and metrics on every node; it injects faults only
+  // with chaos.enabled.
+  auto node = rad::Node::start(*config, rad::chaos_extension(*config));
   if (!node) {
     log->error("cannot start: {}", rad::error_message(node.error()));
     return rad::report_failure("rad-node", node.error());

@@ -1,4 +1,4 @@
-// The faults a node injects into itself on POST /v1/chaos (actors/chaos.h),
+// The faults a node injects into itself on POST /v1/chaos (faults/chaos.h),
 // each against a real 3-node cluster: what the fault does, and that no story
 // is lost or ends twice under it.
 #include <gtest/gtest.h>

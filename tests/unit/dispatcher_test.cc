@@ -52,7 +52,7 @@ class DispatcherTest : public ::testing::Test {
     for (size_t i = 0; i < limits.size(); ++i) {
       ids.push_back("n" + std::to_string(i));
       hosts_.push_back(system_.spawn(agent_host, AgentContext{ids.back(), 1, exec_slots > 0},
-                                     limits[i], agent_metrics_));
+                                     limits[i], agent_metrics_, nullptr));
     }
     caf::anon_send(dispatcher_, members_atom::value, ids, hosts_,
                    std::vector<uint32_t>(ids.size(), exec_slots));
@@ -136,7 +136,8 @@ class DispatcherTest : public ::testing::Test {
   // A node that refuses every spawn because it drains, as a worker stopped
   // with SIGTERM does.
   caf::actor draining_host(const std::string& node_id) {
-    auto host = system_.spawn(agent_host, AgentContext{node_id, 1, false}, 100, agent_metrics_);
+    auto host =
+        system_.spawn(agent_host, AgentContext{node_id, 1, false}, 100, agent_metrics_, nullptr);
     self_->request(host, 5s, drain_atom::value)
         .receive([](bool) {}, [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
     return host;

@@ -12,6 +12,7 @@
 #include "actors/dispatcher.h"
 #include "actors/plan_digest.h"
 #include "actors/supervisor.h"
+#include "faults/write_faults.h"
 #include "harness/process.h"
 #include "runtime/error.h"
 #include "runtime/idempotency_key.h"
@@ -86,14 +87,14 @@ TEST(PlanDigest, TheSamePlanHowEverWrittenHasOneDigestAnotherPlanAnother) {
 class IdempotentSubmits : public ::testing::Test {
  protected:
   IdempotentSubmits() {
-    auto store = Store::open({dir_.path() + "/checkpoint", SyncMode::batch});
+    auto store = Store::open({dir_.path() + "/checkpoint", SyncMode::batch, write_faults_});
     EXPECT_TRUE(store) << error_message(store.error());
     store_ = std::move(*store);
     dispatcher_ = system_.spawn(dispatcher, DispatcherOptions{});
     std::vector<std::string> ids{"n1", "n2"};
     for (const auto& id : ids)
-      hosts_.push_back(
-          system_.spawn(agent_host, AgentContext{id, 1}, 100000u, AgentMetrics::unscraped()));
+      hosts_.push_back(system_.spawn(agent_host, AgentContext{id, 1}, 100000u,
+                                     AgentMetrics::unscraped(), nullptr));
     caf::anon_send(dispatcher_, members_atom::value, ids, hosts_,
                    std::vector<uint32_t>(ids.size()));
     start_coordinator();
@@ -167,6 +168,8 @@ class IdempotentSubmits : public ::testing::Test {
   }
 
   TempDir dir_;
+  // The store's write hook: the test fails its writes.
+  std::shared_ptr<WriteFaults> write_faults_ = std::make_shared<WriteFaults>();
   std::shared_ptr<Store> store_;
   SystemConfig config_;
   caf::actor_system system_{config_};
@@ -235,7 +238,7 @@ TEST_F(IdempotentSubmits, ARetryWhileTheFirstWriteWaitsJoinsTheRunAlreadyMade) {
   WriteFaults::Options full;
   full.probability = 1;
   full.disk_full = true;
-  store_->write_faults().arm(full);
+  write_faults_->arm(full);
   auto first = submit_async(test::mock_plan("p", 3), "k1");
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (store_writable()) ASSERT_LT(std::chrono::steady_clock::now(), deadline);
@@ -243,7 +246,7 @@ TEST_F(IdempotentSubmits, ARetryWhileTheFirstWriteWaitsJoinsTheRunAlreadyMade) {
   auto new_key = submit(test::mock_plan("p", 3), "k2");
   EXPECT_TRUE(is(new_key.error, Errc::unavailable)) << "a new run is refused while the store fails";
   EXPECT_FALSE(store_->idempotency_key("k1")) << "not stored yet";
-  store_->write_faults().disarm();
+  write_faults_->disarm();
   auto a = receive(first), b = receive(retry);
   ASSERT_FALSE(a.error) << error_message(a.error);
   ASSERT_FALSE(b.error) << error_message(b.error);

@@ -505,7 +505,8 @@ TEST_F(MonitorTest, CountsTheAgentHostsRunningAgents) {
 }
 
 TEST_F(MonitorTest, AsksARealAgentHost) {
-  auto host = system_.spawn(agent_host, AgentContext{"n1", 7}, 10u, AgentMetrics::unscraped());
+  auto host =
+      system_.spawn(agent_host, AgentContext{"n1", 7}, 10u, AgentMetrics::unscraped(), nullptr);
   actors_.push_back(host);
   auto o = options();
   o.agent_host = host;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "faults/write_faults.h"
 #include "harness/process.h"
 #include "runtime/error.h"
 #include "tests/support/tmpfs.h"
@@ -294,16 +295,19 @@ TEST_F(StoreTest, ARunAndItsIdempotencyKeyAreWrittenTogetherAndFoundAfterReopeni
 }
 
 TEST_F(StoreTest, AFailedWriteStoresNeitherTheRunNorItsKey) {
-  auto store = open(SyncMode::every);
+  auto faults = std::make_shared<WriteFaults>();
+  auto opened = Store::open({path_, SyncMode::every, faults});
+  ASSERT_TRUE(opened) << error_message(opened.error());
+  auto store = std::move(*opened);
   WriteFaults::Options full;
   full.probability = 1;
   full.disk_full = true;
-  store->write_faults().arm(full);
+  faults->arm(full);
   Store::Batch batch;
   auto [run, key] = keyed_run("r1", "k");
   batch.put_run(run, key);
   ASSERT_TRUE(store->write(batch));
-  store->write_faults().disarm();
+  faults->disarm();
   EXPECT_FALSE(store->run("r1"));
   EXPECT_FALSE(store->idempotency_key("k")) << "a key never names a run that was not stored";
   ASSERT_FALSE(store->write(batch)) << "the writer's retry";

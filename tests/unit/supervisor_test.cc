@@ -27,8 +27,8 @@ class SupervisorTest : public ::testing::Test {
     dispatcher_ = system_.spawn(dispatcher, DispatcherOptions{});
     std::vector<std::string> ids{"n1", "n2"};
     for (const auto& id : ids)
-      hosts_.push_back(
-          system_.spawn(agent_host, AgentContext{id, 1}, 100000u, AgentMetrics::unscraped()));
+      hosts_.push_back(system_.spawn(agent_host, AgentContext{id, 1}, 100000u,
+                                     AgentMetrics::unscraped(), nullptr));
     caf::anon_send(dispatcher_, members_atom::value, ids, hosts_,
                    std::vector<uint32_t>(ids.size()));
     SupervisorOptions options;

@@ -1,23 +1,6 @@
-#include "runtime/link_faults.h"
-
-#include <caf/message_view.hpp>
-#include <memory>
+#include "faults/link_faults.h"
 
 namespace rad {
-namespace {
-
-using relay_atom = caf::atom_constant<caf::atom("relay")>;
-
-// The one request a relay holds until it forwards it.
-struct Held {
-  caf::response_promise promise;
-  caf::message request;
-  bool arrived = false;
-  // The delay is over (the timer may fire before the request arrives).
-  bool due = false;
-};
-
-}  // namespace
 
 LinkFaults& LinkFaults::instance() {
   static LinkFaults faults;
@@ -47,6 +30,7 @@ LinkFaults::Counts LinkFaults::counts() const {
 }
 
 LinkVerdict LinkFaults::decide(const caf::node_id& destination) {
+  if (!active_.load(std::memory_order_relaxed)) return {};
   std::lock_guard<std::mutex> guard{mutex_};
   auto now = std::chrono::steady_clock::now();
   for (auto it = rules_.begin(); it != rules_.end();)
@@ -73,34 +57,6 @@ LinkVerdict LinkFaults::decide(const caf::node_id& destination) {
         std::uniform_int_distribution<int64_t>{0, r.jitter.count()}(random_)};
   if (verdict.delay.count() > 0) ++counts_.delayed;
   return verdict;
-}
-
-caf::behavior link_relay(caf::event_based_actor* self, caf::actor receiver,
-                         std::chrono::milliseconds delay, bool drop,
-                         std::chrono::milliseconds lifetime) {
-  auto held = std::make_shared<Held>();
-  auto forward = [=] {
-    held->promise.delegate(receiver, std::move(held->request));
-    self->quit();
-  };
-  self->set_default_handler(
-      [=](caf::scheduled_actor* s, caf::message_view& x) -> caf::result<caf::message> {
-        held->promise = s->make_response_promise();
-        held->request = x.move_content_to_message();
-        held->arrived = true;
-        if (held->due && !drop) forward();
-        return caf::delegated<caf::message>{};
-      });
-  self->delayed_send(self, drop ? lifetime : delay, relay_atom::value);
-  return {
-      [=](relay_atom) {
-        held->due = true;
-        if (drop)
-          self->quit();
-        else if (held->arrived)
-          forward();
-      },
-  };
 }
 
 }  // namespace rad

@@ -1,6 +1,6 @@
 // The values of a chaos command that every reader checks the same way: a
 // scenario file for each of its faults (chaos/scenario.h), and a node before
-// it applies one (actors/chaos.h). Targets are the scenario's business.
+// it applies one (faults/chaos.h). Targets are the scenario's business.
 #pragma once
 
 #include <chrono>

@@ -1,8 +1,8 @@
-#include "runtime/chaos_values.h"
+#include "faults/chaos_values.h"
 
 #include <sstream>
 
-#include "runtime/resource_pressure.h"
+#include "faults/resource_pressure.h"
 
 namespace rad {
 namespace {

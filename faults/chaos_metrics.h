@@ -1,7 +1,8 @@
 // What chaos did to this process, counted: the link's envelopes it dropped,
-// delayed and duplicated (runtime/link_faults.h), the agents it killed and
-// the checkpoint writes it failed. Every node serves them; they stay 0 unless
-// chaos.enabled lets faults in.
+// delayed and duplicated (faults/link_faults.h), the agents it killed
+// (faults/agent_killer.h) and the checkpoint writes it failed
+// (faults/write_faults.h). Every rad-node serves them (faults/chaos_extension.h);
+// they stay 0 unless chaos.enabled lets faults in.
 #pragma once
 
 #include <prometheus/collectable.h>

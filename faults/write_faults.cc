@@ -1,6 +1,6 @@
-#include "persistence/write_faults.h"
+#include "faults/write_faults.h"
 
-#include "runtime/chaos_metrics.h"
+#include "faults/chaos_metrics.h"
 
 namespace rad {
 
@@ -18,21 +18,22 @@ void WriteFaults::disarm() {
   full_ = false;
 }
 
-WriteFaults::Failure WriteFaults::draw() {
-  if (!armed_.load(std::memory_order_relaxed)) return Failure::none;
+rocksdb::Status WriteFaults::before_write() {
+  if (!armed_.load(std::memory_order_relaxed)) return rocksdb::Status::OK();
   std::lock_guard<std::mutex> guard{mutex_};
   if (std::chrono::steady_clock::now() >= options_.until) {
     armed_ = false;
     full_ = false;
-    return Failure::none;
+    return rocksdb::Status::OK();
   }
   bool fails =
       full_ || std::uniform_real_distribution<double>{0, 1}(random_) < options_.probability;
-  if (!fails) return Failure::none;
+  if (!fails) return rocksdb::Status::OK();
   ++chaos_tally().checkpoint_write_failures;
-  if (!options_.disk_full) return Failure::io_error;
+  // What RocksDB itself would answer.
+  if (!options_.disk_full) return rocksdb::Status::IOError("write failed (injected by chaos)");
   full_ = true;
-  return Failure::no_space;
+  return rocksdb::Status::NoSpace("no space left on device (injected by chaos)");
 }
 
 }  // namespace rad

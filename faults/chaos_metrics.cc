@@ -1,6 +1,6 @@
-#include "runtime/chaos_metrics.h"
+#include "faults/chaos_metrics.h"
 
-#include "runtime/link_faults.h"
+#include "faults/link_faults.h"
 #include "runtime/metrics.h"
 
 namespace rad {

@@ -1,7 +1,7 @@
-#include "actors/chaos_api.h"
+#include "faults/chaos_api.h"
 
-#include "actors/chaos.h"
 #include "actors/route_ask.h"
+#include "faults/chaos.h"
 #include "runtime/proto_file.h"
 
 namespace rad {

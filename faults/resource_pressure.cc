@@ -1,4 +1,4 @@
-#include "runtime/resource_pressure.h"
+#include "faults/resource_pressure.h"
 
 #include <unistd.h>
 

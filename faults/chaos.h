@@ -1,5 +1,6 @@
 // Chaos: the faults this node injects into itself, when `radctl chaos run`
-// asks through POST /v1/chaos (actors/chaos_api.h; only with chaos.enabled).
+// asks through POST /v1/chaos (faults/chaos_api.h; only with chaos.enabled,
+// faults/chaos_extension.h).
 // Process faults (kill -9, restarts, SIGTERM) are the runner's: it owns the
 // processes. Here: agents killed, the link's envelopes dropped, delayed or
 // duplicated, partitions, CPU and memory pressure, checkpoint write failures.
@@ -19,9 +20,10 @@
 #include <memory>
 #include <string>
 
-#include "persistence/store.h"
+#include "faults/agent_killer.h"
+#include "faults/resource_pressure.h"
+#include "faults/write_faults.h"
 #include "rad/v1/chaos.pb.h"
-#include "runtime/resource_pressure.h"
 
 namespace rad {
 
@@ -29,9 +31,11 @@ using clear_atom = caf::atom_constant<caf::atom("clear")>;
 
 struct ChaosOptions {
   std::string node_name;
-  caf::actor node_agent;         // for the view: peers are named in commands
-  caf::actor agent_host;         // null on a coordinator-only node
-  std::shared_ptr<Store> store;  // null on a worker
+  caf::actor node_agent;  // for the view: peers are named in commands
+  // The AgentHost's observer; null on a coordinator-only node.
+  std::shared_ptr<AgentKiller> agents;
+  // The checkpoint store's write hook; null on a worker.
+  std::shared_ptr<WriteFaults> writes;
 };
 
 struct ChaosState {

@@ -11,7 +11,7 @@
 
 namespace rad {
 
-// `chaos`: the node's Chaos actor (actors/chaos.h); null when chaos is disabled.
+// `chaos`: the node's Chaos actor (faults/chaos.h); null when chaos is disabled.
 void add_chaos_routes(HttpServer& server, caf::actor_system& system, caf::actor chaos);
 
 }  // namespace rad

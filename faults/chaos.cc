@@ -1,12 +1,9 @@
-#include "actors/chaos.h"
+#include "faults/chaos.h"
 
-#include <set>
-
-#include "actors/agent_host.h"
 #include "actors/node_agent.h"
-#include "runtime/chaos_values.h"
+#include "faults/chaos_values.h"
+#include "faults/link_faults.h"
 #include "runtime/error.h"
-#include "runtime/link_faults.h"
 #include "runtime/logging.h"
 #include "runtime/proto_bridge.h"
 
@@ -111,18 +108,12 @@ caf::result<Proto<v1::ChaosAck>> apply_link(Self self, const v1::ChaosCommand& c
 }
 
 caf::result<Proto<v1::ChaosAck>> kill_agents(Self self, const v1::ChaosCommand& c) {
-  if (!self->state.options.agent_host)
+  auto& agents = self->state.options.agents;
+  if (!agents)
     return make_error(Errc::invalid_input, "node " + self->state.options.node_name +
                                                " runs no agents; target a worker or an all node");
-  auto rp = self->make_response_promise<Proto<v1::ChaosAck>>();
-  self->request(self->state.options.agent_host, kAskTimeout, chaos_kill_atom::value,
-                c.kill_agent().fraction(), c.seed())
-      .then(
-          [=](uint32_t killed) mutable {
-            rp.deliver(proto(ack(self, "killed " + std::to_string(killed) + " agents")));
-          },
-          [=](const caf::error& err) mutable { rp.deliver(err); });
-  return rp;
+  auto killed = agents->kill(c.kill_agent().fraction(), c.seed());
+  return proto(ack(self, "killed " + std::to_string(killed) + " agents"));
 }
 
 caf::result<Proto<v1::ChaosAck>> apply_pressure(Self self, const v1::ChaosCommand& c) {
@@ -139,8 +130,8 @@ caf::result<Proto<v1::ChaosAck>> apply_pressure(Self self, const v1::ChaosComman
 }
 
 caf::result<Proto<v1::ChaosAck>> fail_checkpoint(Self self, const v1::ChaosCommand& c) {
-  auto& store = self->state.options.store;
-  if (!store)
+  auto& writes = self->state.options.writes;
+  if (!writes)
     return make_error(Errc::invalid_input, "node " + self->state.options.node_name +
                                                " has no checkpoint; target the coordinator");
   const auto& f = c.checkpoint_failure();
@@ -149,7 +140,7 @@ caf::result<Proto<v1::ChaosAck>> fail_checkpoint(Self self, const v1::ChaosComma
   o.disk_full = f.disk_full();
   o.until = until_of(c);
   o.seed = c.seed();
-  store->write_faults().arm(o);
+  writes->arm(o);
   return proto(ack(self, std::string{"checkpoint writes fail ("} +
                              (f.disk_full() ? "disk full" : "I/O error") + ") with probability " +
                              std::to_string(f.probability()) + lasting(c)));
@@ -194,7 +185,7 @@ caf::behavior chaos(caf::stateful_actor<ChaosState>* self, ChaosOptions options)
         auto& st = self->state;
         LinkFaults::instance().clear();
         st.pressure.reset();
-        if (st.options.store) st.options.store->write_faults().disarm();
+        if (st.options.writes) st.options.writes->disarm();
         return proto(ack(self, "every fault cleared"));
       },
   };
