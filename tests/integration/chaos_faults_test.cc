@@ -23,7 +23,7 @@ class ChaosFaults : public RunsFixture {
   }
 
   std::string http(const std::string& node) {
-    return "http://127.0.0.1:" + std::to_string(ports_.at(node).http);
+    return "http://127.0.0.1:" + std::to_string(ports(node).http);
   }
 
   // The node's ChaosAck.applied, or the error it answered.
