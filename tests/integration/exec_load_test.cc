@@ -359,7 +359,7 @@ class ExecPartition : public ExecUnderLoad {
   }
 
   void partition(const std::string& node, const std::string& command) {
-    auto http = "http://127.0.0.1:" + std::to_string(ports(node).http);
+    auto http = cluster_.http(node);
     auto body = api_request("POST", http, "/v1/chaos", command);
     ASSERT_TRUE(body) << node << ": " << error_message(body.error());
   }
