@@ -16,8 +16,8 @@
 #include <set>
 #include <thread>
 
+#include "chaos/cluster_options.h"
 #include "chaos/fault_client.h"
-#include "chaos/local_cluster.h"
 #include "chaos/netns_lab.h"
 #include "chaos/scenario.h"
 #include "chaos/schedule.h"
@@ -84,12 +84,13 @@ class Runner {
     marker_ = "chaos-" + s.name() + "-" + std::to_string(o_.seed) + "-" +
               std::to_string(::getpid()) + "-" +
               std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
-    cluster_ = std::make_unique<LocalCluster>(LocalClusterOptions{
-        o_.rad_node, work_dir_, cluster_nodes(s), s.cluster(), s.workload().exec(), netns_});
   }
 
   caf::expected<ChaosReport> run() {
     auto began = Clock::now();
+    auto options = chaos_cluster_options(o_.scenario, o_.rad_node, work_dir_, netns_);
+    if (!options) return options.error();
+    cluster_ = std::make_unique<LocalCluster>(std::move(*options));
     say("chaos: starting " + std::to_string(cluster_->nodes().size()) + " nodes in " + work_dir_);
     if (auto err = cluster_->start(Millis{60000})) return err;
     plan_ = make_workload(o_.scenario.workload(), o_.seed, marker_, side_effects_path());

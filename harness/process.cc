@@ -153,6 +153,13 @@ std::optional<std::string> Process::wait_for_line(const std::regex& pattern,
   }
 }
 
+void Process::skip_output() {
+  std::lock_guard<std::mutex> lock{mutex_};
+  // Up to the last whole line: one being written now is seen whole.
+  auto nl = out_.rfind('\n');
+  if (nl != std::string::npos && nl + 1 > scanned_) scanned_ = nl + 1;
+}
+
 void Process::signal(int signo) {
   if (!status_) ::kill(pid_, signo);
 }

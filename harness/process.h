@@ -50,6 +50,9 @@ class Process {
   std::optional<std::string> wait_for_line(const std::regex& pattern,
                                            std::chrono::milliseconds timeout = 10s);
 
+  // The next wait_for_line sees only lines printed from now on.
+  void skip_output();
+
   void signal(int signo);
 
   // Exit code, or 128 + signal when killed; nullopt at the deadline.

@@ -14,6 +14,7 @@
 #include "client/api_client.h"
 #include "client/prometheus_text.h"
 #include "runtime/config.h"
+#include "runtime/error.h"
 #include "runtime/system_config.h"
 
 namespace rad::bench {
@@ -88,119 +89,77 @@ double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy
   return (after - before) / actors;
 }
 
-BenchCluster::~BenchCluster() { stop_draining(); }
+std::vector<uint16_t> BenchCluster::metrics_ports() const {
+  std::vector<uint16_t> ports;
+  for (const auto& node : cluster_->nodes())
+    if (auto port = cluster_->ports(node).metrics) ports.push_back(port);
+  return ports;
+}
 
 std::map<std::string, double> BenchCluster::metrics(size_t i) const {
-  auto text =
-      api_request("GET", "http://127.0.0.1:" + std::to_string(metrics_ports_.at(i)), "/metrics");
+  auto text = api_request("GET", cluster_->metrics(name(i)), "/metrics");
   if (!text) return {};
   return prometheus_samples(*text);
 }
 
-std::chrono::system_clock::time_point BenchCluster::kill_worker(size_t i) {
-  stop_draining();  // what the nodes log from now on is for await_coordinator_line
-  auto now = std::chrono::system_clock::now();
-  nodes_.at(i)->signal(SIGKILL);
-  return now;
-}
-
 bool BenchCluster::start(const std::string& scheduler_policy, bool metrics,
                          const std::map<std::string, std::string>& env) {
-  for (const char* name : {"coord", "w1", "w2"}) {
-    ProcessOptions p;
-    bool coord = std::string{name} == "coord";
-    p.argv = {binary("rad-node"),
-              "--node-name",
-              name,
-              "--data-dir",
-              name,
-              "--http-port",
-              std::to_string(coord ? coord_http_port_ : free_port()),
-              "--metrics-port",
-              std::to_string(metrics ? metrics_ports_.emplace_back(free_port()) : 0),
-              "--max-agents",
-              "1000000",
-              "--role",
-              coord ? "all" : "worker",
-              "--cluster-port",
-              std::to_string(coord ? coord_port_ : free_port())};
-    if (!coord) p.argv.insert(p.argv.end(), {"--join", "127.0.0.1:" + std::to_string(coord_port_)});
-    p.cwd = dir_.path();
-    p.env = env;
-    p.env["RAD_CLUSTER_SCHEDULER_POLICY"] = scheduler_policy;
-    node_options_.push_back(p);
-    nodes_.push_back(Process::start(p));
+  LocalClusterOptions o;
+  o.nodes = {{"coord", "all"}, {"w1"}, {"w2"}};
+  o.metrics = metrics;
+  o.env = env;
+  o.env["RAD_CLUSTER_SCHEDULER_POLICY"] = scheduler_policy;
+  o.flags = {"--max-agents", "1000000"};
+  cluster_ = std::make_unique<LocalCluster>(std::move(o));
+  if (auto err = cluster_->start(30s)) {
+    std::fprintf(stderr, "the 3-node cluster did not form: %s\n", error_message(err).c_str());
+    dump();
+    return false;
   }
-  for (auto& n : nodes_)
-    if (!n->wait_for_line(kThreeUp, 10s)) {
-      std::fprintf(stderr, "the 3-node cluster did not form\n");
-      dump();
-      return false;
-    }
-  start_draining();
   return true;
 }
 
+std::chrono::system_clock::time_point BenchCluster::kill_worker(size_t i) {
+  cluster_->process(name(0)).skip_output();
+  auto now = std::chrono::system_clock::now();
+  cluster_->signal(name(i), SIGKILL);
+  return now;
+}
+
 bool BenchCluster::kill_and_restart_coordinator() {
-  stop_draining();
-  nodes_[0]->signal(SIGKILL);
-  if (!nodes_[0]->wait_exit(10s)) return false;
-  nodes_[0] = Process::start(node_options_[0]);
-  bool ready = nodes_[0]->wait_for_line(std::regex{"ready: node"}, 60s).has_value();
-  start_draining();
-  return ready;
+  cluster_->signal(name(0), SIGKILL);
+  if (!cluster_->wait_exit(name(0), 10s) || cluster_->restart(name(0))) return false;
+  return cluster_->process(name(0)).wait_for_line(std::regex{"ready: node"}, 60s).has_value();
 }
 
 BenchCluster::Restart BenchCluster::restart_worker(size_t i, int signo) {
-  bool was_draining = draining_;
-  stop_draining();
-  auto& node = nodes_.at(i);
-  node->signal(signo);
+  const auto& node = name(i);
+  cluster_->signal(node, signo);
   // A drain lets the worker's agents finish first.
   auto outcome = Restart::clean;
-  if (!node->wait_exit(kStopWait)) {
+  if (!cluster_->wait_exit(node, kStopWait)) {
     std::fprintf(stderr, "worker %zu (pid %d) did not exit within %lld s of signal %d; kill -9\n",
-                 i, node->pid(), static_cast<long long>(kStopWait.count()), signo);
+                 i, cluster_->pid(node), static_cast<long long>(kStopWait.count()), signo);
     outcome = Restart::stuck;
-    node->signal(SIGKILL);
-    if (!node->wait_exit(10s)) outcome = Restart::failed;
+    cluster_->signal(node, SIGKILL);
+    if (!cluster_->wait_exit(node, 10s)) outcome = Restart::failed;
   }
-  if (outcome != Restart::failed) {
-    node = Process::start(node_options_[i]);
-    if (!node->wait_for_line(kThreeUp, 30s)) outcome = Restart::failed;
-  }
-  if (was_draining) start_draining();
+  if (outcome != Restart::failed &&
+      (cluster_->restart(node) || !cluster_->process(node).wait_for_line(kThreeUp, 30s)))
+    outcome = Restart::failed;
   return outcome;
 }
 
 std::optional<std::string> BenchCluster::await_coordinator_line(const std::string& pattern,
                                                                 std::chrono::seconds timeout) {
-  bool was_draining = draining_;
-  stop_draining();
-  auto line = nodes_[0]->wait_for_line(std::regex{pattern}, timeout);
-  if (was_draining) start_draining();
-  return line;
-}
-
-void BenchCluster::start_draining() {
-  draining_ = true;
-  drain_ = std::thread{[this] {
-    while (draining_)
-      for (auto& n : nodes_) n->wait_for_line(std::regex{"^$^"}, 50ms);
-  }};
-}
-
-void BenchCluster::stop_draining() {
-  draining_ = false;
-  if (drain_.joinable()) drain_.join();
+  return cluster_->process(name(0)).wait_for_line(std::regex{pattern}, timeout);
 }
 
 long BenchCluster::false_alarms() {
-  stop_draining();
   std::regex alarm_line{"[^\\n]*is now (suspect|down)[^\\n]*"};
   long alarms = 0;
-  for (auto& n : nodes_) {
-    auto out = n->out();
+  for (const auto& node : cluster_->nodes()) {
+    auto out = cluster_->output(node);
     for (auto it = std::sregex_iterator(out.begin(), out.end(), alarm_line);
          it != std::sregex_iterator(); ++it, ++alarms)
       std::fprintf(stderr, "%s\n", it->str().c_str());
@@ -209,9 +168,8 @@ long BenchCluster::false_alarms() {
 }
 
 void BenchCluster::dump() {
-  stop_draining();
-  for (auto& n : nodes_)
-    std::fprintf(stderr, "--- node output\n%s%s\n", n->out().c_str(), n->err().c_str());
+  for (const auto& node : cluster_->nodes())
+    std::fprintf(stderr, "--- %s output\n%s\n", node.c_str(), cluster_->output(node).c_str());
 }
 
 }  // namespace rad::bench

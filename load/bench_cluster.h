@@ -6,16 +6,14 @@
 #include <sys/types.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "harness/process.h"
+#include "harness/local_cluster.h"
 
 namespace rad::bench {
 
@@ -39,10 +37,11 @@ double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy
 // Resident memory of process `pid`, this process's by default; 0 once it is gone.
 double resident_bytes(pid_t pid = 0);
 
+// The 3-node loopback cluster of the benchmarks (a LocalCluster): the
+// coordinator "coord" with role all, workers "w1" and "w2", node `i` in that
+// order; agents bounded by nothing but memory (--max-agents 1000000).
 class BenchCluster {
  public:
-  ~BenchCluster();
-
   // Starts the nodes and waits until all three agree on the view; otherwise
   // prints why and the nodes' output. Without `metrics`, nothing is counted
   // (--metrics-port 0).
@@ -50,18 +49,17 @@ class BenchCluster {
   bool start(const std::string& scheduler_policy, bool metrics = true,
              const std::map<std::string, std::string>& env = {});
 
-  uint16_t coordinator_port() const { return coord_port_; }
-  uint16_t coordinator_http_port() const { return coord_http_port_; }
+  uint16_t coordinator_port() const { return cluster_->ports(name(0)).cluster; }
+  uint16_t coordinator_http_port() const { return cluster_->ports(name(0)).http; }
   // Where each node (coordinator first) serves /metrics; empty without metrics.
-  const std::vector<uint16_t>& metrics_ports() const { return metrics_ports_; }
+  std::vector<uint16_t> metrics_ports() const;
   // Every sample of node `i`'s /metrics (coordinator first); empty if unreadable.
   std::map<std::string, double> metrics(size_t i) const;
   // The coordinator's data dir: its checkpoint store is in DIR/checkpoint.
-  std::string coordinator_data_dir() const { return dir_.path() + "/coord"; }
+  std::string coordinator_data_dir() const { return cluster_->data_dir(name(0)); }
 
-  // kill -9 of worker `i` (1 or 2); returns when the signal was sent. The
-  // nodes' output is no longer skipped: every line logged after the kill is
-  // there for await_coordinator_line.
+  // kill -9 of worker `i` (1 or 2); returns when the signal was sent. Every
+  // line the coordinator logs from then on is there for await_coordinator_line.
   std::chrono::system_clock::time_point kill_worker(size_t i);
 
   // kill -9 of the coordinator, then the same coordinator (ports, data dir)
@@ -77,34 +75,25 @@ class BenchCluster {
   Restart restart_worker(size_t i, int signo);
 
   // Node `i`'s process (coordinator first).
-  pid_t pid(size_t i) const { return nodes_.at(i)->pid(); }
+  pid_t pid(size_t i) const { return cluster_->process(name(i)).pid(); }
 
-  // Waits until the coordinator logs a line matching `pattern`; the line, or
-  // none after `timeout`.
+  // Waits until the coordinator logs a line matching `pattern`, after the
+  // line the last wait found (after kill_worker, or since the coordinator
+  // started); the line, or none after `timeout`.
   std::optional<std::string> await_coordinator_line(const std::string& pattern,
                                                     std::chrono::seconds timeout);
 
-  // Stops reading the nodes' output and prints every line that reported a
-  // member suspect or down: busy is not dead. Returns their number.
+  // Prints every line of the nodes' output that reported a member suspect or
+  // down: busy is not dead. Returns their number.
   long false_alarms();
 
   // Prints the nodes' output so far (for a failed run).
   void dump();
 
  private:
-  void start_draining();
-  void stop_draining();
+  const std::string& name(size_t i) const { return cluster_->nodes().at(i); }
 
-  TempDir dir_;
-  uint16_t coord_port_ = free_port();
-  uint16_t coord_http_port_ = free_port();
-  std::vector<uint16_t> metrics_ports_;
-  std::vector<std::unique_ptr<Process>> nodes_;
-  std::vector<ProcessOptions> node_options_;  // how each was started
-  // Reads the nodes' output while the benchmark runs: a full pipe would
-  // block a node on its next log line.
-  std::atomic<bool> draining_{false};
-  std::thread drain_;
+  std::unique_ptr<LocalCluster> cluster_;
 };
 
 }  // namespace rad::bench

@@ -19,7 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "harness/process.h"
+#include "harness/local_cluster.h"
+#include "runtime/error.h"
 
 namespace {
 
@@ -33,27 +34,19 @@ struct Options {
   int busy_seconds = 5;
 };
 
-std::unique_ptr<Process> start_node(const TempDir& dir, const Options& o, const std::string& name,
-                                    uint16_t port, uint16_t coordinator_port) {
-  ProcessOptions p;
-  p.argv = {binary("rad-node"),
-            "--node-name",
-            name,
-            "--data-dir",
-            name,
-            "--cluster-port",
-            std::to_string(port),
-            "--http-port",
-            std::to_string(free_port()),
-            "--metrics-port",
-            std::to_string(free_port())};
-  p.argv.insert(p.argv.end(), {"--role", coordinator_port ? "worker" : "coordinator"});
-  if (coordinator_port)
-    p.argv.insert(p.argv.end(), {"--join", "127.0.0.1:" + std::to_string(coordinator_port)});
-  p.env = {{"RAD_CLUSTER_HEARTBEAT_INTERVAL_MS", std::to_string(o.interval_ms)},
+// A coordinator and workers w1 and w2 with the heartbeat timing of `o`, all
+// three agreeing on the view; null (and why, on stderr) when it did not form.
+std::unique_ptr<LocalCluster> three_nodes(const Options& o) {
+  LocalClusterOptions c;
+  c.nodes = {{"coord", "coordinator"}, {"w1"}, {"w2"}};
+  c.env = {{"RAD_CLUSTER_HEARTBEAT_INTERVAL_MS", std::to_string(o.interval_ms)},
            {"RAD_CLUSTER_HEARTBEAT_TIMEOUT_MS", std::to_string(o.timeout_ms)}};
-  p.cwd = dir.path();
-  return Process::start(p);
+  auto cluster = std::make_unique<LocalCluster>(std::move(c));
+  if (auto err = cluster->start(10s)) {
+    std::fprintf(stderr, "%s\n", error_message(err).c_str());
+    return nullptr;
+  }
+  return cluster;
 }
 
 // Busy loops that saturate every core 4 times over, while they live.
@@ -66,45 +59,34 @@ std::vector<std::unique_ptr<Process>> saturate() {
 
 // Milliseconds from failing w2 until every other member reports it down; -1 on failure.
 double trial(const Options& o, int signo, bool loaded) {
-  TempDir dir;
-  auto coord_port = free_port();
-  auto coord = start_node(dir, o, "coord", coord_port, 0);
-  auto w1 = start_node(dir, o, "w1", free_port(), coord_port);
-  auto w2 = start_node(dir, o, "w2", free_port(), coord_port);
-  std::regex formed{R"(view v\d+: 3 members \(3 up\))"};
-  for (auto* p : {coord.get(), w1.get(), w2.get()})
-    if (!p->wait_for_line(formed, 10s)) return -1;
+  auto cluster = three_nodes(o);
+  if (!cluster) return -1;
   std::regex down{"member w2 is now down"};
   auto hogs = loaded ? saturate() : std::vector<std::unique_ptr<Process>>{};
   auto failed_at = Clock::now();
-  w2->signal(signo);
+  cluster->signal("w2", signo);
   Clock::time_point seen{};
-  for (auto* p : {coord.get(), w1.get()}) {
-    if (!p->wait_for_line(down, 10s)) return -1;
+  for (const char* witness : {"coord", "w1"}) {
+    if (!cluster->process(witness).wait_for_line(down, 10s)) return -1;
     seen = std::max(seen, Clock::now());
   }
-  if (signo == SIGSTOP) w2->signal(SIGCONT);
+  if (signo == SIGSTOP) cluster->signal("w2", SIGCONT);
   return std::chrono::duration<double, std::milli>(seen - failed_at).count();
 }
 
 // Suspect or down records while every core is saturated by busy loops but
 // no node has failed: each one is a false alarm.
 int false_alarms(const Options& o) {
-  TempDir dir;
-  auto coord_port = free_port();
-  auto coord = start_node(dir, o, "coord", coord_port, 0);
-  auto w1 = start_node(dir, o, "w1", free_port(), coord_port);
-  auto w2 = start_node(dir, o, "w2", free_port(), coord_port);
-  std::regex formed{R"(view v\d+: 3 members \(3 up\))"};
-  for (auto* p : {coord.get(), w1.get(), w2.get()})
-    if (!p->wait_for_line(formed, 10s)) return -1;
+  auto cluster = three_nodes(o);
+  if (!cluster) return -1;
+  auto& coord = cluster->process("coord");
+  coord.skip_output();  // what it logged while the cluster formed
   auto hogs = saturate();
   // A soak window, not a synchronisation: alarms may come at any moment of it.
-  auto alarm = coord->wait_for_line(std::regex{"is now (suspect|down)"},
-                                    std::chrono::seconds{o.busy_seconds});
+  auto alarm = coord.wait_for_line(std::regex{"is now (suspect|down)"},
+                                   std::chrono::seconds{o.busy_seconds});
   int alarms = alarm ? 1 : 0;
-  while (alarm && (alarm = coord->wait_for_line(std::regex{"is now (suspect|down)"}, 0ms)))
-    ++alarms;
+  while (alarm && (alarm = coord.wait_for_line(std::regex{"is now (suspect|down)"}, 0ms))) ++alarms;
   return alarms;
 }
 

@@ -22,9 +22,7 @@ class ChaosFaults : public RunsFixture {
     for (const auto* n : {"coord", "w1", "w2"}) expect_log(n, kThreeUp);
   }
 
-  std::string http(const std::string& node) {
-    return "http://127.0.0.1:" + std::to_string(ports_.at(node).http);
-  }
+  std::string http(const std::string& node) { return cluster_.http(node); }
 
   // The node's ChaosAck.applied, or the error it answered.
   caf::expected<std::string> inject(const std::string& node, const std::string& command) {

@@ -42,8 +42,7 @@ TEST_F(Cluster, ThreeNodesFormAndAgreeOnTheView) {
   }
   EXPECT_EQ(member(reference, "coord").node().role(), v1::ROLE_COORDINATOR);
   EXPECT_EQ(member(reference, "w1").node().role(), v1::ROLE_WORKER);
-  auto table = run({{binary("radctl"), "--api",
-                     "http://127.0.0.1:" + std::to_string(ports_.at("coord").http), "nodes"}});
+  auto table = run({{binary("radctl"), "--api", cluster_.api(), "nodes"}});
   ASSERT_EQ(table.exit_code, 0);
   EXPECT_NE(table.out.find("NAME"), std::string::npos);
   EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 4) << table.out;
@@ -122,9 +121,7 @@ TEST_F(Cluster, HealthSaysLiveAndReadyAndWhyNot) {
   coordinator();
   start({"w1"});
   expect_log("w1", "joined cluster 'rad'");
-  auto url = [&](const std::string& name) {
-    return "http://127.0.0.1:" + std::to_string(ports_.at(name).http);
-  };
+  auto url = [&](const std::string& name) { return cluster_.http(name); };
   auto ready = api_request("GET", url("w1"), "/health/ready");
   ASSERT_TRUE(ready) << error_message(ready.error());
   auto body = nlohmann::json::parse(*ready);
@@ -234,7 +231,7 @@ TEST_F(Cluster, UnexpectedMessagesAndStrayErrorsFromPeersAreLoggedNotFatal) {
 }
 
 TEST_F(Cluster, UnreachableSeedIsRetriedThenFailsWithExitThree) {
-  ports_["coord"] = {free_port(), free_port(), free_port()};  // nothing listens there
+  add({"coord", "coordinator"});  // its ports, where nothing listens
   auto& w = start({"w1", "worker", {{"RAD_CLUSTER_JOIN_TIMEOUT_MS", "500"}}});
   EXPECT_EQ(w.wait_exit(), 3);
   EXPECT_NE(w.err().find("cannot join the cluster: no seed answered within 500 ms"),

@@ -99,8 +99,8 @@ class ExecUnderLoad : public RunsFixture {
   long alarms(bool suspect) {
     std::regex alarm{suspect ? "is now (suspect|down)" : "is now down"};
     long n = 0;
-    for (const auto& [name, process] : nodes_) {
-      auto out = process->out();
+    for (const auto& name : cluster_.nodes()) {
+      auto out = node(name).out();
       n += std::distance(std::sregex_iterator(out.begin(), out.end(), alarm),
                          std::sregex_iterator());
     }
@@ -359,7 +359,7 @@ class ExecPartition : public ExecUnderLoad {
   }
 
   void partition(const std::string& node, const std::string& command) {
-    auto http = "http://127.0.0.1:" + std::to_string(ports_.at(node).http);
+    auto http = cluster_.http(node);
     auto body = api_request("POST", http, "/v1/chaos", command);
     ASSERT_TRUE(body) << node << ": " << error_message(body.error());
   }

@@ -27,7 +27,7 @@ class Netns : public ClusterFixture {
   }
 
   void TearDown() override {
-    nodes_.clear();  // the processes go before their namespaces
+    cluster_.kill();  // the processes go before their namespaces
     lab_.reset();
   }
 
@@ -55,7 +55,7 @@ TEST_F(Netns, ThreeNodesFormAndAgreeOnTheView) {
     auto view = view_of(n);
     EXPECT_EQ(view.version(), reference.version()) << n;
     EXPECT_EQ(member(view, "w2").node().address(),
-              addresses_["w2"] + ":" + std::to_string(ports_["w2"].cluster));
+              addresses_["w2"] + ":" + std::to_string(ports("w2").cluster));
     for (const char* m : {"coord", "w1", "w2"})
       EXPECT_EQ(member(view, m).state(), v1::MEMBER_STATE_UP) << n << " sees " << m;
   }

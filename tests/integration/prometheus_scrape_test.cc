@@ -35,12 +35,12 @@ class PrometheusScrapeTest : public RunsFixture {
   std::vector<ScrapeTarget> targets() {
     std::vector<ScrapeTarget> all;
     for (const auto& name : kNodes)
-      all.push_back({"127.0.0.1:" + std::to_string(ports_.at(name).metrics), name});
+      all.push_back({"127.0.0.1:" + std::to_string(ports(name).metrics), name});
     return all;
   }
 
   std::string metrics_text(const std::string& name) {
-    httplib::Client http{"127.0.0.1", ports_.at(name).metrics};
+    httplib::Client http{"127.0.0.1", ports(name).metrics};
     http.set_connection_timeout(2s);
     auto res = http.Get("/metrics");
     EXPECT_TRUE(res && res->status == 200) << name << ": no /metrics";

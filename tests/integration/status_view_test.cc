@@ -29,7 +29,7 @@ TEST_F(StatusView, ABusyRunAnswersEveryPollAndNeverAnError) {
   PollOptions options;
   options.path = "/v1/runs/" + run_id + "?stories=false";
   options.also = {"/v1/runs", "/v1/nodes", "/health"};
-  auto report = poll_until_over(ports_.at("coord").http, options);
+  auto report = poll_until_over(ports("coord").http, options);
   std::printf("status while %d stories ran: %s\n", kStories, report.summary().c_str());
   RecordProperty("polls", static_cast<int>(report.latency_ms.size()));
   RecordProperty("p99_ms", static_cast<int>(report.percentile(99)));

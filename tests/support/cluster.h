@@ -1,6 +1,6 @@
-// A fixture of real rad-node processes on loopback: start, restart and signal
-// nodes, await their log records, read their views through radctl, and talk
-// to them over the cluster link as a CAF client.
+// A fixture of real rad-node processes on loopback (a LocalCluster): start,
+// restart and signal nodes, await their log records, read their views through
+// radctl, and talk to them over the cluster link as a CAF client.
 #pragma once
 
 #include <google/protobuf/util/json_util.h>
@@ -10,14 +10,15 @@
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
+#include "harness/local_cluster.h"
 #include "harness/process.h"
 #include "rad/v1/cluster.pb.h"
+#include "runtime/error.h"
 #include "runtime/system_config.h"
 
 namespace rad::test {
@@ -35,54 +36,30 @@ class ClusterFixture : public ::testing::Test {
   virtual std::string host_of(const std::string&) { return "127.0.0.1"; }
   virtual std::vector<std::string> launcher(const std::string&) { return {}; }
 
-  struct Ports {
-    uint16_t cluster, http, metrics;
-  };
-
   // Starts (or restarts, on the same ports and data dir) a node. Workers join the coordinator.
   Process& start(const NodeSpec& spec) {
-    auto& ports =
-        ports_.try_emplace(spec.name, Ports{free_port(), free_port(), free_port()}).first->second;
-    ProcessOptions o;
-    o.argv = launcher(spec.name);
-    o.argv.insert(o.argv.end(),
-                  {binary("rad-node"), "--bind", host_of(spec.name), "--role", spec.role,
-                   "--node-name", spec.name, "--data-dir", spec.name, "--cluster-port",
-                   std::to_string(ports.cluster), "--http-port", std::to_string(ports.http),
-                   "--metrics-port", std::to_string(ports.metrics)});
-    if (spec.role == "worker") {
-      o.argv.push_back("--join");
-      o.argv.push_back(host_of("coord") + ":" + std::to_string(ports_.at("coord").cluster));
-    }
-    o.env = spec.env;
-    o.cwd = dir_.path();
-    auto& slot = nodes_[spec.name];
-    if (slot) retired_.emplace_back(spec.name, std::move(slot));
-    slot = Process::start(o);
-    return *slot;
+    if (auto err = cluster_.start_node(node_options(spec)))
+      throw std::runtime_error(error_message(err));
+    return node(spec.name);
   }
 
+  // Chooses a node's ports and data dir, and starts nothing.
+  void add(const NodeSpec& spec) { cluster_.add(node_options(spec)); }
+
   // With RAD_TEST_LOGS=DIR, a failed test leaves the output of every node
-  // process it started in DIR/TEST/NAME-N.log (N counts restarts).
+  // process it started in DIR/TEST/NAME.log (every process of the node, oldest
+  // first).
   void TearDown() override {
     const char* logs = std::getenv("RAD_TEST_LOGS");
     if (!logs || !HasFailure()) return;
-    auto dir = std::filesystem::path{logs} /
-               ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::create_directories(dir);
-    std::map<std::string, int> count;
-    auto keep = [&](const std::string& name, const Process& p) {
-      std::ofstream{dir / (name + "-" + std::to_string(count[name]++) + ".log")} << p.out()
-                                                                                 << p.err();
-    };
-    for (const auto& [name, p] : retired_) keep(name, *p);
-    for (const auto& [name, p] : nodes_)
-      if (p) keep(name, *p);
+    cluster_.write_logs(std::string{logs} + "/" +
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
 
   Process& coordinator() { return start({"coord", "coordinator"}); }
 
-  Process& node(const std::string& name) { return *nodes_.at(name); }
+  Process& node(const std::string& name) { return cluster_.process(name); }
+  const LocalCluster::Ports& ports(const std::string& name) { return cluster_.ports(name); }
 
   // Waits until `name` logs a record whose message matches `pattern`.
   void expect_log(const std::string& name, const std::string& pattern,
@@ -97,9 +74,7 @@ class ClusterFixture : public ::testing::Test {
     ProcessOptions o;
     o.argv = launcher(name);
     o.argv.insert(o.argv.end(),
-                  {binary("radctl"), "--api",
-                   "http://" + host_of(name) + ":" + std::to_string(ports_.at(name).http), "nodes",
-                   "--json"});
+                  {binary("radctl"), "--api", cluster_.http(name), "nodes", "--json"});
     auto r = run(o);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     v1::MembershipView view;
@@ -135,7 +110,7 @@ class ClusterFixture : public ::testing::Test {
 
   // The NodeAgent of `name`, reached over the cluster link.
   caf::actor remote(const std::string& name) {
-    auto agent = client().middleman().remote_actor("127.0.0.1", ports_.at(name).cluster);
+    auto agent = client().middleman().remote_actor("127.0.0.1", ports(name).cluster);
     EXPECT_TRUE(agent) << name << ": " << client_->render(agent.error());
     return agent ? *agent : caf::actor{};
   }
@@ -149,13 +124,20 @@ class ClusterFixture : public ::testing::Test {
     return *client_;
   }
 
-  TempDir dir_;
-  std::map<std::string, Ports> ports_;
-  std::map<std::string, std::unique_ptr<Process>> nodes_;
-  // Processes a restart replaced, in order: their output is still wanted.
-  std::vector<std::pair<std::string, std::unique_ptr<Process>>> retired_;
+  TempDir dir_;  // the nodes' data dirs, and files of the test
+  LocalCluster cluster_{in(dir_)};
   std::unique_ptr<SystemConfig> client_config_;
   std::unique_ptr<caf::actor_system> client_;
+
+ private:
+  static LocalClusterOptions in(const TempDir& dir) {
+    LocalClusterOptions o;
+    o.work_dir = dir.path();
+    return o;
+  }
+  LocalNodeOptions node_options(const NodeSpec& spec) {
+    return {spec.name, spec.role, spec.env, {}, host_of(spec.name), launcher(spec.name)};
+  }
 };
 
 inline const char* kThreeUp = R"(view v\d+: 3 members \(3 up\))";

@@ -22,7 +22,7 @@ namespace rad::test {
 
 class RunsFixture : public ClusterFixture {
  protected:
-  std::string api() { return "http://127.0.0.1:" + std::to_string(ports_.at("coord").http); }
+  std::string api() { return cluster_.api(); }
 
   RunResult radctl(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {
     ProcessOptions o;
@@ -61,8 +61,7 @@ class RunsFixture : public ClusterFixture {
   // Node `name`'s /metrics page (Prometheus text); a failure of the test when
   // it does not answer.
   std::string scrape(const std::string& name) {
-    auto text = api_request("GET", "http://127.0.0.1:" + std::to_string(ports_.at(name).metrics),
-                            "/metrics");
+    auto text = api_request("GET", cluster_.metrics(name), "/metrics");
     EXPECT_TRUE(text) << name << ": " << error_message(text.error());
     return text ? *text : std::string{};
   }
