@@ -12,6 +12,7 @@
 #include "actors/agent_host.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/system_config.h"
+#include "tests/support/host_replies.h"
 
 namespace rad {
 namespace {
@@ -40,24 +41,10 @@ class AgentKillerTest : public ::testing::Test {
                  [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
   }
 
-  uint32_t running() {
-    uint32_t n = 0;
-    self_->request(host_, 5s, running_atom::value)
-        .receive([&](uint32_t r) { n = r; },
-                 [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
-    return n;
-  }
+  uint32_t running() { return test::running_agents(self_, host_); }
 
-  // Results by story, until `n` came or 10 s passed.
   std::map<std::string, v1::StoryResult> results(size_t n) {
-    std::map<std::string, v1::StoryResult> out;
-    bool timed_out = false;
-    self_->receive_while([&] { return out.size() < n && !timed_out; })(
-        [&](const Proto<v1::ResultBatch>& batch) {
-          for (const auto& r : batch.value.results()) out[r.story_id()] = r;
-        },
-        caf::after(10s) >> [&] { timed_out = true; });
-    return out;
+    return test::results_by_story(self_, n);
   }
 
   SystemConfig config_;

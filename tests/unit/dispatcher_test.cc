@@ -15,6 +15,7 @@
 #include "runtime/clock.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/system_config.h"
+#include "tests/support/host_replies.h"
 
 namespace rad {
 namespace {
@@ -66,24 +67,10 @@ class DispatcherTest : public ::testing::Test {
     return status;
   }
 
-  uint32_t running(const caf::actor& host) {
-    uint32_t n = 0;
-    self_->request(host, 5s, running_atom::value)
-        .receive([&](uint32_t r) { n = r; },
-                 [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
-    return n;
-  }
+  uint32_t running(const caf::actor& host) { return test::running_agents(self_, host); }
 
-  // Results sent to this test as a sink, by story, until `n` came or 10 s passed.
   std::map<std::string, v1::StoryResult> receive_results(size_t n) {
-    std::map<std::string, v1::StoryResult> out;
-    bool timed_out = false;
-    self_->receive_while([&] { return out.size() < n && !timed_out; })(
-        [&](const Proto<v1::ResultBatch>& batch) {
-          for (const auto& r : batch.value.results()) out[r.story_id()] = r;
-        },
-        caf::after(10s) >> [&] { timed_out = true; });
-    return out;
+    return test::results_by_story(self_, n);
   }
 
   // Places `order` through the Dispatcher, as the coordinator that dies did,
