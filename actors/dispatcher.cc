@@ -198,6 +198,7 @@ void close_node(Self self, const std::string& node_id) {
 // The node is down: what it accepted and has not reported never will.
 void node_lost(Self self, const std::string& node_id) {
   auto& st = self->state;
+  st.hosts.erase(node_id);
   std::vector<DispatcherState::Key> lost;
   for (const auto& [key, p] : st.pending)
     if (p.node_id == node_id) lost.push_back(key);
@@ -337,10 +338,11 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
     it = st.adoption.unclaimed.erase(it);
   }
   st.log->info("cancel of run {}: {} queued requests dropped, {} nodes told", cancel.run_id(),
-               dropped.size(), st.targets.size());
+               dropped.size(), st.hosts.size());
   for (const auto& key : dropped)
     settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
-  for (const auto& t : st.targets) link_send(self, t.host, cancel_atom::value, proto(cancel));
+  for (const auto& [node_id, host] : st.hosts)
+    link_send(self, host, cancel_atom::value, proto(cancel));
   publish_queue(self);
 }
 
@@ -608,6 +610,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         auto& st = self->state;
         std::vector<DispatcherState::Target> next;
         for (size_t i = 0; i < ids.size() && i < hosts.size(); ++i) {
+          st.hosts[ids[i]] = hosts[i];
           if (st.closed_nodes.count(ids[i])) continue;
           next.push_back({ids[i], hosts[i], i < exec_slots.size() ? exec_slots[i] : 0});
         }
@@ -689,6 +692,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
       [=](const Proto<v1::CancelRequest>& request) {
         cancel(self, request.value);
         flush_outbox(self);
+        return true;
       },
       [=](node_lost_atom, const std::string& node_id, uint32_t hold_ms) {
         // Held already: gone for good only when its lease has surely run out.

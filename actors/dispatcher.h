@@ -118,6 +118,10 @@ struct DispatcherState {
   DispatcherOptions options;
   std::shared_ptr<spdlog::logger> log;
   std::vector<Target> targets;
+  // The AgentHost of every node given work and not lost since, whether it
+  // takes more now or not (its Monitor refuses, it drains): a cancel reaches
+  // them all.
+  std::map<std::string, caf::actor> hosts;
   size_t next_target = 0;
   // Requests waiting for a node: exec ones wait for a command slot as well.
   std::deque<v1::SpawnRequest> queue, exec_queue;

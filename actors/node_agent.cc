@@ -612,7 +612,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
       [=](const Proto<v1::CancelRequest>& cancel) {
         const auto& o = self->state.options;
         if (o.dispatcher)
-          self->send(o.dispatcher, cancel);
+          caf::anon_send(o.dispatcher, cancel);
         else if (o.agent_host)
           self->send(o.agent_host, cancel);
       },

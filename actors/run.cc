@@ -81,6 +81,9 @@ struct RunActorState {
 
 using Self = run_impl::stateful_pointer<RunActorState>;
 
+// How long a cancel's answer waits for the Dispatcher to have told the nodes.
+constexpr auto kCancelToldWait = std::chrono::seconds{30};
+
 // The records of the transitions since the last call: the events, the
 // stories' new states, and the run's summary when it is over or new.
 v1::CheckpointRecords records_of(Self self) {
@@ -400,7 +403,7 @@ run_impl::behavior_type run_behavior(Self self, std::shared_ptr<RunState> run, R
     v1::CancelRequest cancel;
     cancel.set_run_id(st.run->run_id());
     cancel.set_reason(st.run->status(false).error());
-    self->send(st.dispatcher, proto(std::move(cancel)));
+    caf::anon_send(st.dispatcher, proto(std::move(cancel)));
   }
   if (start == RunStart::restarted) {
     self->request(st.dispatcher, std::chrono::seconds{30}, resink_atom::value, st.run->run_id())
@@ -481,13 +484,19 @@ run_impl::behavior_type run_behavior(Self self, std::shared_ptr<RunState> run, R
         v1::CancelRequest cancel;
         cancel.set_run_id(st.run->run_id());
         cancel.set_reason(reason);
-        self->send(st.dispatcher, proto(std::move(cancel)));
-        // Answered once the cancel is durable (the summary marks it): from
-        // then on no story of the run ends but CANCELLED, also after a restart.
+        // Answered once the cancel is durable (the summary marks it: from
+        // then on no story of the run ends but CANCELLED, also after a
+        // restart) and every node hosting agents was told (the Dispatcher
+        // may be busy placing this very run): its agents stop from then on.
         auto promise = self->make_response_promise<Proto<v1::RunStatus>>();
-        settle_and_go_on(self, [self, promise]() mutable {
-          promise.deliver(proto(self->state.run->status(false)));
-        });
+        auto pending = std::make_shared<int>(2);
+        auto one_done = [self, promise, pending]() mutable {
+          if (--*pending == 0) promise.deliver(proto(self->state.run->status(false)));
+        };
+        self->request(st.dispatcher, kCancelToldWait, proto(std::move(cancel)))
+            .then([one_done](bool) mutable { one_done(); },
+                  [one_done](caf::error&) mutable { one_done(); });
+        settle_and_go_on(self, one_done);
         take_view(self);
         return promise;
       },

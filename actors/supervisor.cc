@@ -288,7 +288,7 @@ supervisor_actor::behavior_type supervisor(Self self, SupervisorOptions options,
       v1::CancelRequest cancel;  // its agents stop: nobody would take their results
       cancel.set_run_id(run_id);
       cancel.set_reason(reason);
-      self->send(st.dispatcher, proto(std::move(cancel)));
+      caf::anon_send(st.dispatcher, proto(std::move(cancel)));
       std::string id = run_id;
       remember_final(self, id, entry.state->status(true));
       return;

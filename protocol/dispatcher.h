@@ -29,7 +29,8 @@ using placement_actor =
                      caf::reacts_to<handover_atom, Proto<v1::SpawnBatch>>,
                      // (run id) -> the story ids of its requests still open.
                      caf::replies_to<resink_atom, std::string>::with<std::vector<std::string>>,
-                     // A run's queued requests dropped, its agents cancelled on every node.
-                     caf::reacts_to<Proto<v1::CancelRequest>>>;
+                     // A run's queued requests dropped, its agents cancelled on every
+                     // node: true once every node hosting agents was told.
+                     caf::replies_to<Proto<v1::CancelRequest>>::with<bool>>;
 
 }  // namespace rad
