@@ -442,16 +442,16 @@ void Node::stop() {
   }
   // Also when start() failed half way: the actor system awaits every actor.
   if (extension_) extension_->stopping();
-  for (auto* helper : {&dispatcher_, &agent_host_, &pulse_}) {
-    if (*helper) caf::anon_send_exit(*helper, caf::exit_reason::user_shutdown);
-    *helper = nullptr;
-  }
-  if (supervisor_) caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
-  supervisor_ = nullptr;
-  if (monitor_) caf::anon_send_exit(monitor_, caf::exit_reason::user_shutdown);
-  monitor_ = nullptr;
-  if (checkpoint_) caf::anon_send_exit(checkpoint_, caf::exit_reason::user_shutdown);
-  checkpoint_ = nullptr;
+  auto exit = [](auto& actor) {  // handles of any interface
+    if (actor) caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    actor = nullptr;
+  };
+  exit(monitor_);
+  exit(supervisor_);
+  exit(checkpoint_);
+  exit(dispatcher_);
+  exit(agent_host_);
+  exit(pulse_);
   // The detached actors must have sent their last notice before the actor
   // system stops the middleman, or the node may never exit. The destructor of
   // the actor system waits for the thread of each detached actor, which ends

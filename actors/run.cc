@@ -305,6 +305,19 @@ void cancel_unplaced(Self self, const std::vector<v1::SpawnRequest>& requests) {
   settle_and_go_on(self);
 }
 
+// Requests to the Dispatcher as (atom, Proto<SpawnBatch>), at most
+// kMaxRequestsPerOrder a message.
+template <class Atom>
+void send_batches(Self self, Atom atom, std::vector<v1::SpawnRequest>& requests) {
+  for (size_t i = 0; i < requests.size(); i += kMaxRequestsPerOrder) {
+    Proto<v1::SpawnBatch> batch;
+    auto end = std::min(requests.size(), i + kMaxRequestsPerOrder);
+    batch.value.mutable_requests()->Reserve(static_cast<int>(end - i));
+    for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move(requests[j]);
+    self->send(self->state.dispatcher, atom, std::move(batch));
+  }
+}
+
 // Hands stories made ready (their SCHEDULED records durable) to the Dispatcher.
 void place(Self self, std::vector<v1::SpawnRequest>& ready, ActiveSpan& span) {
   // Cancelled while their SCHEDULED records were written: none of them is
@@ -315,13 +328,7 @@ void place(Self self, std::vector<v1::SpawnRequest>& ready, ActiveSpan& span) {
     span.finish();
     return;
   }
-  for (size_t i = 0; i < ready.size(); i += kMaxRequestsPerOrder) {
-    Proto<v1::SpawnBatch> batch;
-    auto end = std::min(ready.size(), i + kMaxRequestsPerOrder);
-    batch.value.mutable_requests()->Reserve(static_cast<int>(end - i));
-    for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move(ready[j]);
-    self->send(self->state.dispatcher, place_atom::value, std::move(batch));
-  }
+  send_batches(self, place_atom::value, ready);
   span.finish();
 }
 
@@ -391,12 +398,7 @@ run_impl::behavior_type run_behavior(Self self, std::shared_ptr<RunState> run, R
   st.checkpoint = std::move(peers.checkpoint);
   if (start == RunStart::resumed) {
     auto placed = st.run->take_adoptable();
-    for (size_t i = 0; i < placed.size(); i += kMaxRequestsPerOrder) {
-      Proto<v1::SpawnBatch> batch;
-      auto end = std::min(placed.size(), i + kMaxRequestsPerOrder);
-      for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move(placed[j]);
-      self->send(st.dispatcher, handover_atom::value, std::move(batch));
-    }
+    send_batches(self, handover_atom::value, placed);
   }
   if (start == RunStart::resumed && st.run->cancelling()) {
     // Cancelled before the restart: what the nodes still run of it stops.
