@@ -222,6 +222,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
   auto* metrics = node->metrics_.get();
   NodeAgentOptions options{node->info_, config,
                            [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
+  options.gone_hold = gone_hold(config);
   if (config.role() != "coordinator") {
     node->commands_ = std::make_shared<CommandRunner>(
         CommandRunnerOptions{exec_slots(config.agents()), "rad-commands"});
@@ -284,8 +285,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
     dop.adopt_from.assign(agent_nodes->node_ids().begin(), agent_nodes->node_ids().end());
     // A node of the last view that cannot reach this coordinator stops its
     // agents when its lease runs out: only then may they be placed again.
-    dop.adopt_window = std::max(std::chrono::milliseconds{config.checkpoint().adopt_window_ms()},
-                                lease_hold(pulse_options_of(config)));
+    dop.adopt_window = adopt_window(config);
     if (node->metrics_) node->metrics_->add_collectable(std::make_shared<DispatchMetrics>(views));
     node->dispatcher_ = options.dispatcher = node->system_->spawn(dispatcher, std::move(dop));
     node->supervisor_ =

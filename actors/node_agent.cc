@@ -263,6 +263,7 @@ v1::JoinReply admit(Self self, const v1::JoinRequest& request, const caf::actor&
   if (st.options.pulse)
     self->send(st.options.pulse, watch_atom::value, node.node_id(), node.incarnation());
   *reply.mutable_view() = st.table->view();
+  reply.set_gone_hold_ms(static_cast<uint32_t>(st.options.gone_hold.count()));
   announce(self);
   return reply;
 }
@@ -404,7 +405,8 @@ void joined(Self self, caf::actor coordinator, const v1::JoinReply& reply, const
   if (st.draining) send_draining(self);
   // Admitted: a lease at once, whether or not the coordinator lives to name its Pulse.
   auto sent_ticks = static_cast<int64_t>(join_sent.time_since_epoch().count());
-  if (st.options.pulse) self->send(st.options.pulse, renew_atom::value, sent_ticks);
+  if (st.options.pulse)
+    self->send(st.options.pulse, renew_atom::value, sent_ticks, reply.gone_hold_ms());
   // Heartbeats go from Pulse to Pulse, off the scheduler.
   auto coordinator_id = reply.view().coordinator_id();
   auto incarnation = st.options.info.incarnation();

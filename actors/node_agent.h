@@ -71,6 +71,9 @@ struct NodeAgentOptions {
   // Where the view and ready_atom's answer are published, on every tick and
   // change, for /v1/nodes and /health; null: nowhere.
   std::shared_ptr<NodeViews> views = nullptr;
+  // A coordinator's: told to each worker it admits (JoinReply::gone_hold_ms,
+  // actors/pulse.h).
+  std::chrono::milliseconds gone_hold{0};
 };
 
 struct NodeAgentState {

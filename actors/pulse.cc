@@ -136,6 +136,16 @@ std::chrono::milliseconds lease_hold(const PulseOptions& options) {
   return options.lease + kDefaultKillGrace + 2 * options.interval;
 }
 
+std::chrono::milliseconds adopt_window(const v1::NodeConfig& config) {
+  return std::max(milliseconds{config.checkpoint().adopt_window_ms()},
+                  lease_hold(pulse_options_of(config)));
+}
+
+std::chrono::milliseconds gone_hold(const v1::NodeConfig& config) {
+  auto options = pulse_options_of(config);
+  return adopt_window(config) - (lease_hold(options) - options.lease);
+}
+
 PulseOptions pulse_options_of(const v1::NodeConfig& config) {
   const auto& cluster = config.cluster();
   PulseOptions o;
@@ -150,6 +160,7 @@ PulseOptions pulse_options_of(const v1::NodeConfig& config) {
 caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options) {
   auto& st = self->state;
   st.options = std::move(options);
+  st.gone_hold = st.options.lease;
   st.log = logger("membership");
   st.detector = FailureDetector{st.options.detector};
   guard_against_peers(self, st.log);
@@ -185,9 +196,11 @@ caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options)
         self->state.members.erase(node_id);
         self->state.detector.forget(node_id);
       },
-      [=](renew_atom, int64_t join_sent) {
-        if (!self->state.options.coordinator)
-          extend_lease(self, Clock::time_point{Clock::duration{join_sent}});
+      [=](renew_atom, int64_t join_sent, uint32_t gone_hold_ms) {
+        auto& st = self->state;
+        if (st.options.coordinator) return;
+        st.gone_hold = gone_hold_ms > 0 ? milliseconds{gone_hold_ms} : st.options.lease;
+        extend_lease(self, Clock::time_point{Clock::duration{join_sent}});
       },
       [=](gone_atom) {
         auto& st = self->state;
@@ -195,7 +208,7 @@ caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options)
         auto now = Clock::now();
         if (st.options.coordinator || st.fenced || !st.lease_until || now >= *st.lease_until)
           return;
-        st.lease_until = std::max(*st.lease_until, now + st.options.lease);
+        st.lease_until = std::max(*st.lease_until, now + st.gone_hold);
       },
       [=](watch_atom, const caf::actor& coordinator, const std::string& coordinator_id,
           uint64_t incarnation, int64_t join_sent) {

@@ -20,11 +20,13 @@
 // Messages (all local but the heartbeats and their answers):
 //   coordinator: (watch_atom, node id, incarnation)   a member joined
 //                (forget_atom, node id)               a member left
-//   worker:      (renew_atom, int64 steady ticks when the join was sent)
-//                                                     a coordinator admitted this
+//   worker:      (renew_atom, int64 steady ticks when the join was sent,
+//                 uint32 gone hold ms)               a coordinator admitted this
 //                                                     node: a lease from then, at
 //                                                     once (its Pulse may never be
-//                                                     named if it dies right after)
+//                                                     named if it dies right after),
+//                                                     and how long agents run on
+//                                                     if its process is gone
 //                (watch_atom, coordinator's Pulse, its node id, incarnation,
 //                 int64 steady ticks when the join was sent: the first lease)
 //                (gone_atom)                          the coordinator's process is
@@ -32,10 +34,12 @@
 //                (incarnation_atom, incarnation)      this node rejoined as that
 //
 // A coordinator that is gone places nothing; the next one waits for this node
-// to report its agents for its adoption window, which is longer than a lease
-// (actors/dispatcher.h). So when the coordinator's connection closes while the
-// lease runs, the lease runs on for a lease from then: coordinator kill -9s in
-// a row, however quick, never make a live worker stop its agents. A silent
+// to report its agents for its adoption window (actors/dispatcher.h), which
+// starts after the connection closed. So when the coordinator's connection
+// closes while the lease runs, the lease runs on from then for that window
+// less the time commands take to stop (gone_hold, told in the JoinReply):
+// coordinator kill -9s in a row, however quick, and a coordinator that takes
+// seconds to start again never make a live worker stop its agents. A silent
 // coordinator (a partition) renews nothing: the lease runs out as it was.
 //   both:        (pulse_atom) -> caf::actor           this Pulse
 //                (subscribe_atom, NodeAgent, AgentHost) whom to tell
@@ -90,6 +94,17 @@ struct PulseOptions {
 // (kDefaultKillGrace), and a tick of its Pulse either way.
 std::chrono::milliseconds lease_hold(const PulseOptions& options);
 
+// How long a coordinator awaits the agents of the nodes of its last view
+// after it started: checkpoint.adopt_window_ms, and never less than a
+// silent worker's lease_hold.
+std::chrono::milliseconds adopt_window(const v1::NodeConfig& config);
+
+// How long a worker may run its agents on after its connection to the
+// coordinator closed: the next coordinator's adoption window less what its
+// commands take to stop and a tick either way, so that they have stopped
+// before that window ends. Never less than a lease.
+std::chrono::milliseconds gone_hold(const v1::NodeConfig& config);
+
 // The Pulse's settings from the node's config; node id and incarnation are
 // the caller's to fill in.
 PulseOptions pulse_options_of(const v1::NodeConfig& config);
@@ -114,6 +129,8 @@ struct PulseState {
   uint64_t seq = 0;
   std::map<uint64_t, Clock::time_point> sent;  // heartbeats not yet answered
   std::optional<Clock::time_point> lease_until;
+  // From the coordinator's JoinReply: see gone_hold().
+  std::chrono::milliseconds gone_hold{0};
   bool coordinator_silent = false, fenced = false;
 
   static inline const char* name = "rad.pulse";
