@@ -31,12 +31,9 @@ AgentAttempt attempt_of(const std::string& run_id, const std::pair<std::string, 
   return {run_id, key.first, key.second, running.agent, cancel};
 }
 
-// Sends a batch of results, signed by this node and in the trace of its first.
-void send_results(Self self, const caf::actor& sink, v1::ResultBatch batch) {
-  batch.set_node_id(self->state.identity.node_id);
-  batch.set_incarnation(self->state.identity.incarnation);
-  traced(batch, batch.results_size() > 0 ? batch.results(0).trace().traceparent() : "");
-  auto& st = self->state;
+// Results just sent to `sink`, kept to be offered again if it dies with them
+// unstored (kResultKeepWindow).
+void keep_sent(AgentHostState& st, const caf::actor& sink, const v1::ResultBatch& batch) {
   auto now = AgentHostState::Clock::now();
   while (!st.recently_sent.empty() &&
          (now - st.recently_sent.front().at > kResultKeepWindow ||
@@ -46,6 +43,14 @@ void send_results(Self self, const caf::actor& sink, v1::ResultBatch batch) {
   }
   st.recently_sent.push_back({now, sink.address(), batch});
   st.recently_sent_results += batch.results_size();
+}
+
+// Sends a batch of results, signed by this node and in the trace of its first.
+void send_results(Self self, const caf::actor& sink, v1::ResultBatch batch) {
+  batch.set_node_id(self->state.identity.node_id);
+  batch.set_incarnation(self->state.identity.incarnation);
+  traced(batch, batch.results_size() > 0 ? batch.results(0).trace().traceparent() : "");
+  keep_sent(self->state, sink, batch);
   link_send(self, sink, proto(std::move(batch)));
 }
 
@@ -288,8 +293,15 @@ v1::AgentReport report_to(Self self, const caf::actor& sink) {
       ref->set_attempt(key.second);
     }
   }
-  for (auto& r : st.undelivered) *report.add_undelivered() = std::move(r);
+  // Kept like sent results: a coordinator killed right after it read the
+  // report has stored none of them, and the next one must be offered them.
+  v1::ResultBatch reported;
+  for (auto& r : st.undelivered) *reported.add_results() = std::move(r);
   st.undelivered.clear();
+  if (reported.results_size() > 0) {
+    *report.mutable_undelivered() = reported.results();
+    keep_sent(st, sink, reported);
+  }
   if (report.running_size() + report.undelivered_size() > 0)
     logger("agents")->info("reported {} running agents and {} results to the coordinator",
                            report.running_size(), report.undelivered_size());

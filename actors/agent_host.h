@@ -64,11 +64,13 @@ namespace rad {
 // Results waiting longer than this are sent even if their batch is small.
 inline constexpr auto kResultFlushInterval = std::chrono::milliseconds{2};
 inline constexpr int kMaxResultsPerBatch = 1024;
-// Results sent this recently when their coordinator goes down may have died
-// with it, unstored: they are offered again to the next one (a run applies
-// one result per attempt, so one it had stored is ignored). Without this, the
-// attempt would run again. At most kMaxResultsKept are kept.
-inline constexpr auto kResultKeepWindow = std::chrono::seconds{2};
+// Results sent (or reported) this recently when their coordinator goes down
+// may have died with it, unstored: they are offered again to the next one (a
+// run applies one result per attempt, so one it had stored is ignored).
+// Without this, the attempt would run again. A coordinator restarted on a busy
+// host can take seconds to store what it was sent. At most kMaxResultsKept
+// are kept.
+inline constexpr auto kResultKeepWindow = std::chrono::seconds{10};
 inline constexpr size_t kMaxResultsKept = 1 << 16;
 // Whole runs cancelled here that are remembered, to refuse their late spawns.
 inline constexpr size_t kCancelledRunsKept = 1024;

@@ -259,6 +259,25 @@ TEST_F(DispatcherTest, ResultsThatFoundNoCoordinatorAreDeliveredToTheNextOne) {
   }
 }
 
+// A coordinator that read a node's report and died before storing it: the
+// results are offered again to the next one, or their attempts would run again.
+TEST_F(DispatcherTest, ResultsReportedToACoordinatorThatDiedAreReportedToTheNextOne) {
+  start({100});
+  auto order = order_of("run", 3, 100);
+  place_and_await_agents(order);
+  self_->send_exit(dispatcher_, caf::exit_reason::kill);
+  while (running(hosts_[0]) > 0) std::this_thread::yield();
+  {
+    caf::scoped_actor dying_coordinator{system_};
+    dying_coordinator->request(hosts_[0], 5s, adopt_atom::value)
+        .receive([](const Proto<v1::AgentReport>& r) { EXPECT_EQ(r.value.undelivered_size(), 3); },
+                 [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
+  }  // gone with the report
+  auto results = adopt_after_restart(order);
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& [id, r] : results) EXPECT_EQ(r.outcome(), v1::OUTCOME_SUCCEEDED) << id;
+}
+
 TEST_F(DispatcherTest, AttemptsNoNodeReportsAreLostOnceEveryNodeOfTheLastViewAnswered) {
   start({100});
   restart({"n0"}, 60s);
