@@ -1,201 +1,147 @@
-// Agents across hosts, with real rad-node processes: spawn orders placed on
-// workers, refusals at a node's agent limit, cancel reaching remote agents,
-// and the graceful drain of a worker on SIGTERM.
+// Agents across hosts, with real rad-node processes, as a user sees them
+// through runs (POST /v1/runs, placed by the coordinator's Dispatcher): runs
+// spread over the workers, a cancel reaching the agents on every worker, and
+// the graceful drain of a worker on SIGTERM.
+//
+// Covered elsewhere: refusals at a worker's agent limit
+// (runs_test.cc, LimitedRuns.StoriesRefusedForTheAgentLimitWaitPendingAndNeverCountAsFailed),
+// the agents of a worker killed -9 lost and run again elsewhere (runs_test.cc,
+// ExecRuns.AWorkerKilledWhileRunningANonIdempotentStoryEndsItAndNeverRunsItAgain),
+// and many agents' results crossing in batches (status_view_test.cc,
+// StatusView.ABusyRunAnswersEveryPollAndNeverAnError).
+#include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <caf/scoped_actor.hpp>
-#include <functional>
-
-#include "actors/agent_host.h"
-#include "actors/dispatcher.h"
-#include "rad/v1/run.pb.h"
-#include "runtime/error.h"
-#include "runtime/proto_bridge.h"
-#include "tests/support/cluster.h"
+#include "tests/support/runs.h"
 
 namespace rad::test {
 namespace {
 
-using Handle = caf::response_handle<caf::blocking_actor, caf::message, true>;
+using google::protobuf::util::TimeUtil;
 
-Proto<v1::SpawnBatch> order(const std::string& run, int stories, uint64_t duration_ms) {
-  Proto<v1::SpawnBatch> o;
-  for (int i = 0; i < stories; ++i) {
-    auto* r = o.value.add_requests();
-    r->set_run_id(run);
-    r->set_attempt(1);
-    r->mutable_story()->set_id("s" + std::to_string(i));
-    r->mutable_story()->mutable_mock()->set_duration_ms(duration_ms);
-  }
-  return o;
-}
-
-class Agents : public ClusterFixture {
+class Agents : public RunsFixture {
  protected:
-  void form(std::vector<NodeSpec> workers) {
+  // A coordinator and one worker, w1, both up.
+  void start_two_nodes(const std::map<std::string, std::string>& w1_env = {}) {
     coordinator();
-    for (auto& w : workers) start(w);
-    auto members = std::to_string(workers.size() + 1);
-    expect_log("coord", "view v\\d+: " + members + " members \\(" + members + " up\\)");
-    self_ = std::make_unique<caf::scoped_actor>(client());
-    coord_ = remote("coord");
+    start({"w1", "worker", w1_env});
+    expect_log("coord", R"(view v\d+: 2 members \(2 up\))");
   }
 
-  Handle dispatch(const Proto<v1::SpawnBatch>& o) {
-    return (*self_)->request(coord_, 60s, dispatch_atom::value, o);
+  std::string node_id(const std::string& name) {
+    return member(view_of("coord"), name).node().node_id();
   }
 
-  v1::RunStatus answer(Handle& h) {
-    v1::RunStatus status;
-    h.receive([&](const Proto<v1::RunStatus>& s) { status = s.value; },
-              [&](const caf::error& err) { ADD_FAILURE() << client().render(err); });
-    return status;
+  // The one worker that runs `n` agents, once one does; empty if none does within 20 s.
+  std::string worker_running(uint32_t n) {
+    std::string found;
+    eventually_true([&] {
+      for (const char* w : {"w1", "w2"})
+        if (agents_running(w) == n) found = w;
+      return !found.empty();
+    });
+    return found;
   }
 
-  uint32_t running_on(const std::string& name) {
-    uint32_t n = 0;
-    (*self_)
-        ->request(agents_.try_emplace(name, remote(name)).first->second, 5s, running_atom::value)
-        .receive([&](uint32_t r) { n = r; },
-                 [&](const caf::error& err) { ADD_FAILURE() << client().render(err); });
-    return n;
+  // Each story of the run ended in `state` after one attempt, on node `id`,
+  // its last error `error`.
+  static void expect_each_story(const v1::RunStatus& s, v1::StoryState state, const std::string& id,
+                                const std::string& error = "") {
+    for (const auto& story : s.waves(0).stories()) {
+      EXPECT_EQ(story.state(), state) << story.ShortDebugString();
+      EXPECT_EQ(story.attempts(), 1u) << story.ShortDebugString();
+      EXPECT_EQ(story.node_id(), id) << story.ShortDebugString();
+      EXPECT_EQ(story.last_error(), error) << story.ShortDebugString();
+    }
   }
-
-  // Asks again (one round trip each) until `condition` holds or `timeout` passes.
-  static bool eventually(const std::function<bool()>& condition,
-                         std::chrono::milliseconds timeout = 10s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline)
-      if (condition()) return true;
-    return false;
-  }
-
-  void cancel(const std::string& run) {
-    v1::CancelRequest c;
-    c.set_run_id(run);
-    (*self_)->send(coord_, proto(c));
-  }
-
-  void TearDown() override {
-    agents_.clear();
-    coord_ = nullptr;
-    self_.reset();
-  }
-
-  std::unique_ptr<caf::scoped_actor> self_;
-  caf::actor coord_;
-  std::map<std::string, caf::actor> agents_;
 };
 
-TEST_F(Agents, OrdersAreSpreadOverWorkersAndCancelReachesEveryAgent) {
-  form({{"w1"}, {"w2"}});
-  // Each order travels as one batch; batches go round the nodes that take agents.
-  auto a = dispatch(order("a", 20, 60'000));
-  auto b = dispatch(order("b", 20, 60'000));
-  ASSERT_TRUE(eventually([&] { return running_on("w1") + running_on("w2") == 40; }));
-  EXPECT_EQ(running_on("w1"), 20u);
-  EXPECT_EQ(running_on("w2"), 20u);
+// A run's wave travels as one batch; batches go round the workers. A cancel
+// reaches every worker: each agent there stops and reports its story CANCELLED.
+TEST_F(Agents, RunsAreSpreadOverTheWorkersAndCancelStopsEveryAgentOnEach) {
+  start_three_nodes();
+  auto a = submit(one_wave_plan("a", 20, R"("mock":{"durationMs":60000})"));
+  auto b = submit(one_wave_plan("b", 20, R"("mock":{"durationMs":60000})"));
+  ASSERT_TRUE(eventually_equal([&] { return agents_running("w1") + agents_running("w2"); }, 40u));
+  EXPECT_EQ(agents_running("w1"), 20u);
+  EXPECT_EQ(agents_running("w2"), 20u);
 
-  cancel("a");
-  cancel("b");
-  for (auto* h : {&a, &b}) {
-    auto status = answer(*h);
-    EXPECT_EQ(status.counts().total(), 20u);
-    EXPECT_EQ(status.counts().cancelled(), 20u) << status.ShortDebugString();
+  for (const auto& run_id : {a, b}) ASSERT_EQ(radctl({"cancel", run_id}).exit_code, 0);
+  for (const auto& run_id : {a, b}) {
+    auto s = await_end(run_id);
+    EXPECT_EQ(s.state(), v1::RUN_STATE_CANCELLED) << s.ShortDebugString();
+    EXPECT_EQ(s.counts().total(), 20u);
+    EXPECT_EQ(s.counts().cancelled(), 20u) << s.ShortDebugString();
   }
-  EXPECT_EQ(running_on("w1"), 0u);
-  EXPECT_EQ(running_on("w2"), 0u);
+  // A run ends once each of its agents reported: none runs on.
+  EXPECT_EQ(agents_running("w1"), 0u);
+  EXPECT_EQ(agents_running("w2"), 0u);
 }
 
-TEST_F(Agents, ManyAgentsAnswerOnceThroughBatches) {
-  form({{"w1"}, {"w2"}});
-  std::vector<Handle> handles;
-  for (int i = 0; i < 4; ++i) handles.push_back(dispatch(order("r" + std::to_string(i), 5000, 0)));
-  for (auto& h : handles) {
-    auto status = answer(h);
-    EXPECT_EQ(status.counts().succeeded(), 5000u) << status.ShortDebugString();
+TEST_F(Agents, SigtermDrainsRunningAgentsWhileNewWorkGoesElsewhereThenLeaves) {
+  start_three_nodes();
+  auto a = submit(one_wave_plan("a", 10, R"("mock":{"durationMs":2000})"));
+  auto victim = worker_running(10);
+  ASSERT_FALSE(victim.empty()) << "no worker runs the run's 10 agents";
+  auto other = victim == "w1" ? "w2" : "w1";
+  auto victim_id = node_id(victim), other_id = node_id(other);
+
+  auto signalled = TimeUtil::GetCurrentTime();
+  node(victim).signal(SIGTERM);
+  expect_log(victim, "draining: taking no new agents");
+  expect_log("coord", "member " + victim + " is now draining");
+  auto c = await_end(submit(one_wave_plan("c", 10, R"("mock":{})")));
+  EXPECT_EQ(c.state(), v1::RUN_STATE_SUCCEEDED) << c.ShortDebugString();
+  expect_each_story(c, v1::STORY_STATE_SUCCEEDED, other_id);
+
+  // The drained agents ran to their end on the victim, after the SIGTERM and
+  // after the new run had ended elsewhere.
+  auto s = await_end(a);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.ShortDebugString();
+  EXPECT_EQ(s.counts().succeeded(), 10u);
+  expect_each_story(s, v1::STORY_STATE_SUCCEEDED, victim_id);
+  for (const auto& story : s.waves(0).stories()) {
+    EXPECT_GT(story.finished_at(), signalled) << story.id() << " ended before the drain began";
+    EXPECT_GT(story.finished_at(), c.finished_at()) << story.id();
   }
+  expect_log(victim, "drained: every agent finished and reported");
+  EXPECT_EQ(node(victim).wait_exit(), 0) << node(victim).err();
+  expect_log("coord", "member " + victim + " is now left");
+  EXPECT_EQ(member(view_of("coord"), victim).state(), v1::MEMBER_STATE_LEFT);
 }
 
-TEST_F(Agents, AnOversizedOrderIsRefusedWithAClearError) {
-  form({{"w1"}});
-  auto h = dispatch(order("big", kMaxRequestsPerOrder + 1, 0));
-  h.receive([](const Proto<v1::RunStatus>&) { ADD_FAILURE() << "an oversized order was run"; },
-            [&](const caf::error& err) {
-              EXPECT_NE(error_message(err).find("an order carries at most 10000 spawn requests"),
-                        std::string::npos)
-                  << client().render(err);
-            });
-}
-
-TEST_F(Agents, RequestsBeyondAWorkersAgentLimitAreRefusedNotLost) {
-  form({{"w1", "worker", {{"RAD_MAX_AGENTS", "3"}}}});
-  auto h = dispatch(order("r", 5, 500));
-  auto status = answer(h);
-  EXPECT_EQ(status.counts().total(), 5u);
-  EXPECT_EQ(status.counts().succeeded(), 3u);
-  EXPECT_EQ(status.counts().pending(), 2u) << "refused requests come back unplaced";
-}
-
-TEST_F(Agents, AgentsOfAKilledWorkerAreReportedLostAndNewWorkGoesElsewhere) {
-  form({{"w1"}, {"w2"}});
-  auto a = dispatch(order("a", 10, 60'000));
-  ASSERT_TRUE(eventually([&] { return running_on("w1") + running_on("w2") == 10; }));
-  std::string victim = running_on("w1") == 10 ? "w1" : "w2";
-  node(victim).signal(SIGKILL);
-  auto status = answer(a);
-  EXPECT_EQ(status.counts().failed(), 10u) << status.ShortDebugString();
-  expect_log("coord", "node .* is down: 10 of its agents will not report");
-  auto b = dispatch(order("b", 10, 0));
-  EXPECT_EQ(answer(b).counts().succeeded(), 10u);
-}
-
-TEST_F(Agents, SigtermDrainsRunningAgentsThenLeaves) {
-  form({{"w1"}, {"w2"}});
-  auto a = dispatch(order("a", 10, 1500));
-  auto b = dispatch(order("b", 10, 1500));
-  ASSERT_TRUE(eventually([&] { return running_on("w1") == 10; }));
-
-  node("w1").signal(SIGTERM);
-  expect_log("w1", "draining: taking no new agents");
-  expect_log("coord", "member w1 is now draining");
-  // New work goes elsewhere while w1 finishes its agents.
-  auto c = dispatch(order("c", 10, 0));
-  EXPECT_EQ(answer(c).counts().succeeded(), 10u);
-
-  for (auto* h : {&a, &b}) {
-    auto status = answer(*h);
-    EXPECT_EQ(status.counts().succeeded(), 10u) << status.ShortDebugString();
-  }
-  expect_log("w1", "drained: every agent finished and reported");
-  EXPECT_EQ(node("w1").wait_exit(), 0) << node("w1").err();
-  expect_log("coord", "member w1 is now left");
-  EXPECT_EQ(member(view_of("coord"), "w1").state(), v1::MEMBER_STATE_LEFT);
-}
-
+// maxAttempts 1 in the two tests below: a story whose agent reported its
+// cancel ends DEAD saying so; a lost one would be placed again, and wait.
 TEST_F(Agents, SecondSigtermCancelsWhatIsStillRunning) {
-  form({{"w1"}});
-  auto a = dispatch(order("a", 5, 60'000));
-  ASSERT_TRUE(eventually([&] { return running_on("w1") == 5; }));
+  start_two_nodes();
+  auto a = submit(one_wave_plan("a", 5, R"("maxAttempts":1,"mock":{"durationMs":60000})"));
+  ASSERT_TRUE(eventually_equal([&] { return agents_running("w1"); }, 5u));
+  auto w1_id = node_id("w1");
   node("w1").signal(SIGTERM);
   expect_log("w1", "draining: taking no new agents");
   node("w1").signal(SIGTERM);
+  expect_log("w1", "SIGTERM received again: cancelling the agents still running");
   EXPECT_EQ(node("w1").wait_exit(), 0) << node("w1").err();
-  auto status = answer(a);
-  EXPECT_EQ(status.counts().cancelled(), 5u) << status.ShortDebugString();
+  auto s = await_end(a);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_FAILED) << s.ShortDebugString();
+  EXPECT_EQ(s.counts().dead(), 5u);
+  expect_each_story(s, v1::STORY_STATE_DEAD, w1_id, "cancelled (attempt 1 of 1)");
   expect_log("coord", "member w1 is now left");
 }
 
 TEST_F(Agents, DrainDeadlineCancelsWhatIsStillRunning) {
-  form({{"w1", "worker", {{"RAD_AGENTS_DRAIN_TIMEOUT_MS", "300"}}}});
-  auto a = dispatch(order("a", 5, 60'000));
-  ASSERT_TRUE(eventually([&] { return running_on("w1") == 5; }));
+  start_two_nodes({{"RAD_AGENTS_DRAIN_TIMEOUT_MS", "300"}});
+  auto a = submit(one_wave_plan("a", 5, R"("maxAttempts":1,"mock":{"durationMs":60000})"));
+  ASSERT_TRUE(eventually_equal([&] { return agents_running("w1"); }, 5u));
+  auto w1_id = node_id("w1");
   node("w1").signal(SIGTERM);
-  expect_log("w1", "drain deadline passed");
+  expect_log("w1", "drain deadline passed: cancelling the agents still running");
   EXPECT_EQ(node("w1").wait_exit(), 0) << node("w1").err();
-  auto status = answer(a);
-  EXPECT_EQ(status.counts().cancelled(), 5u) << status.ShortDebugString();
+  auto s = await_end(a);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_FAILED) << s.ShortDebugString();
+  EXPECT_EQ(s.counts().dead(), 5u);
+  expect_each_story(s, v1::STORY_STATE_DEAD, w1_id, "cancelled (attempt 1 of 1)");
   expect_log("coord", "member w1 is now left");
 }
 
