@@ -446,9 +446,6 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
       [=](const Proto<v1::CancelRequest>& cancel) {
         if (from_coordinator(self, "a cancel")) cancel_matching(self, cancel.value);
       },
-      [=](cancel_atom, const Proto<v1::CancelRequest>& cancel) {
-        if (from_coordinator(self, "a cancel")) cancel_matching(self, cancel.value);
-      },
       [=](flush_atom) {
         self->state.flush_scheduled = false;
         flush(self);
@@ -469,7 +466,7 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
         return proto(report_to(self, caf::actor_cast<caf::actor>(self->current_sender())));
       },
       [=](drain_atom) { return drain(self); },
-      [=](cancel_atom) {
+      [=](drain_now_atom) {
         for (const auto& [run_id, run] : self->state.runs)
           for (const auto& entry : run.agents) cancel_one(self, entry.second);
         return drain(self);

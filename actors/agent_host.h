@@ -10,8 +10,7 @@
 //   (coordinator_atom, node_id) from this node's NodeAgent: the coordinator it
 //                           joined (or is joining); none: no coordinator
 //   Proto<SpawnBatch>    -> Proto<SpawnReply>, one decision per request
-//   Proto<CancelRequest>    cancels the run's agents (or the listed stories);
-//                           also as (cancel_atom, Proto<CancelRequest>). A plain
+//   Proto<CancelRequest>    cancels the run's agents (or the listed stories). A plain
 //                           mock agent is ended by the host at once (its result
 //                           CANCELLED, the agent told to stop silently): 100,000
 //                           of them take one handler. Exec and sampled agents
@@ -19,7 +18,7 @@
 //                           cancelled here lately (batches in flight) are refused
 //   drain_atom           -> true once no agent runs and every result is sent;
 //                           from then on every spawn is refused (retry elsewhere)
-//   cancel_atom          -> as drain_atom, cancelling the running agents first
+//   drain_now_atom       -> as drain_atom, cancelling the running agents first
 //   running_atom         -> uint32_t, agents running now
 //   (crashed_atom, Proto<StoryResult>, reason)
 //                           an attempt ended without its result; its agent
@@ -78,6 +77,7 @@ inline constexpr size_t kCancelledRunsKept = 1024;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using running_atom = caf::atom_constant<caf::atom("running")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using drain_now_atom = caf::atom_constant<caf::atom("drainnow")>;
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 // (wake_atom, int64 steady ticks): the host's own timer, due at that time.
 using wake_atom = caf::atom_constant<caf::atom("wake")>;

@@ -23,23 +23,6 @@ DispatcherState::Key key_of(const std::string& run, const std::string& story, ui
   return {run, story, attempt};
 }
 
-void count(v1::StoryCounts& counts, v1::Outcome outcome) {
-  switch (outcome) {
-    case v1::OUTCOME_SUCCEEDED:
-      counts.set_succeeded(counts.succeeded() + 1);
-      break;
-    case v1::OUTCOME_CANCELLED:
-      counts.set_cancelled(counts.cancelled() + 1);
-      break;
-    case v1::OUTCOME_UNSPECIFIED:  // refused
-      counts.set_pending(counts.pending() + 1);
-      break;
-    default:
-      counts.set_failed(counts.failed() + 1);
-      break;
-  }
-}
-
 // -- the queue and command slots ----------------------------------------------
 
 // Exec requests a node takes now: its free command slots, plus a quarter of
@@ -102,37 +85,27 @@ void publish_queue(Self self) {
 }
 
 // One request is settled, by its result or without one (refused, lost,
-// cancelled before placing): an order counts it, a sink is sent the result.
+// cancelled before placing): its sink is sent the result, moved from `result`
+// when there is one (results pass through here: no copy of each).
 void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
-            const v1::StoryResult* result, const std::string& why = {}) {
+            v1::StoryResult* result, const std::string& why = {}) {
   auto& st = self->state;
   auto it = st.pending.find(key);
   if (it == st.pending.end()) return;  // a duplicate result: already settled
   auto pending = std::move(it->second);
   st.pending.erase(it);
   release_slot(st, pending);
-  if (pending.sink) {
-    auto& batch = st.outbox[pending.sink];
-    auto* r = batch.add_results();
-    if (result) {
-      *r = *result;
-    } else {
-      r->set_run_id(std::get<0>(key));
-      r->set_story_id(std::get<1>(key));
-      r->set_attempt(std::get<2>(key));
-      r->set_outcome(outcome);
-      r->set_error(why);
-      *r->mutable_finished_at() = now_timestamp();
-    }
-    return;
-  }
-  auto order = st.orders.find(pending.order);
-  if (order == st.orders.end()) return;
-  count(*order->second.status.mutable_counts(), outcome);
-  if (--order->second.open == 0) {
-    self->state.log->debug("order {} done", order->first);
-    order->second.promise.deliver(proto(std::move(order->second.status)));
-    st.orders.erase(order);
+  if (!pending.sink) return;
+  auto* r = st.outbox[pending.sink].add_results();
+  if (result) {
+    *r = std::move(*result);
+  } else {
+    r->set_run_id(std::get<0>(key));
+    r->set_story_id(std::get<1>(key));
+    r->set_attempt(std::get<2>(key));
+    r->set_outcome(outcome);
+    r->set_error(why);
+    *r->mutable_finished_at() = now_timestamp();
   }
 }
 
@@ -341,8 +314,7 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
                dropped.size(), st.hosts.size());
   for (const auto& key : dropped)
     settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
-  for (const auto& [node_id, host] : st.hosts)
-    link_send(self, host, cancel_atom::value, proto(cancel));
+  for (const auto& [node_id, host] : st.hosts) link_send(self, host, proto(cancel));
   publish_queue(self);
 }
 
@@ -476,18 +448,18 @@ void close_adoption(Self self, const std::string& why) {
   pump(self);
 }
 
-void node_reported(Self self, const std::string& node_id, const v1::AgentReport& report) {
+void node_reported(Self self, const std::string& node_id, v1::AgentReport& report) {
   auto& st = self->state;
   auto& ad = st.adoption;
   size_t adopted = 0, delivered = 0;
-  for (const auto& r : report.undelivered()) {
+  for (auto& r : *report.mutable_undelivered()) {
     auto key = key_of(r.run_id(), r.story_id(), r.attempt());
     if (st.pending.count(key)) {
       ad.unclaimed.erase(key);
       settle(self, key, r.outcome(), &r);
       ++delivered;
     } else if (!ad.window_passed) {
-      ad.results[key] = r;
+      ad.results[key] = std::move(r);
     }
   }
   for (const auto& ref : report.running()) {
@@ -517,17 +489,19 @@ void ask_node(Self self, const DispatcherState::Target& target) {
   auto node_id = target.node_id;
   link_request(self, target.host, kSpawnReplyTimeout, adopt_atom::value)
       .then(
-          [=](const Proto<v1::AgentReport>& report) {
-            node_reported(self, node_id, report.value);
+          [=](const Proto<v1::AgentReport>& answer) {
+            auto report = answer.value;  // its results are moved on to their runs
+            node_reported(self, node_id, report);
             // Only a node's own answer settles its hold: without one, its
             // lease decides.
-            settle_hold(self, node_id, report.value);
+            settle_hold(self, node_id, report);
             flush_outbox(self);
           },
           [=](caf::error& err) {
             self->state.log->warn("node {} did not say what it runs: {}", node_id,
                                   self->system().render(err));
-            node_reported(self, node_id, v1::AgentReport{});
+            v1::AgentReport none;
+            node_reported(self, node_id, none);
             flush_outbox(self);
           });
 }
@@ -639,26 +613,6 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         ad.running.clear();
         flush_outbox(self);
       },
-      [=](dispatch_atom, const Proto<v1::SpawnBatch>& order) {
-        auto& st = self->state;
-        auto id = st.next_order++;
-        auto& o = st.orders[id];
-        o.promise = self->make_response_promise();
-        o.open = static_cast<size_t>(order.value.requests_size());
-        if (!order.value.requests().empty()) o.status.set_run_id(order.value.requests(0).run_id());
-        o.status.mutable_counts()->set_total(static_cast<uint32_t>(o.open));
-        for (const auto& r : order.value.requests()) {
-          st.pending[key_of(r.run_id(), r.story().id(), r.attempt())].order = id;
-          enqueue(st, r);
-        }
-        auto promise = o.promise;
-        if (o.open == 0) {
-          promise.deliver(proto(std::move(o.status)));
-          st.orders.erase(id);
-        }
-        pump(self);
-        return promise;
-      },
       [=](place_atom, const Proto<v1::SpawnBatch>& requests) {
         auto& st = self->state;
         auto sink = caf::actor_cast<caf::actor>(self->current_sender());
@@ -711,10 +665,10 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         node_lost(self, node_id);
         flush_outbox(self);
       },
-      [=](const Proto<v1::ResultBatch>& batch) {
-        self->state.log->debug("{} results from {}, {} orders open", batch.value.results_size(),
-                               batch.value.node_id(), self->state.orders.size());
-        for (const auto& r : batch.value.results())
+      [=](Proto<v1::ResultBatch>& batch) {
+        self->state.log->debug("{} results from {}", batch.value.results_size(),
+                               batch.value.node_id());
+        for (auto& r : *batch.value.mutable_results())
           settle(self, key_of(r.run_id(), r.story_id(), r.attempt()), r.outcome(), &r);
         pump(self);  // their command slots are free again
         flush_outbox(self);

@@ -1,16 +1,14 @@
-// Dispatcher (coordinator): places spawn requests on the live nodes that host
-// agents, many requests to a message and a bounded number of messages in
-// flight per node (flow control: CAF does not throttle senders), and answers
-// each order with the counts of its results once every request has a result
-// or was refused.
+// Dispatcher (coordinator): places the spawn requests of runs on the live
+// nodes that host agents, many requests to a message and a bounded number of
+// messages in flight per node (flow control: CAF does not throttle senders),
+// and passes each result to the run that placed it (protocol/dispatcher.h:
+// place_atom; the sender is the sink its results go to, as Proto<ResultBatch>).
 //
-// An order is (dispatch_atom, Proto<SpawnBatch>) sent to the coordinator's
-// NodeAgent, which delegates it here; the answer is Proto<RunStatus>. A
-// Proto<CancelRequest> drops the queued requests it covers and reaches every
-// node as (cancel_atom, Proto<CancelRequest>); cancelled agents answer with
-// their results. A node that refuses a request because it drains gets no more.
-// Requests a node refuses count as pending in the answer (nothing runs them);
-// those a lost node had accepted count as failed (OUTCOME_NODE_LOST).
+// A Proto<CancelRequest> drops the queued requests it covers and reaches every
+// node that was given work; cancelled agents answer with their results. A node
+// that refuses a request because it drains gets no more. A request a node
+// refuses for good comes back to its run with OUTCOME_UNSPECIFIED and the
+// refusal; those a lost node had accepted, with OUTCOME_NODE_LOST.
 //
 // Adoption, after the coordinator restarted: every node that comes to host
 // agents is asked what it runs (adopt_atom, answered by its AgentHost with an
@@ -56,7 +54,6 @@
 
 namespace rad {
 
-using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
 // (members_atom, node ids, their AgentHosts, their command slots): the nodes
 // that host agents, from NodeAgent. Slots are Capacity::exec_slots, 0 where
 // commands do not run (mock agents): no limit.
@@ -71,10 +68,10 @@ using node_lost_atom = caf::atom_constant<caf::atom("nodelost")>;
 // (release_atom, node id, generation): a silent node's hold is over.
 using release_atom = caf::atom_constant<caf::atom("release")>;
 
-// Requests per order at most. One message is read by one middleman thread:
-// an order of 50,000 requests (1.5 MB) held the coordinator's link for
-// ~400 ms, long enough for every worker to look suspect. Split larger work.
-inline constexpr int kMaxRequestsPerOrder = 10000;
+// Requests per message to the Dispatcher at most. One message is read by one
+// thread: 50,000 requests (1.5 MB) held the coordinator's link for ~400 ms,
+// long enough for every worker to look suspect. Larger work is split.
+inline constexpr int kMaxRequestsPerMessage = 10000;
 
 // sync_atom -> bool, once every result the Dispatcher has passed on so far is
 // in the checkpoint (each run that got one answered a status after it): what a
@@ -108,11 +105,6 @@ struct DispatcherState {
     caf::actor host;          // its AgentHost
     uint32_t exec_slots = 0;  // 0: no limit
   };
-  struct Order {
-    caf::response_promise promise;
-    v1::RunStatus status;
-    size_t open = 0;
-  };
   using Key = std::tuple<std::string, std::string, uint32_t>;  // run, story, attempt
 
   DispatcherOptions options;
@@ -130,9 +122,7 @@ struct DispatcherState {
   // What is published as NodeViews::queue, and whether it changed since.
   DispatchQueue queued;
   bool queued_changed = true;
-  std::map<uint64_t, Order> orders;
   struct Pending {
-    uint64_t order = 0;     // the order counting it, or
     caf::actor sink;        // where its result goes
     std::string node_id;    // where it was accepted; empty while queued
     std::string slot_node;  // whose command slot it holds; empty: none
@@ -182,7 +172,7 @@ struct DispatcherState {
   // never drains would otherwise keep every Run actor it ever served.
   std::map<caf::actor, v1::ResultBatch> outbox;
   std::set<caf::actor> synced_since;
-  uint64_t next_order = 1, next_batch = 1;
+  uint64_t next_batch = 1;
   static inline const char* name = "rad.dispatcher";
 };
 

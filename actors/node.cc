@@ -302,11 +302,13 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
   auto pulse_options = pulse_options_of(config);
   pulse_options.node_id = node->info_.node_id();
   pulse_options.incarnation = node->info_.incarnation();
-  node->pulse_ = node->system_->spawn<caf::detached>(pulse, pulse_options);
+  node->pulse_ = spawn_pulse(*node->system_, pulse_options);
   node->pulse_done_ = done_notifying(node->pulse_);
   options.pulse = node->pulse_;
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
-  caf::anon_send(node->pulse_, subscribe_atom::value, node->agent_, node->agent_host_);
+  caf::anon_send(node->pulse_, subscribe_atom::value,
+                 caf::actor_cast<liveness_subscriber_actor>(node->agent_),
+                 caf::actor_cast<fence_subscriber_actor>(node->agent_host_));
   monitor_options.subscriber = caf::actor_cast<stats_subscriber_actor>(node->agent_);
   node->monitor_ = spawn_monitor(*node->system_, std::move(monitor_options));
   caf::anon_send(node->agent_, monitor_atom::value, node->monitor_);
@@ -431,7 +433,7 @@ void Node::stop() {
     // Agents still running are cancelled and report so, before the node leaves:
     // their results travel ahead of the leave notice on the same link.
     if (agent_host_)
-      self->request(agent_, kCancelGrace, cancel_atom::value)
+      self->request(agent_, kCancelGrace, drain_now_atom::value)
           .receive([](bool) {}, [](const caf::error&) {});
     if (config_.role() == "worker" && !fatal_error())
       self->request(agent_, kCancelGrace, leave_atom::value)

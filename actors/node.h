@@ -24,6 +24,7 @@
 #include "persistence/data_dir_lock.h"
 #include "protocol/checkpoint.h"
 #include "protocol/monitor.h"
+#include "protocol/pulse.h"
 #include "protocol/supervisor.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/config.pb.h"
@@ -84,7 +85,8 @@ class Node {
   // This node's commands; none on a coordinator-only node.
   std::shared_ptr<CommandRunner> commands_;
   // Where this node has them.
-  caf::actor agent_host_, dispatcher_, pulse_;
+  caf::actor agent_host_, dispatcher_;
+  pulse_actor pulse_;
   supervisor_actor supervisor_;
   monitor_actor monitor_;
   checkpoint_actor checkpoint_;

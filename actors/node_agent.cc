@@ -600,7 +600,7 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         self->delayed_send(self, self->state.interval, tick_atom::value);
       },
       [=](join_atom) { try_join(self); },
-      [=](pulse_atom) { return self->state.options.pulse; },
+      [=](pulse_atom) { return caf::actor_cast<caf::actor>(self->state.options.pulse); },
       // The coordinator's Pulse judged a member.
       [=](liveness_atom, const std::string& node_id, uint64_t incarnation, const std::string& state,
           const std::string& reason, uint32_t hold_ms) {
@@ -623,26 +623,14 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
         if (!self->state.options.agent_host) return caf::make_message(true);
         return self->delegate(self->state.options.agent_host, drain_atom::value);
       },
-      [=](cancel_atom) -> caf::result<caf::message> {
+      [=](drain_now_atom) -> caf::result<caf::message> {
         start_draining(self);
         if (!self->state.options.agent_host) return caf::make_message(true);
-        return self->delegate(self->state.options.agent_host, cancel_atom::value);
+        return self->delegate(self->state.options.agent_host, drain_now_atom::value);
       },
       [=](running_atom) -> caf::result<caf::message> {
         if (!self->state.options.agent_host) return caf::make_message(uint32_t{0});
         return self->delegate(self->state.options.agent_host, running_atom::value);
-      },
-      [=](dispatch_atom, const Proto<v1::SpawnBatch>& order) -> caf::result<caf::message> {
-        if (!self->state.options.dispatcher)
-          return make_error(Errc::invalid_input,
-                            "node " + self->state.options.info.name() +
-                                " is a worker; send orders to the coordinator");
-        if (order.value.requests_size() > kMaxRequestsPerOrder)
-          return make_error(Errc::invalid_input,
-                            "an order carries at most " + std::to_string(kMaxRequestsPerOrder) +
-                                " spawn requests, this one " +
-                                std::to_string(order.value.requests_size()) + "; split it");
-        return self->delegate(self->state.options.dispatcher, dispatch_atom::value, order);
       },
       [=](const Proto<v1::JoinRequest>& request, const caf::actor& host) {
         if (!self->state.table) {

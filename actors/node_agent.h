@@ -29,6 +29,7 @@
 #include "actors/membership_table.h"
 #include "actors/node_views.h"
 #include "protocol/monitor.h"
+#include "protocol/pulse.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/config.pb.h"
 
@@ -45,7 +46,7 @@ using leave_atom = caf::atom_constant<caf::atom("leave")>;  // -> bool, after a 
 using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 // -> (bool, std::string): whether the node may take work, and why (not).
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
-// Also drain_atom, cancel_atom and running_atom, answered by this node's
+// Also drain_atom, drain_now_atom and running_atom, answered by this node's
 // AgentHost (actors/agent_host.h); drain_atom first tells the coordinator that
 // this node drains, so that it places nothing more here.
 // Its own timers.
@@ -65,7 +66,7 @@ struct NodeAgentOptions {
   // This node's Monitor, whose samples ride on the heartbeats.
   monitor_actor monitor{};
   // This node's Pulse: heartbeats, leases and failure detection.
-  caf::actor pulse = nullptr;
+  pulse_actor pulse{};
   // Where the view and the peers' heartbeat ages are shown; none: nowhere.
   std::shared_ptr<MembershipMetrics> metrics = nullptr;
   // Where the view and ready_atom's answer are published, on every tick and

@@ -2,6 +2,9 @@
 
 #include <spdlog/logger.h>
 
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
 #include "rad/v1/cluster.pb.h"
 #include "runtime/clock.h"
 #include "runtime/link_envelope.h"
@@ -13,7 +16,37 @@
 namespace rad {
 namespace {
 
-using Self = caf::stateful_actor<PulseState>*;
+using beat_atom = caf::atom_constant<caf::atom("beat")>;
+using pulse_impl = pulse_actor::extend<caf::reacts_to<beat_atom>>;
+
+struct PulseState {
+  using Clock = std::chrono::steady_clock;
+  PulseOptions options;
+  std::shared_ptr<spdlog::logger> log;
+  FailureDetector detector{DetectorOptions{}};
+  Clock::time_point next_tick;
+
+  // Coordinator: members watched, by node id.
+  struct Member {
+    uint64_t incarnation = 0;
+    Clock::time_point last_ack;  // when its latest heartbeat was answered
+  };
+  std::map<std::string, Member> members;
+
+  // Worker.
+  pulse_actor coordinator;     // its Pulse
+  std::string coordinator_id;  // its node id
+  uint64_t seq = 0;
+  std::map<uint64_t, Clock::time_point> sent;  // heartbeats not yet answered
+  std::optional<Clock::time_point> lease_until;
+  // From the coordinator's JoinReply: see gone_hold().
+  std::chrono::milliseconds gone_hold{0};
+  bool coordinator_silent = false, fenced = false;
+
+  static inline const char* name = "rad.pulse";
+};
+
+using Self = pulse_impl::stateful_pointer<PulseState>;
 using Clock = PulseState::Clock;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
@@ -55,7 +88,7 @@ void answer(Self self, const v1::Heartbeat& hb) {
   ack.set_incarnation(hb.incarnation());
   ack.set_seq(hb.seq());
   traced(ack, hb.trace().traceparent());
-  link_send(self, caf::actor_cast<caf::actor>(self->current_sender()), proto(std::move(ack)));
+  link_send(self, caf::actor_cast<pulse_actor>(self->current_sender()), proto(std::move(ack)));
 }
 
 void judge_members(Self self, Clock::time_point now) {
@@ -157,7 +190,9 @@ PulseOptions pulse_options_of(const v1::NodeConfig& config) {
   return o;
 }
 
-caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options) {
+namespace {
+
+pulse_impl::behavior_type pulse(Self self, PulseOptions options) {
   auto& st = self->state;
   st.options = std::move(options);
   st.gone_hold = st.options.lease;
@@ -218,7 +253,7 @@ caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options)
         auto until = Clock::time_point{Clock::duration{join_sent}} + st.options.lease;
         if (!st.lease_until || until > *st.lease_until) st.lease_until = until;
         st.fenced = false;
-        st.coordinator = coordinator;
+        st.coordinator = caf::actor_cast<pulse_actor>(coordinator);
         st.coordinator_id = coordinator_id;
         st.options.incarnation = incarnation;
         st.coordinator_silent = false;
@@ -228,12 +263,19 @@ caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options)
       [=](incarnation_atom, uint64_t incarnation) {
         self->state.options.incarnation = incarnation;
       },
-      [=](pulse_atom) { return caf::actor{self}; },
-      [=](subscribe_atom, const caf::actor& node_agent, const caf::actor& agent_host) {
+      [=](pulse_atom) { return caf::actor_cast<caf::actor>(self); },
+      [=](subscribe_atom, const liveness_subscriber_actor& node_agent,
+          const fence_subscriber_actor& agent_host) {
         self->state.options.node_agent = node_agent;
         self->state.options.agent_host = agent_host;
       },
   };
+}
+
+}  // namespace
+
+pulse_actor spawn_pulse(caf::actor_system& system, PulseOptions options) {
+  return system.spawn<caf::detached>(pulse, std::move(options));
 }
 
 }  // namespace rad

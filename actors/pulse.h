@@ -17,7 +17,8 @@
 // the AgentHost stops every agent (actors/agent_host.h), as the coordinator
 // may place their work again from then on.
 //
-// Messages (all local but the heartbeats and their answers):
+// Messages (pulse_actor, protocol/pulse.h; all local but the heartbeats and
+// their answers):
 //   coordinator: (watch_atom, node id, incarnation)   a member joined
 //                (forget_atom, node id)               a member left
 //   worker:      (renew_atom, int64 steady ticks when the join was sent,
@@ -58,6 +59,7 @@
 
 #include "actors/drivers/subprocess.h"
 #include "actors/failure_detector.h"
+#include "protocol/pulse.h"
 #include "rad/v1/config.pb.h"
 
 namespace spdlog {
@@ -66,16 +68,6 @@ class logger;
 
 namespace rad {
 
-using pulse_atom = caf::atom_constant<caf::atom("pulse")>;
-using watch_atom = caf::atom_constant<caf::atom("watch")>;
-using forget_atom = caf::atom_constant<caf::atom("forget")>;
-using liveness_atom = caf::atom_constant<caf::atom("liveness")>;
-using fence_atom = caf::atom_constant<caf::atom("fence")>;
-using incarnation_atom = caf::atom_constant<caf::atom("incarnate")>;
-using beat_atom = caf::atom_constant<caf::atom("beat")>;
-using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
-using renew_atom = caf::atom_constant<caf::atom("renew")>;
-using gone_atom = caf::atom_constant<caf::atom("gone")>;
 
 struct PulseOptions {
   bool coordinator = false;
@@ -85,8 +77,8 @@ struct PulseOptions {
   DetectorOptions detector;
   // A worker runs agents this long after the heartbeat last answered was sent.
   std::chrono::milliseconds lease{3000};
-  caf::actor node_agent;
-  caf::actor agent_host;  // a worker's, fenced when its lease expires
+  liveness_subscriber_actor node_agent{};
+  fence_subscriber_actor agent_host{};  // a worker's, fenced when its lease expires
 };
 
 // How long after its last answered heartbeat a silent worker may still be
@@ -109,34 +101,7 @@ std::chrono::milliseconds gone_hold(const v1::NodeConfig& config);
 // the caller's to fill in.
 PulseOptions pulse_options_of(const v1::NodeConfig& config);
 
-struct PulseState {
-  using Clock = std::chrono::steady_clock;
-  PulseOptions options;
-  std::shared_ptr<spdlog::logger> log;
-  FailureDetector detector{DetectorOptions{}};
-  Clock::time_point next_tick;
-
-  // Coordinator: members watched, by node id.
-  struct Member {
-    uint64_t incarnation = 0;
-    Clock::time_point last_ack;  // when its latest heartbeat was answered
-  };
-  std::map<std::string, Member> members;
-
-  // Worker.
-  caf::actor coordinator;      // its Pulse
-  std::string coordinator_id;  // its node id
-  uint64_t seq = 0;
-  std::map<uint64_t, Clock::time_point> sent;  // heartbeats not yet answered
-  std::optional<Clock::time_point> lease_until;
-  // From the coordinator's JoinReply: see gone_hold().
-  std::chrono::milliseconds gone_hold{0};
-  bool coordinator_silent = false, fenced = false;
-
-  static inline const char* name = "rad.pulse";
-};
-
-// Spawn it detached: its timers and heartbeats must not wait for the scheduler.
-caf::behavior pulse(caf::stateful_actor<PulseState>* self, PulseOptions options);
+// Spawned detached: its timers and heartbeats never wait for the scheduler.
+pulse_actor spawn_pulse(caf::actor_system& system, PulseOptions options);
 
 }  // namespace rad

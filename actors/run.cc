@@ -306,12 +306,12 @@ void cancel_unplaced(Self self, const std::vector<v1::SpawnRequest>& requests) {
 }
 
 // Requests to the Dispatcher as (atom, Proto<SpawnBatch>), at most
-// kMaxRequestsPerOrder a message.
+// kMaxRequestsPerMessage a message.
 template <class Atom>
 void send_batches(Self self, Atom atom, std::vector<v1::SpawnRequest>& requests) {
-  for (size_t i = 0; i < requests.size(); i += kMaxRequestsPerOrder) {
+  for (size_t i = 0; i < requests.size(); i += kMaxRequestsPerMessage) {
     Proto<v1::SpawnBatch> batch;
-    auto end = std::min(requests.size(), i + kMaxRequestsPerOrder);
+    auto end = std::min(requests.size(), i + kMaxRequestsPerMessage);
     batch.value.mutable_requests()->Reserve(static_cast<int>(end - i));
     for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move(requests[j]);
     self->send(self->state.dispatcher, atom, std::move(batch));

@@ -1,5 +1,6 @@
-// Memory per idle agent: N live agents at once on a 3-node cluster, next to
-// bare CAF holding as many idle actors in one process, in the same run.
+// Memory per idle agent, and how fast they are spawned: N live agents at once
+// on a 3-node cluster, next to bare CAF holding (and spawning) as many idle
+// actors in one process, in the same run.
 //
 //   build/bin/rad-bench-agents [--agents 100000] [--scheduler-policy sharing|stealing]
 //
@@ -9,7 +10,10 @@
 // (process_resident_memory_bytes) is read again, and its growth divided by
 // the agents it runs. The workers' figure is the memory per idle agent; the
 // coordinator's also holds the run's state for every story of the cluster,
-// so it is given per story as well. Then the run is cancelled.
+// so it is given per story as well. The spawn rate is N over the time from the
+// submission to the poll that saw them all live (a lower bound: the nodes are
+// polled every 100 ms), through the one placement path: a run, its Dispatcher
+// and the nodes' AgentHosts. Then the run is cancelled.
 // bare CAF: this process spawns N event_based actors that wait for a message
 // that never comes; its RSS growth per actor. This binary links jemalloc like
 // rad-node, so both sides pay the same allocator.
@@ -111,8 +115,9 @@ int main(int argc, char** argv) {
     cluster.dump();
     return 1;
   }
-  std::printf("%d agents live on 3 nodes %.2f s after submission\n", agents,
-              std::chrono::duration<double>(Clock::now() - started).count());
+  double spawn_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  std::printf("%d agents live on 3 nodes %.2f s after submission: %.0f agents/s\n", agents,
+              spawn_seconds, agents / spawn_seconds);
   const char* names[] = {"coord (role all)", "w1", "w2"};
   double worst_worker = 0;
   for (size_t i = 0; i < live.size(); ++i) {
@@ -140,6 +145,9 @@ int main(int argc, char** argv) {
 
   double bare = rad::bench::bare_caf_idle_actor_bytes(agents, bench.policy);
   std::printf("bare CAF: %.0f bytes per idle actor (%d actors in one process)\n", bare, agents);
+  double bare_rate = rad::bench::bare_caf_spawn_rate(agents, bench.policy);
+  std::printf("spawned: rad %.0f agents/s across 3 nodes, bare CAF %.0f actors/s, ratio %.2f\n",
+              agents / spawn_seconds, bare_rate, agents / spawn_seconds / bare_rate);
   std::printf(
       "memory per idle agent (worst worker): %.0f bytes, ratio to bare CAF %.2f; floor: under "
       "%.0f bytes\n",

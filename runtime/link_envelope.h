@@ -50,13 +50,15 @@ caf::behavior link_relay(caf::event_based_actor* self, caf::actor receiver,
                          std::chrono::milliseconds delay, bool drop,
                          std::chrono::milliseconds lifetime);
 
-inline bool crosses_link(const caf::actor& receiver, const caf::node_id& local) {
+// Whether `receiver` (a handle of any interface) lives on another node.
+template <class Handle>
+bool crosses_link(const Handle& receiver, const caf::node_id& local) {
   return receiver && receiver.node() != local;
 }
 
 // self->send(receiver, xs...), as the link hook decides.
-template <class Self, class... Ts>
-void link_send(Self* self, const caf::actor& receiver, Ts&&... xs) {
+template <class Self, class Handle, class... Ts>
+void link_send(Self* self, const Handle& receiver, Ts&&... xs) {
   auto* hook = link_hook();
   if (!hook || !crosses_link(receiver, self->node())) {
     self->send(receiver, std::forward<Ts>(xs)...);

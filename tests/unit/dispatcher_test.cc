@@ -1,5 +1,6 @@
 // The Dispatcher and AgentHosts in one actor system: placement in batches,
-// answers per order, refusals at the agent limit, cancel, duplicates.
+// results to the run that placed them, refusals at the agent limit, cancel,
+// duplicates.
 #include "actors/dispatcher.h"
 
 #include <google/protobuf/util/time_util.h>
@@ -59,12 +60,37 @@ class DispatcherTest : public ::testing::Test {
                    std::vector<uint32_t>(ids.size(), exec_slots));
   }
 
-  v1::RunStatus dispatch(const v1::SpawnBatch& order) {
-    v1::RunStatus status;
-    self_->request(dispatcher_, 30s, dispatch_atom::value, proto(order))
-        .receive([&](const Proto<v1::RunStatus>& s) { status = s.value; },
-                 [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
-    return status;
+  using Settled = std::map<std::pair<std::string, std::string>, std::vector<v1::StoryResult>>;
+
+  // Places each batch as a Run does, this test being their sink, and returns
+  // every result that came, by run and story, once each request has one (30 s
+  // at most).
+  Settled place_all(const std::vector<v1::SpawnBatch>& batches) {
+    size_t expected = 0, came = 0;
+    for (const auto& b : batches) {
+      expected += static_cast<size_t>(b.requests_size());
+      self_->send(dispatcher_, place_atom::value, proto(b));
+    }
+    Settled out;
+    bool timed_out = false;
+    self_->receive_while([&] { return came < expected && !timed_out; })(
+        [&](const Proto<v1::ResultBatch>& batch) {
+          for (const auto& r : batch.value.results()) {
+            out[{r.run_id(), r.story_id()}].push_back(r);
+            ++came;
+          }
+        },
+        caf::after(30s) >> [&] { timed_out = true; });
+    EXPECT_FALSE(timed_out) << came << " of " << expected << " results came";
+    return out;
+  }
+
+  // How many results of `settled` have `outcome`.
+  static size_t with_outcome(const Settled& settled, v1::Outcome outcome) {
+    size_t n = 0;
+    for (const auto& [key, results] : settled)
+      for (const auto& r : results) n += r.outcome() == outcome;
+    return n;
   }
 
   uint32_t running(const caf::actor& host) { return test::running_agents(self_, host); }
@@ -143,32 +169,31 @@ class DispatcherTest : public ::testing::Test {
   std::vector<caf::actor> hosts_;
 };
 
-TEST_F(DispatcherTest, EveryRequestOfManyConcurrentOrdersIsAnsweredOnce) {
+TEST_F(DispatcherTest, EveryRequestOfManyRunsPlacedAtOnceIsSettledOnce) {
   start({100000, 100000, 100000});
-  constexpr int kOrders = 10, kStories = 5000;
-  std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> answers;
-  for (int i = 0; i < kOrders; ++i)
-    answers.push_back(self_->request(dispatcher_, 30s, dispatch_atom::value,
-                                     proto(order_of("run-" + std::to_string(i), kStories))));
-  int answered = 0;
-  for (auto& answer : answers)
-    answer.receive(
-        [&](const Proto<v1::RunStatus>& s) {
-          ++answered;
-          EXPECT_EQ(s.value.counts().total(), static_cast<uint32_t>(kStories));
-          EXPECT_EQ(s.value.counts().succeeded(), static_cast<uint32_t>(kStories));
-        },
-        [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
-  EXPECT_EQ(answered, kOrders);
+  constexpr int kRuns = 10, kStories = 5000;
+  std::vector<v1::SpawnBatch> batches;
+  for (int i = 0; i < kRuns; ++i) batches.push_back(order_of("run-" + std::to_string(i), kStories));
+  auto settled = place_all(batches);
+  EXPECT_EQ(settled.size(), static_cast<size_t>(kRuns * kStories));
+  for (const auto& [key, results] : settled)
+    EXPECT_EQ(results.size(), 1u) << key.first << " " << key.second << " settled more than once";
+  EXPECT_EQ(with_outcome(settled, v1::OUTCOME_SUCCEEDED), static_cast<size_t>(kRuns * kStories));
 }
 
 TEST_F(DispatcherTest, RequestsBeyondTheAgentLimitAreRefusedNotDropped) {
   start({3});
   // Long enough that the first three are still running when the rest arrive.
-  auto status = dispatch(order_of("run", 10, 200));
-  EXPECT_EQ(status.counts().total(), 10u);
-  EXPECT_EQ(status.counts().succeeded(), 3u);
-  EXPECT_EQ(status.counts().pending(), 7u);  // refused: not placed
+  auto settled = place_all({order_of("run", 10, 200)});
+  EXPECT_EQ(settled.size(), 10u);
+  EXPECT_EQ(with_outcome(settled, v1::OUTCOME_SUCCEEDED), 3u);
+  // Refused: not placed, and back to the run with why.
+  EXPECT_EQ(with_outcome(settled, v1::OUTCOME_UNSPECIFIED), 7u);
+  for (const auto& [key, results] : settled) {
+    if (results[0].outcome() == v1::OUTCOME_UNSPECIFIED) {
+      EXPECT_FALSE(results[0].error().empty()) << key.second << " refused without a reason";
+    }
+  }
 }
 
 TEST_F(DispatcherTest, ExecRequestsWaitHereForAFreeCommandSlot) {
@@ -208,24 +233,15 @@ TEST_F(DispatcherTest, ExecRequestsWaitHereForAFreeCommandSlot) {
 
 TEST_F(DispatcherTest, CancelReachesRunningAgents) {
   start({100});
-  auto order = order_of("run", 5, 60'000);
-  auto answer = self_->request(dispatcher_, 30s, dispatch_atom::value, proto(order));
   // Agents exist once the host counts them; then cancel the run.
-  while (running(hosts_[0]) < 5) std::this_thread::yield();
+  place_and_await_agents(order_of("run", 5, 60'000));
   v1::CancelRequest cancel;
   cancel.set_run_id("run");
-  self_->send(hosts_[0], proto(cancel));
-  v1::RunStatus status;
-  answer.receive([&](const Proto<v1::RunStatus>& s) { status = s.value; },
-                 [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
-  EXPECT_EQ(status.counts().cancelled(), 5u);
+  caf::anon_send(dispatcher_, proto(cancel));
+  auto results = receive_results(5);
+  ASSERT_EQ(results.size(), 5u);
+  for (const auto& [id, r] : results) EXPECT_EQ(r.outcome(), v1::OUTCOME_CANCELLED) << id;
   EXPECT_EQ(running(hosts_[0]), 0u);
-}
-
-TEST_F(DispatcherTest, AnEmptyOrderIsAnsweredAtOnce) {
-  start({1});
-  auto status = dispatch(v1::SpawnBatch{});
-  EXPECT_EQ(status.counts().total(), 0u);
 }
 
 // Attempts no node claims are placed again, and the restarted Dispatcher
@@ -339,15 +355,14 @@ TEST_F(DispatcherTest, DrainedNodesAreForgottenOnceGone) {
     auto host = draining_host(id);
     self_->send(dispatcher_, members_atom::value, std::vector<std::string>{id},
                 std::vector<caf::actor>{host}, no_slots);
-    auto answer = self_->request(dispatcher_, 30s, dispatch_atom::value,
-                                 proto(order_of("run-" + std::to_string(i), 1)));
+    self_->send(dispatcher_, place_atom::value, proto(order_of("run-" + std::to_string(i), 1)));
     // The drained node refuses and the request moves here: it ends only after
     // the refusal closed the drained node.
     self_->send(dispatcher_, members_atom::value, std::vector<std::string>{"n0"},
                 std::vector<caf::actor>{hosts_[0]}, no_slots);
-    answer.receive(
-        [&](const Proto<v1::RunStatus>& s) { EXPECT_EQ(s.value.counts().succeeded(), 1u) << id; },
-        [&](const caf::error& err) { FAIL() << system_.render(err); });
+    auto result = receive_results(1);
+    ASSERT_EQ(result.size(), 1u) << id;
+    EXPECT_EQ(result.begin()->second.outcome(), v1::OUTCOME_SUCCEEDED) << id;
     self_->send(dispatcher_, node_lost_atom::value, id, uint32_t{0});
     self_->send_exit(host, caf::exit_reason::user_shutdown);
   }
