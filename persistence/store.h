@@ -75,7 +75,9 @@ class Store {
   // version, a damaged or unreadable store, each naming the directory and what
   // to do.
   static caf::expected<std::unique_ptr<Store>> open(const StoreOptions& options);
-  // For tools: reads a store, also while its node has it open; never writes.
+  // For tools: reads a store, also while its node has it open and writes to
+  // it (as of the moment it opened: a RocksDB secondary instance, with its
+  // own scratch directory under TMPDIR); never writes.
   static caf::expected<std::unique_ptr<Store>> open_read_only(const std::string& path);
   ~Store();
   Store(const Store&) = delete;
