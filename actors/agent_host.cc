@@ -467,8 +467,12 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
       },
       [=](drain_atom) { return drain(self); },
       [=](drain_now_atom) {
-        for (const auto& [run_id, run] : self->state.runs)
-          for (const auto& entry : run.agents) cancel_one(self, entry.second);
+        // The node goes before its agents finished: they are lost with it, as
+        // with a killed node (placed again elsewhere, not counted against
+        // their story), not cancelled by their user.
+        fence(self, "node " + self->state.identity.node_id +
+                        " stopped before its agents finished (a second SIGTERM, or its "
+                        "drain deadline)");
         return drain(self);
       },
   };

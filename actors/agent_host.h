@@ -18,7 +18,9 @@
 //                           cancelled here lately (batches in flight) are refused
 //   drain_atom           -> true once no agent runs and every result is sent;
 //                           from then on every spawn is refused (retry elsewhere)
-//   drain_now_atom       -> as drain_atom, cancelling the running agents first
+//   drain_now_atom       -> as drain_atom, stopping the running agents first:
+//                           their attempts end NODE_LOST (the node goes), so
+//                           they are placed again elsewhere
 //   running_atom         -> uint32_t, agents running now
 //   (crashed_atom, Proto<StoryResult>, reason)
 //                           an attempt ended without its result; its agent

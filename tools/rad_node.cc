@@ -24,7 +24,8 @@ caf::error await_drain(rad::Node& node, rad::ShutdownSignals& signals, spdlog::l
     int signo = signals.wait();
     if (auto err = node.fatal_error()) return err;
     if (signo != SIGUSR1) {
-      log.warn("{} received again: cancelling the agents still running", rad::signal_name(signo));
+      log.warn("{} received again: stopping the agents still running (they run again elsewhere)",
+               rad::signal_name(signo));
       return {};
     }
     switch (node.drain_state()) {
@@ -32,7 +33,9 @@ caf::error await_drain(rad::Node& node, rad::ShutdownSignals& signals, spdlog::l
         log.info("drained: every agent finished and reported");
         return {};
       case rad::Node::Drain::deadline_passed:
-        log.warn("drain deadline passed: cancelling the agents still running");
+        log.warn(
+            "drain deadline passed: stopping the agents still running (they run again "
+            "elsewhere)");
         return {};
       default:
         break;

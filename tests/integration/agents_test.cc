@@ -111,38 +111,57 @@ TEST_F(Agents, SigtermDrainsRunningAgentsWhileNewWorkGoesElsewhereThenLeaves) {
   EXPECT_EQ(member(view_of("coord"), victim).state(), v1::MEMBER_STATE_LEFT);
 }
 
-// maxAttempts 1 in the two tests below: a story whose agent reported its
-// cancel ends DEAD saying so; a lost one would be placed again, and wait.
-TEST_F(Agents, SecondSigtermCancelsWhatIsStillRunning) {
-  start_two_nodes();
-  auto a = submit(one_wave_plan("a", 5, R"("maxAttempts":1,"mock":{"durationMs":60000})"));
-  ASSERT_TRUE(eventually_equal([&] { return agents_running("w1"); }, 5u));
-  auto w1_id = node_id("w1");
-  node("w1").signal(SIGTERM);
-  expect_log("w1", "draining: taking no new agents");
-  node("w1").signal(SIGTERM);
-  expect_log("w1", "SIGTERM received again: cancelling the agents still running");
-  EXPECT_EQ(node("w1").wait_exit(), 0) << node("w1").err();
-  auto s = await_end(a);
-  EXPECT_EQ(s.state(), v1::RUN_STATE_FAILED) << s.ShortDebugString();
-  EXPECT_EQ(s.counts().dead(), 5u);
-  expect_each_story(s, v1::STORY_STATE_DEAD, w1_id, "cancelled (attempt 1 of 1)");
-  expect_log("coord", "member w1 is now left");
+// A worker stopped before its agents finished (a second SIGTERM, or its drain
+// deadline) loses them as a killed worker would: their attempts run again on
+// the other worker, and do not count against the story (maxAttempts 1 here:
+// a cancelled attempt would have ended each story DEAD).
+class AgentsOfAStoppedWorker : public Agents {
+ protected:
+  // Both workers, with `env`; the run of 5 long stories on one of them.
+  void start_run(const std::map<std::string, std::string>& env = {}) {
+    coordinator();
+    start({"w1", "worker", env});
+    start({"w2", "worker", env});
+    expect_log("coord", R"(view v\d+: 3 members \(3 up\))");
+    run_ = submit(one_wave_plan("a", 5, R"("maxAttempts":1,"mock":{"durationMs":60000})"));
+    victim_ = worker_running(5);
+    ASSERT_FALSE(victim_.empty()) << "no worker runs the 5 agents";
+    other_ = victim_ == "w1" ? "w2" : "w1";
+  }
+
+  void expect_placed_again_on_the_other() {
+    EXPECT_EQ(node(victim_).wait_exit(), 0) << node(victim_).err();
+    expect_log("coord", "member " + victim_ + " is now left");
+    EXPECT_TRUE(eventually_equal([&] { return agents_running(other_); }, 5u));
+    // Running again (attempt 2), their first attempt lost with the node: the
+    // status shows it once that is durable.
+    v1::RunStatus s;
+    EXPECT_TRUE(eventually_true([&] {
+      if (api_get(api(), "/v1/runs/" + run_, s)) return false;
+      for (const auto& story : s.waves(0).stories())
+        if (story.attempts() != 2 || story.last_error() != "node lost") return false;
+      return true;
+    })) << s.ShortDebugString();
+    EXPECT_EQ(s.counts().dead(), 0u) << s.ShortDebugString();
+  }
+
+  std::string run_, victim_, other_;
+};
+
+TEST_F(AgentsOfAStoppedWorker, ASecondSigtermLosesWhatStillRunsAndItRunsAgainElsewhere) {
+  start_run();
+  node(victim_).signal(SIGTERM);
+  expect_log(victim_, "draining: taking no new agents");
+  node(victim_).signal(SIGTERM);
+  expect_log(victim_, "SIGTERM received again: stopping the agents still running");
+  expect_placed_again_on_the_other();
 }
 
-TEST_F(Agents, DrainDeadlineCancelsWhatIsStillRunning) {
-  start_two_nodes({{"RAD_AGENTS_DRAIN_TIMEOUT_MS", "300"}});
-  auto a = submit(one_wave_plan("a", 5, R"("maxAttempts":1,"mock":{"durationMs":60000})"));
-  ASSERT_TRUE(eventually_equal([&] { return agents_running("w1"); }, 5u));
-  auto w1_id = node_id("w1");
-  node("w1").signal(SIGTERM);
-  expect_log("w1", "drain deadline passed: cancelling the agents still running");
-  EXPECT_EQ(node("w1").wait_exit(), 0) << node("w1").err();
-  auto s = await_end(a);
-  EXPECT_EQ(s.state(), v1::RUN_STATE_FAILED) << s.ShortDebugString();
-  EXPECT_EQ(s.counts().dead(), 5u);
-  expect_each_story(s, v1::STORY_STATE_DEAD, w1_id, "cancelled (attempt 1 of 1)");
-  expect_log("coord", "member w1 is now left");
+TEST_F(AgentsOfAStoppedWorker, ThePassedDrainDeadlineLosesWhatStillRunsAndItRunsAgainElsewhere) {
+  start_run({{"RAD_AGENTS_DRAIN_TIMEOUT_MS", "300"}});
+  node(victim_).signal(SIGTERM);
+  expect_log(victim_, "drain deadline passed: stopping the agents still running");
+  expect_placed_again_on_the_other();
 }
 
 }  // namespace
