@@ -399,25 +399,33 @@ void Node::begin_drain(std::chrono::milliseconds deadline) {
   // one millisecond still drains an idle node.
   deadline = std::max(deadline, std::chrono::milliseconds{1});
   auto started = std::chrono::steady_clock::now();
-  system_->spawn([this, deadline, started, agent = agent_,
+  system_->spawn([this, deadline, started, agent = agent_, host = agent_host_,
                   dispatcher = dispatcher_](caf::event_based_actor* self) {
+    auto failed = [this](const caf::error&) { set_drain_state(Drain::deadline_passed); };
+    auto left = [=] {
+      return std::max(deadline - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - started),
+                      std::chrono::milliseconds{1});
+    };
+    // This node stores its own agents' results: every one it waited for is
+    // committed before it exits, or it would run again.
+    auto commit = [=] {
+      if (!dispatcher) {
+        set_drain_state(Drain::finished);
+        return;
+      }
+      self->request(dispatcher, std::max(left(), std::chrono::milliseconds{1000}), sync_atom::value)
+          .then([this](bool) { set_drain_state(Drain::finished); }, failed);
+    };
+    // The coordinator is told first, so that it places nothing new here; then
+    // the agents here finish and send their results.
     self->request(agent, deadline, drain_atom::value)
         .then(
             [=](bool) {
-              if (!dispatcher) {
-                set_drain_state(Drain::finished);
-                return;
-              }
-              // This node stores its own agents' results: every one it waited
-              // for is committed before it exits, or it would run again.
-              auto left = std::max(deadline - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                  std::chrono::steady_clock::now() - started),
-                                   std::chrono::milliseconds{1000});
-              self->request(dispatcher, left, sync_atom::value)
-                  .then([this](bool) { set_drain_state(Drain::finished); },
-                        [this](const caf::error&) { set_drain_state(Drain::deadline_passed); });
+              if (!host) return commit();
+              self->request(host, left(), drain_atom::value).then([=](bool) { commit(); }, failed);
             },
-            [this](const caf::error&) { set_drain_state(Drain::deadline_passed); });
+            failed);
   });
 }
 
@@ -432,9 +440,12 @@ void Node::stop() {
     caf::scoped_actor self{*system_};
     // Agents still running are cancelled and report so, before the node leaves:
     // their results travel ahead of the leave notice on the same link.
-    if (agent_host_)
-      self->request(agent_, kCancelGrace, drain_now_atom::value)
+    if (agent_host_) {
+      self->request(agent_, kCancelGrace, drain_atom::value)
           .receive([](bool) {}, [](const caf::error&) {});
+      self->request(agent_host_, kCancelGrace, drain_now_atom::value)
+          .receive([](bool) {}, [](const caf::error&) {});
+    }
     if (config_.role() == "worker" && !fatal_error())
       self->request(agent_, kCancelGrace, leave_atom::value)
           .receive([](bool) {}, [](const caf::error&) {});

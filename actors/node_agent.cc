@@ -610,27 +610,10 @@ caf::behavior node_agent(caf::stateful_actor<NodeAgentState>* self, NodeAgentOpt
       [=](liveness_atom, const std::string& reason) {
         if (!self->state.table) coordinator_lost(self, reason);
       },
-      // Cluster-wide on the coordinator (through the Dispatcher), local on a worker.
-      [=](const Proto<v1::CancelRequest>& cancel) {
-        const auto& o = self->state.options;
-        if (o.dispatcher)
-          caf::anon_send(o.dispatcher, cancel);
-        else if (o.agent_host)
-          self->send(o.agent_host, cancel);
-      },
-      [=](drain_atom) -> caf::result<caf::message> {
+      // The node drains: the coordinator is told, and places nothing more here.
+      [=](drain_atom) {
         start_draining(self);
-        if (!self->state.options.agent_host) return caf::make_message(true);
-        return self->delegate(self->state.options.agent_host, drain_atom::value);
-      },
-      [=](drain_now_atom) -> caf::result<caf::message> {
-        start_draining(self);
-        if (!self->state.options.agent_host) return caf::make_message(true);
-        return self->delegate(self->state.options.agent_host, drain_now_atom::value);
-      },
-      [=](running_atom) -> caf::result<caf::message> {
-        if (!self->state.options.agent_host) return caf::make_message(uint32_t{0});
-        return self->delegate(self->state.options.agent_host, running_atom::value);
+        return true;
       },
       [=](const Proto<v1::JoinRequest>& request, const caf::actor& host) {
         if (!self->state.table) {

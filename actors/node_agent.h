@@ -46,9 +46,8 @@ using leave_atom = caf::atom_constant<caf::atom("leave")>;  // -> bool, after a 
 using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 // -> (bool, std::string): whether the node may take work, and why (not).
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
-// Also drain_atom, drain_now_atom and running_atom, answered by this node's
-// AgentHost (actors/agent_host.h); drain_atom first tells the coordinator that
-// this node drains, so that it places nothing more here.
+// drain_atom -> bool: this node drains; the coordinator is told, so that it
+// places nothing more here (Node::begin_drain then drains the AgentHost).
 // Its own timers.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
