@@ -145,7 +145,7 @@ TEST_F(ExecUnderLoad, TwoThousandCommandsFourHundredAtOnceEachRunsOnceAndNoNodeI
 // next coordinator awaits them, and none runs twice.
 TEST_F(ExecUnderLoad, ACoordinatorDownLongerThanALeaseStopsNoCommand) {
   constexpr int kStories = 40;
-  auto run_id = submit(counted_plan(kStories, 6.0, 8.0));
+  auto run_id = submit(counted_plan(kStories, 10.0, 12.0));
   ASSERT_TRUE(eventually_true([&] {
     return read_side_effects(effects_).starts.size() == kStories;
   })) << "the commands never started";
