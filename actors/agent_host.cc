@@ -33,7 +33,7 @@ AgentAttempt attempt_of(const std::string& run_id, const std::pair<std::string, 
 
 // Results just sent to `sink`, kept to be offered again if it dies with them
 // unstored (kResultKeepWindow).
-void keep_sent(AgentHostState& st, const caf::actor& sink, const v1::ResultBatch& batch) {
+void keep_sent(AgentHostState& st, const caf::actor& sink, v1::ResultBatch batch) {
   auto now = AgentHostState::Clock::now();
   while (!st.recently_sent.empty() &&
          (now - st.recently_sent.front().at > kResultKeepWindow ||
@@ -41,8 +41,8 @@ void keep_sent(AgentHostState& st, const caf::actor& sink, const v1::ResultBatch
     st.recently_sent_results -= st.recently_sent.front().batch.results_size();
     st.recently_sent.pop_front();
   }
-  st.recently_sent.push_back({now, sink.address(), batch});
   st.recently_sent_results += batch.results_size();
+  st.recently_sent.push_back({now, sink.address(), std::move(batch)});
 }
 
 // Sends a batch of results, signed by this node and in the trace of its first.
@@ -295,12 +295,12 @@ v1::AgentReport report_to(Self self, const caf::actor& sink) {
   }
   // Kept like sent results: a coordinator killed right after it read the
   // report has stored none of them, and the next one must be offered them.
-  v1::ResultBatch reported;
-  for (auto& r : st.undelivered) *reported.add_results() = std::move(r);
+  for (auto& r : st.undelivered) *report.add_undelivered() = std::move(r);
   st.undelivered.clear();
-  if (reported.results_size() > 0) {
-    *report.mutable_undelivered() = reported.results();
-    keep_sent(st, sink, reported);
+  if (report.undelivered_size() > 0) {
+    v1::ResultBatch reported;
+    *reported.mutable_results() = report.undelivered();
+    keep_sent(st, sink, std::move(reported));
   }
   if (report.running_size() + report.undelivered_size() > 0)
     logger("agents")->info("reported {} running agents and {} results to the coordinator",

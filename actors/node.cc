@@ -438,8 +438,9 @@ void Node::stop() {
   metrics_http_.reset();
   if (system_ && agent_) {
     caf::scoped_actor self{*system_};
-    // Agents still running are cancelled and report so, before the node leaves:
-    // their results travel ahead of the leave notice on the same link.
+    // Agents still running are stopped (their attempts lost with this node)
+    // and report so before the node leaves: their results travel ahead of the
+    // leave notice on the same link.
     if (agent_host_) {
       self->request(agent_, kCancelGrace, drain_atom::value)
           .receive([](bool) {}, [](const caf::error&) {});

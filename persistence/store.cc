@@ -212,9 +212,13 @@ struct Store::Rep {
   OwnDir reader_dir;  // declared first: removed once the db is closed
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> families;
-  ~Rep() {
+  // Handles first, then the db: RocksDB wants them released before it closes.
+  void close() {
     for (auto* h : families) db->DestroyColumnFamilyHandle(h);
+    families.clear();
+    db.reset();
   }
+  ~Rep() { close(); }
 };
 
 Store::Store(StoreOptions options, std::unique_ptr<Rep> rep)
@@ -309,20 +313,16 @@ caf::expected<std::unique_ptr<Store>> Store::open_read_only(const std::string& p
                                           "; check TMPDIR");
   rep->reader_dir.path = dir_template;
   for (int tries = 0;; ++tries) {
+    db = nullptr;
     s = rocksdb::DB::OpenAsSecondary(db_options, path, rep->reader_dir.path, present,
                                      &rep->families, &db);
-    if (s.ok()) s = db->TryCatchUpWithPrimary();
+    rep->db.reset(db);
+    if (s.ok()) s = rep->db->TryCatchUpWithPrimary();
     if (s.ok()) break;
-    if (db) {
-      for (auto* h : rep->families) db->DestroyColumnFamilyHandle(h);
-      rep->families.clear();
-      delete db;
-      db = nullptr;
-    }
+    rep->close();
     if (tries == kReadOnlyOpenTries) return store_error(path, s, "open it");
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   }
-  rep->db.reset(db);
   return std::unique_ptr<Store>{new Store(StoreOptions{path, SyncMode::none}, std::move(rep))};
 }
 
