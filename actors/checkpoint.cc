@@ -194,7 +194,8 @@ checkpoint_impl::behavior_type checkpoint(Self self, std::shared_ptr<Store> stor
         if (self->state.writable) (void)compact(self, false);
         self->delayed_send(self, self->state.options.compact_every, tick_atom::value);
       },
-      [=](checkpoint_atom, const Proto<v1::CheckpointRecords>& records) -> caf::result<bool> {
+      [=](checkpoint_atom, const Proto<v1::CheckpointRecords>& records,
+          const SharedPlan& plan) -> caf::result<bool> {
         auto& st = self->state;
         const auto& r = records.value;
         if (st.waiting.empty()) {
@@ -208,7 +209,7 @@ checkpoint_impl::behavior_type checkpoint(Self self, std::shared_ptr<Store> stor
           st.batch.put_run(r.run(), r.idempotency_key());
         else if (r.has_run())
           st.batch.put_run(r.run());
-        if (r.has_plan()) st.batch.put_plan(r.run_id(), r.plan());
+        if (plan.plan) st.batch.put_plan(r.run_id(), *plan.plan);
         st.waiting.push_back(self->make_response_promise<bool>());
         schedule_flush(self);
         return st.waiting.back();

@@ -19,8 +19,13 @@ namespace {
 using Self = caf::stateful_actor<DispatcherState>*;
 constexpr auto kSpawnReplyTimeout = std::chrono::seconds{30};
 
+using Queued = DispatcherState::Queued;
+
 DispatcherState::Key key_of(const std::string& run, const std::string& story, uint32_t attempt) {
   return {run, story, attempt};
+}
+DispatcherState::Key key_of(const Queued& q) {
+  return {q.group->run_id, q.attempt.story->id(), q.attempt.attempt};
 }
 
 // -- the queue and command slots ----------------------------------------------
@@ -49,32 +54,38 @@ void release_slot(DispatcherState& st, DispatcherState::Pending& p) {
   p.slot_node.clear();
 }
 
-void enqueue(DispatcherState& st, v1::SpawnRequest request) {
-  ++st.queued.by_run[request.run_id()];
+// Attempts of one run join the queue; `sink` is where their results go.
+template <class It>
+void enqueue(DispatcherState& st, const std::shared_ptr<const PlacementGroup>& group, It first,
+             It last, const caf::actor& sink) {
+  if (first == last) return;
+  st.queued.by_run[group->run_id] += static_cast<uint32_t>(std::distance(first, last));
+  st.routes[group->run_id] = sink;
   st.queued_changed = true;
-  if (request.story().has_exec()) {
-    ++st.queued.exec;
-    st.exec_queue.push_back(std::move(request));
-  } else {
-    ++st.queued.other;
-    st.queue.push_back(std::move(request));
+  for (; first != last; ++first) {
+    bool exec = first->story->has_exec();
+    ++(exec ? st.queued.exec : st.queued.other);
+    (exec ? st.exec_queue : st.queue).push_back({group, *first});
   }
 }
 
-// The request left the queue (placed, or dropped by a cancel).
-void unqueued(DispatcherState& st, const v1::SpawnRequest& request) {
-  auto& q = st.queued;
-  --(request.story().has_exec() ? q.exec : q.other);
-  if (auto it = q.by_run.find(request.run_id()); it != q.by_run.end() && --it->second == 0)
-    q.by_run.erase(it);
-  st.queued_changed = true;
+// Where the results of a queued attempt's run go.
+const caf::actor& sink_of(const DispatcherState& st, const Queued& q) {
+  static const caf::actor none;
+  auto it = st.routes.find(q.group->run_id);
+  return it == st.routes.end() ? none : it->second;
 }
 
-v1::SpawnRequest dequeue(DispatcherState& st, std::deque<v1::SpawnRequest>& from) {
-  auto request = std::move(from.front());
-  from.pop_front();
-  unqueued(st, request);
-  return request;
+// The attempt left the queue (sent, or dropped by a cancel).
+void unqueued(DispatcherState& st, const Queued& q) {
+  auto& counts = st.queued;
+  --(q.attempt.story->has_exec() ? counts.exec : counts.other);
+  if (auto it = counts.by_run.find(q.group->run_id);
+      it != counts.by_run.end() && --it->second == 0) {
+    st.routes.erase(q.group->run_id);
+    counts.by_run.erase(it);
+  }
+  st.queued_changed = true;
 }
 
 void publish_queue(Self self) {
@@ -84,9 +95,27 @@ void publish_queue(Self self) {
   st.queued_changed = false;
 }
 
-// One request is settled, by its result or without one (refused, lost,
-// cancelled before placing): its sink is sent the result, moved from `result`
-// when there is one (results pass through here: no copy of each).
+// A result for `sink`, sent with the others at the end of the handler: moved
+// from `result` when there is one (results pass through here: no copy of
+// each), made up from `outcome` and `why` otherwise.
+void deliver(Self self, const caf::actor& sink, const DispatcherState::Key& key,
+             v1::Outcome outcome, v1::StoryResult* result, const std::string& why) {
+  if (!sink) return;
+  auto* r = self->state.outbox[sink].add_results();
+  if (result) {
+    *r = std::move(*result);
+    return;
+  }
+  r->set_run_id(std::get<0>(key));
+  r->set_story_id(std::get<1>(key));
+  r->set_attempt(std::get<2>(key));
+  r->set_outcome(outcome);
+  r->set_error(why);
+  *r->mutable_finished_at() = now_timestamp();
+}
+
+// One pending attempt is settled, by its result or without one (refused,
+// lost, cancelled): its sink is sent the result.
 void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
             v1::StoryResult* result, const std::string& why = {}) {
   auto& st = self->state;
@@ -95,18 +124,7 @@ void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
   auto pending = std::move(it->second);
   st.pending.erase(it);
   release_slot(st, pending);
-  if (!pending.sink) return;
-  auto* r = st.outbox[pending.sink].add_results();
-  if (result) {
-    *r = std::move(*result);
-  } else {
-    r->set_run_id(std::get<0>(key));
-    r->set_story_id(std::get<1>(key));
-    r->set_attempt(std::get<2>(key));
-    r->set_outcome(outcome);
-    r->set_error(why);
-    *r->mutable_finished_at() = now_timestamp();
-  }
+  deliver(self, pending.sink, key, outcome, result, why);
 }
 
 // Results for sinks go out once per handled message, many to a batch.
@@ -146,16 +164,22 @@ caf::result<bool> sync(Self self) {
 
 void pump(Self self);
 
-// A request goes back to the queue, unless its run was cancelled meanwhile.
-void requeue(Self self, v1::SpawnRequest request) {
+// A sent attempt goes back to the queue, unless its run was cancelled
+// meanwhile or it was settled already.
+void requeue(Self self, Queued q) {
   auto& st = self->state;
-  auto key = key_of(request.run_id(), request.story().id(), request.attempt());
-  if (auto p = st.pending.find(key); p != st.pending.end()) release_slot(st, p->second);
-  if (st.cancelled_runs.count(request.run_id())) {
+  auto key = key_of(q);
+  auto p = st.pending.find(key);
+  if (p == st.pending.end()) return;
+  if (st.cancelled_runs.count(q.group->run_id)) {
     settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
     return;
   }
-  enqueue(st, std::move(request));
+  release_slot(st, p->second);
+  auto sink = std::move(p->second.sink);
+  st.pending.erase(p);
+  auto group = q.group;
+  enqueue(st, group, &q.attempt, &q.attempt + 1, sink);
 }
 
 // The node refused work for good (it is draining): never place work there again.
@@ -199,10 +223,9 @@ void node_lost(Self self, const std::string& node_id) {
       ++it;
       continue;
     }
-    for (auto& r : *it->second.requests->mutable_requests()) {
-      st.replacements.lost(node_id, r.run_id(), r.story().id(), now);
-      settle(self, key_of(r.run_id(), r.story().id(), r.attempt()), v1::OUTCOME_NODE_LOST, nullptr,
-             "node lost");
+    for (const auto& q : it->second.attempts) {
+      st.replacements.lost(node_id, q.group->run_id, q.attempt.story->id(), now);
+      settle(self, key_of(q), v1::OUTCOME_NODE_LOST, nullptr, "node lost");
       ++requeued;
     }
     it = st.unanswered.erase(it);
@@ -243,14 +266,14 @@ void settle_hold(Self self, const std::string& node_id, const v1::AgentReport& r
       ++it;
       continue;
     }
-    for (auto& r : *it->second.requests->mutable_requests()) {
-      auto key = key_of(r.run_id(), r.story().id(), r.attempt());
+    for (auto& q : it->second.attempts) {
+      auto key = key_of(q);
       auto p = st.pending.find(key);
       if (p == st.pending.end()) continue;  // its result came with the report: settled
       if (running.count(key))
         p->second.node_id = node_id;
       else
-        requeue(self, std::move(r));
+        requeue(self, std::move(q));
     }
     it = st.unanswered.erase(it);
   }
@@ -289,19 +312,27 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
     }
     st.replacements.forget_run(cancel.run_id());
   }
-  std::vector<DispatcherState::Key> dropped;
+  auto covers_queued = [&](const Queued& q) {
+    if (q.group->run_id != cancel.run_id()) return false;
+    return cancel.story_ids().empty() ||
+           std::find(cancel.story_ids().begin(), cancel.story_ids().end(), q.attempt.story->id()) !=
+               cancel.story_ids().end();
+  };
+  size_t dropped_queued = 0;
   for (auto* queue : {&st.queue, &st.exec_queue}) {
-    std::deque<v1::SpawnRequest> kept;
-    for (auto& r : *queue) {
-      if (covers(r)) {
-        unqueued(st, r);
-        dropped.push_back(key_of(r.run_id(), r.story().id(), r.attempt()));
-      } else {
-        kept.push_back(std::move(r));
+    std::deque<Queued> kept;
+    for (auto& q : *queue) {
+      if (!covers_queued(q)) {
+        kept.push_back(std::move(q));
+        continue;
       }
+      deliver(self, sink_of(st, q), key_of(q), v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
+      unqueued(st, q);
+      ++dropped_queued;
     }
     *queue = std::move(kept);
   }
+  std::vector<DispatcherState::Key> dropped;
   for (auto it = st.adoption.unclaimed.begin(); it != st.adoption.unclaimed.end();) {
     if (!covers(it->second)) {
       ++it;
@@ -311,7 +342,7 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
     it = st.adoption.unclaimed.erase(it);
   }
   st.log->info("cancel of run {}: {} queued requests dropped, {} nodes told", cancel.run_id(),
-               dropped.size(), st.hosts.size());
+               dropped_queued + dropped.size(), st.hosts.size());
   for (const auto& key : dropped)
     settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
   for (const auto& [node_id, host] : st.hosts) link_send(self, host, proto(cancel));
@@ -330,30 +361,46 @@ void send_batch(Self self, size_t target_index) {
   auto& target = st.targets[target_index];
   v1::SpawnBatch batch;
   batch.set_batch_id(st.next_batch++);
-  while (!st.queue.empty() && batch.requests_size() < st.options.batch_size)
-    *batch.add_requests() = dequeue(st, st.queue);
+  auto node_id = target.node_id;
+  std::vector<Queued> sent;
+  // Attempts of one hand-over come one after the other: one route lookup each.
+  const PlacementGroup* routed = nullptr;
+  caf::actor sink;
+  auto take = [&](std::deque<Queued>& from) -> DispatcherState::Pending& {
+    auto& q = sent.emplace_back(std::move(from.front()));
+    from.pop_front();
+    if (q.group.get() != routed) routed = q.group.get(), sink = sink_of(st, q);
+    auto& p = st.pending[key_of(q)];
+    p.sink = sink;
+    unqueued(st, q);
+    *batch.add_requests() = spawn_request_of(*q.group, q.attempt);
+    return p;
+  };
+  while (!st.queue.empty() && batch.requests_size() < st.options.batch_size) take(st.queue);
   for (auto slots = free_slots(st, target);
        slots > 0 && !st.exec_queue.empty() && batch.requests_size() < st.options.batch_size;
-       --slots) {
-    auto& r = *batch.add_requests() = dequeue(st, st.exec_queue);
-    if (auto p = st.pending.find(key_of(r.run_id(), r.story().id(), r.attempt()));
-        p != st.pending.end())
-      take_slot(st, p->second, target.node_id);
-  }
+       --slots)
+    take_slot(st, take(st.exec_queue), node_id);
   traced(batch, batch.requests_size() > 0 ? batch.requests(0).trace().traceparent() : "");
-  auto node_id = target.node_id;
   auto batch_id = batch.batch_id();
-  auto requests = std::make_shared<v1::SpawnBatch>(batch);
-  st.unanswered.emplace(batch_id, DispatcherState::Unanswered{node_id, requests});
+  st.unanswered.emplace(batch_id, DispatcherState::Unanswered{node_id, std::move(sent)});
   self->state.log->debug("batch {} of {} to {} (in flight {}), queued {} + {} exec", batch_id,
                          batch.requests_size(), node_id, in_flight(st, node_id), st.queue.size(),
                          st.exec_queue.size());
-  // False when the batch was already given up with its node (node_lost).
-  auto answered = [=] { return self->state.unanswered.erase(batch_id) != 0; };
+  // Its attempts, taken once; none when the batch was already given up with
+  // its node (node_lost).
+  auto answered = [=]() -> std::optional<std::vector<Queued>> {
+    auto it = self->state.unanswered.find(batch_id);
+    if (it == self->state.unanswered.end()) return std::nullopt;
+    auto attempts = std::move(it->second.attempts);
+    self->state.unanswered.erase(it);
+    return attempts;
+  };
   link_request(self, target.host, kSpawnReplyTimeout, proto(std::move(batch)))
       .then(
           [=](const Proto<v1::SpawnReply>& reply) {
-            if (!answered()) return;
+            auto attempts = answered();
+            if (!attempts) return;
             const auto& decisions = reply.value.decisions();
             bool draining = false;
             for (int i = 0; i < decisions.size(); ++i) {
@@ -368,9 +415,9 @@ void send_batch(Self self, size_t target_index) {
                     self->state.log->info("{}", *line);
                 continue;
               }
-              if (d.retry_elsewhere() && i < requests->requests_size()) {
+              if (d.retry_elsewhere() && static_cast<size_t>(i) < attempts->size()) {
                 draining = true;
-                requeue(self, std::move(*requests->mutable_requests(i)));
+                requeue(self, std::move((*attempts)[static_cast<size_t>(i)]));
               } else {
                 settle(self, key, v1::OUTCOME_UNSPECIFIED, nullptr, d.refusal());
               }
@@ -380,15 +427,16 @@ void send_batch(Self self, size_t target_index) {
             flush_outbox(self);
           },
           [=](caf::error& err) {
-            if (!answered()) return;
+            auto attempts = answered();
+            if (!attempts) return;
             self->state.log->warn(
                 "spawn batch to node {} failed ({}); placing its {} requests again", node_id,
-                self->system().render(err), requests->requests_size());
+                self->system().render(err), attempts->size());
             // The node is gone or did not answer, and may have started them:
             // new attempts, never the same attempt twice.
-            for (const auto& r : requests->requests())
-              settle(self, key_of(r.run_id(), r.story().id(), r.attempt()), v1::OUTCOME_NODE_LOST,
-                     nullptr, "node did not answer the spawn");
+            for (const auto& q : *attempts)
+              settle(self, key_of(q), v1::OUTCOME_NODE_LOST, nullptr,
+                     "node did not answer the spawn");
             pump(self);
             flush_outbox(self);
           });
@@ -613,19 +661,17 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         ad.running.clear();
         flush_outbox(self);
       },
-      [=](place_atom, const Proto<v1::SpawnBatch>& requests) {
+      [=](place_atom, const Placement& placement) {
         auto& st = self->state;
         auto sink = caf::actor_cast<caf::actor>(self->current_sender());
-        for (const auto& r : requests.value.requests()) {
-          DispatcherState::Pending p;
-          p.sink = sink;
-          auto key = key_of(r.run_id(), r.story().id(), r.attempt());
-          st.pending[key] = std::move(p);
-          // Sent before the run's cancel reached its Run: never placed.
-          if (st.cancelled_runs.count(r.run_id()))
-            settle(self, key, v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
-          else
-            enqueue(st, r);
+        const auto& attempts = placement.attempts;
+        // Sent before the run's cancel reached its Run: never placed.
+        if (st.cancelled_runs.count(placement.group->run_id)) {
+          for (const auto& a : attempts)
+            deliver(self, sink, key_of(placement.group->run_id, a.story->id(), a.attempt),
+                    v1::OUTCOME_CANCELLED, nullptr, "run cancelled");
+        } else {
+          enqueue(st, placement.group, attempts.begin(), attempts.end(), sink);
         }
         pump(self);
         flush_outbox(self);
@@ -640,6 +686,12 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
           if (!it->second.sink) continue;
           it->second.sink = sink;
           open.push_back(std::get<1>(it->first));
+        }
+        if (auto route = self->state.routes.find(run_id); route != self->state.routes.end()) {
+          route->second = sink;
+          for (const auto* queue : {&self->state.queue, &self->state.exec_queue})
+            for (const auto& q : *queue)
+              if (q.group->run_id == run_id) open.push_back(q.attempt.story->id());
         }
         return open;
       },

@@ -115,16 +115,28 @@ struct DispatcherState {
   // them all.
   std::map<std::string, caf::actor> hosts;
   size_t next_target = 0;
-  // Requests waiting for a node: exec ones wait for a command slot as well.
-  std::deque<v1::SpawnRequest> queue, exec_queue;
+  // An attempt waiting for a node. Its story stays in its run's plan until a
+  // batch to a node is made (protocol/placement.h): a million queued attempts
+  // cost ~40 MB, not a SpawnRequest each.
+  struct Queued {
+    std::shared_ptr<const PlacementGroup> group;
+    PlacedAttempt attempt;
+  };
+  // Attempts waiting for a node: exec ones wait for a command slot as well.
+  // They are not `pending` until sent.
+  std::deque<Queued> queue, exec_queue;
+  // Where the results of each run with queued attempts go (the Run that
+  // placed them); dropped with its last queued attempt.
+  std::map<std::string, caf::actor> routes;
   // Exec requests holding a slot, by node.
   std::map<std::string, uint32_t> exec_busy;
   // What is published as NodeViews::queue, and whether it changed since.
   DispatchQueue queued;
   bool queued_changed = true;
+  // Attempts sent to a node (or handed over by a resumed run), until settled.
   struct Pending {
     caf::actor sink;        // where its result goes
-    std::string node_id;    // where it was accepted; empty while queued
+    std::string node_id;    // where it was accepted; empty until then
     std::string slot_node;  // whose command slot it holds; empty: none
   };
   std::map<Key, Pending> pending;
@@ -142,7 +154,7 @@ struct DispatcherState {
   // Batches sent and not yet answered, by batch id.
   struct Unanswered {
     std::string node_id;
-    std::shared_ptr<v1::SpawnBatch> requests;
+    std::vector<Queued> attempts;  // in the batch's order
   };
   std::map<uint64_t, Unanswered> unanswered;
   // Adoption (see above): attempts awaiting a node's report, reports that came

@@ -102,7 +102,6 @@ v1::CheckpointRecords records_of(Self self) {
   }
   for (size_t i : ended) *records.add_stories() = st.run->story_status(i);
   if (!st.summary_written) {
-    *records.mutable_plan() = st.run->plan();
     // The key goes in the write that first stores the run, never before it
     // (it would name a run a crash could lose) nor after (a retry in between
     // would make a second run).
@@ -204,7 +203,7 @@ void answer_durable_status(Self self) {
 // caf::message it was made into, kept for that retry without a copy; the
 // compiler still checks it against the Checkpoint's protocol.
 static_assert(std::is_same<caf::response_type_t<checkpoint_actor::signatures, checkpoint_atom,
-                                                Proto<v1::CheckpointRecords>>,
+                                                Proto<v1::CheckpointRecords>, SharedPlan>,
                            caf::detail::type_list<bool>>::value);
 void write_records(Self self, caf::message records, std::function<void()> then) {
   self->request(caf::actor_cast<caf::actor>(self->state.checkpoint), caf::infinite, records)
@@ -246,6 +245,9 @@ void persist(Self self, std::function<void()> then) {
     then();
     return;
   }
+  // The plan goes with the write that first stores the run.
+  SharedPlan plan;
+  if (!st.summary_written) plan.plan = st.run->shared_plan();
   auto records = records_of(self);
   if (records.transitions_size() == 0 && !records.has_run()) {
     // Nothing new: still after what is in flight, so acts keep their order.
@@ -257,79 +259,98 @@ void persist(Self self, std::function<void()> then) {
   }
   ++st.persisting;
   ++st.writes_sent;
-  write_records(self, caf::make_message(checkpoint_atom::value, proto(std::move(records))),
-                std::move(then));
+  write_records(
+      self, caf::make_message(checkpoint_atom::value, proto(std::move(records)), std::move(plan)),
+      std::move(then));
 }
 
-// One `schedule` span per placed batch (not per story: a 100k-story run would
-// log 100k of them). The first trace.story_spans_per_run attempts of the run
-// are marked sampled, so that their nodes record spawn and run spans under it;
-// the others are marked not sampled.
-std::shared_ptr<ActiveSpan> schedule_span(Self self, std::vector<v1::SpawnRequest>& ready) {
+// One `schedule` span per hand-over (not per story: a 100k-story run would
+// log 100k of them), the parent of its attempts. The first
+// trace.story_spans_per_run attempts of the run have spans of their own, so
+// that their nodes record spawn and run spans under it; the others are marked
+// not sampled.
+std::shared_ptr<ActiveSpan> schedule_span(Self self, Placement& placement) {
   auto& st = self->state;
+  auto group = std::make_shared<PlacementGroup>();
+  group->run_id = st.run->run_id();
+  group->plan = st.run->shared_plan();
+  group->default_timeout_ms = static_cast<uint64_t>(st.run->default_timeout().count());
   auto span = std::make_shared<ActiveSpan>("schedule", st.run->traceparent());
-  if (!span->active()) return span;
+  if (!span->active()) {
+    group->traceparent_own = group->traceparent_other = child_traceparent(st.run->traceparent());
+    placement.group = std::move(group);
+    return span;
+  }
   auto trace_id = trace_id_of(span->traceparent());
   auto span_id = span_id_of(span->traceparent());
+  group->traceparent_own = make_traceparent(trace_id, span_id, true);
+  group->traceparent_other = make_traceparent(trace_id, span_id, false);
+  placement.group = std::move(group);
   uint32_t budget = story_spans_per_run();
   int64_t traced = 0;
-  for (auto& r : ready) {
-    bool own = st.traced_attempts < budget;
-    if (own) ++st.traced_attempts, ++traced;
-    r.mutable_trace()->set_traceparent(make_traceparent(trace_id, span_id, own));
+  for (auto& a : placement.attempts) {
+    a.own_span = st.traced_attempts < budget;
+    if (a.own_span) ++st.traced_attempts, ++traced;
   }
   span->attr("run.id", st.run->run_id())
-      .attr("stories", static_cast<int64_t>(ready.size()))
+      .attr("stories", static_cast<int64_t>(placement.attempts.size()))
       .attr("traced", traced);
   return span;
 }
 
 void settle_and_go_on(Self self, std::function<void()> durable = {});
 
-// Requests of a cancelled run that were never handed to the Dispatcher: their
+// Attempts of a cancelled run that were never handed to the Dispatcher: their
 // stories end as if refused, which a cancelling run turns into CANCELLED.
-void cancel_unplaced(Self self, const std::vector<v1::SpawnRequest>& requests) {
+void cancel_unplaced(Self self, const std::vector<PlacedAttempt>& attempts) {
   auto now = RunState::Clock::now();
-  for (const auto& request : requests) {
+  for (const auto& a : attempts) {
     v1::StoryResult r;
-    r.set_run_id(request.run_id());
-    r.set_story_id(request.story().id());
-    r.set_attempt(request.attempt());
+    r.set_run_id(self->state.run->run_id());
+    r.set_story_id(a.story->id());
+    r.set_attempt(a.attempt);
     r.set_outcome(v1::OUTCOME_UNSPECIFIED);
     r.set_error("run cancelled before it was placed");
     self->state.run->on_result(r, now, 0.5);
   }
   logger("supervisor")
       ->info("run {}: {} stories cancelled before they were placed", self->state.run->run_id(),
-             requests.size());
+             attempts.size());
   settle_and_go_on(self);
 }
 
-// Requests to the Dispatcher as (atom, Proto<SpawnBatch>), at most
-// kMaxRequestsPerMessage a message.
-template <class Atom>
-void send_batches(Self self, Atom atom, std::vector<v1::SpawnRequest>& requests) {
+// Hands attempts made ready (their SCHEDULED records durable) to the
+// Dispatcher, at most kMaxRequestsPerMessage a message.
+void place(Self self, Placement& ready, ActiveSpan& span) {
+  // Cancelled while their SCHEDULED records were written: none of them is
+  // placed (the Dispatcher's cancel went out before this hand-over, so it
+  // would not stop them); each ends CANCELLED now.
+  if (self->state.run->cancelling()) {
+    cancel_unplaced(self, ready.attempts);
+    span.finish();
+    return;
+  }
+  auto& all = ready.attempts;
+  for (size_t i = 0; i < all.size(); i += kMaxRequestsPerMessage) {
+    auto end = std::min(all.size(), i + kMaxRequestsPerMessage);
+    Placement part{ready.group,
+                   {all.begin() + static_cast<std::ptrdiff_t>(i),
+                    all.begin() + static_cast<std::ptrdiff_t>(end)}};
+    self->send(self->state.dispatcher, place_atom::value, std::move(part));
+  }
+  span.finish();
+}
+
+// The attempts a resumed run's predecessor had placed, to the Dispatcher for
+// adoption, at most kMaxRequestsPerMessage a message.
+void hand_over(Self self, std::vector<v1::SpawnRequest> requests) {
   for (size_t i = 0; i < requests.size(); i += kMaxRequestsPerMessage) {
     Proto<v1::SpawnBatch> batch;
     auto end = std::min(requests.size(), i + kMaxRequestsPerMessage);
     batch.value.mutable_requests()->Reserve(static_cast<int>(end - i));
     for (size_t j = i; j < end; ++j) *batch.value.add_requests() = std::move(requests[j]);
-    self->send(self->state.dispatcher, atom, std::move(batch));
+    self->send(self->state.dispatcher, handover_atom::value, std::move(batch));
   }
-}
-
-// Hands stories made ready (their SCHEDULED records durable) to the Dispatcher.
-void place(Self self, std::vector<v1::SpawnRequest>& ready, ActiveSpan& span) {
-  // Cancelled while their SCHEDULED records were written: none of them is
-  // placed (the Dispatcher's cancel went out before this hand-over, so it
-  // would not stop them); each ends CANCELLED now.
-  if (self->state.run->cancelling()) {
-    cancel_unplaced(self, ready);
-    span.finish();
-    return;
-  }
-  send_batches(self, place_atom::value, ready);
-  span.finish();
 }
 
 // Reports the end of the run once, when it is durable. It stops when the
@@ -347,11 +368,11 @@ void finish_if_over(Self self) {
 // of what it made ready; once written, `durable` runs and the ready stories
 // are placed.
 void settle_and_go_on(Self self, std::function<void()> durable) {
-  auto ready = std::make_shared<std::vector<v1::SpawnRequest>>(
-      self->state.run->take_ready(RunState::Clock::now()));
+  auto ready = std::make_shared<Placement>();
+  ready->attempts = self->state.run->take_ready(RunState::Clock::now());
   // Covers the write and the hand-over to the Dispatcher.
   std::shared_ptr<ActiveSpan> span;
-  if (!ready->empty()) span = schedule_span(self, *ready);
+  if (!ready->attempts.empty()) span = schedule_span(self, *ready);
   persist(self, [self, durable = std::move(durable), ready, span] {
     if (durable) durable();
     if (span) place(self, *ready, *span);
@@ -397,8 +418,7 @@ run_impl::behavior_type run_behavior(Self self, std::shared_ptr<RunState> run, R
   st.supervisor = std::move(peers.supervisor);
   st.checkpoint = std::move(peers.checkpoint);
   if (start == RunStart::resumed) {
-    auto placed = st.run->take_adoptable();
-    send_batches(self, handover_atom::value, placed);
+    hand_over(self, st.run->take_adoptable());
   }
   if (start == RunStart::resumed && st.run->cancelling()) {
     // Cancelled before the restart: what the nodes still run of it stops.

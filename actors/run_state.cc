@@ -20,17 +20,23 @@ std::string outcome_text(const v1::StoryResult& r) {
 }  // namespace
 
 RunState::RunState(std::string run_id, v1::Plan plan, RunOptions options)
-    : run_id_(std::move(run_id)), plan_(std::move(plan)), options_(std::move(options)) {
+    : run_id_(std::move(run_id)),
+      plan_(std::make_shared<const v1::Plan>(std::move(plan))),
+      options_(std::move(options)) {
   if (options_.traceparent.empty()) options_.traceparent = new_traceparent();
-  for (int w = 0; w < plan_.waves_size(); ++w) {
+  size_t count = 0;
+  for (const auto& w : plan_->waves()) count += static_cast<size_t>(w.stories_size());
+  stories_.reserve(count);
+  index_.reserve(count);
+  for (int w = 0; w < plan_->waves_size(); ++w) {
     Wave wave;
     wave.first = stories_.size();
-    for (const auto& spec : plan_.waves(w).stories()) {
-      index_.emplace(spec.id(), stories_.size());
+    for (const auto& spec : plan_->waves(w).stories()) {
+      index_.emplace(spec.id(), static_cast<uint32_t>(stories_.size()));
       Story story;
       story.spec = &spec;
       story.wave = w;
-      stories_.push_back(std::move(story));
+      stories_.push_back(story);
     }
     wave.end = stories_.size();
     waves_.push_back(std::move(wave));
@@ -38,13 +44,42 @@ RunState::RunState(std::string run_id, v1::Plan plan, RunOptions options)
   if (options_.metrics)
     options_.metrics->stories_added(v1::STORY_STATE_PENDING, static_cast<double>(stories_.size()));
   // Validation guarantees every dependency exists, in this or an earlier wave.
+  // Dependents are laid out one story after the other: count, then fill.
+  for (auto& s : stories_)
+    for (const auto& dep : s.spec->depends_on())
+      if (auto it = index_.find(dep); it != index_.end()) {
+        ++stories_[it->second].dependents;
+        ++s.unmet;
+      }
+  uint32_t next = 0;
+  for (auto& s : stories_) {
+    s.first_dependent = next;
+    next += s.dependents;
+    s.dependents = 0;
+  }
+  dependents_.resize(next);
   for (size_t j = 0; j < stories_.size(); ++j)
-    for (const auto& dep : stories_[j].spec->depends_on()) {
-      auto it = index_.find(dep);
-      if (it == index_.end()) continue;
-      stories_[it->second].dependents.push_back(j);
-      ++stories_[j].unmet;
-    }
+    for (const auto& dep : stories_[j].spec->depends_on())
+      if (auto it = index_.find(dep); it != index_.end()) {
+        auto& d = stories_[it->second];
+        dependents_[d.first_dependent + d.dependents++] = static_cast<uint32_t>(j);
+      }
+}
+
+const std::string& RunState::error_of(size_t i) const {
+  static const std::string none;
+  auto it = errors_.find(static_cast<uint32_t>(i));
+  return it == errors_.end() ? none : it->second;
+}
+
+void RunState::set_error(size_t i, std::string error) {
+  errors_[static_cast<uint32_t>(i)] = std::move(error);
+}
+
+void RunState::set_node(size_t i, const std::string& node_id) {
+  auto [it, added] = node_index_.emplace(node_id, static_cast<uint32_t>(nodes_.size()));
+  if (added) nodes_.push_back(node_id);
+  stories_[i].node = it->second;
 }
 
 RunState::~RunState() {
@@ -57,12 +92,12 @@ bool is_terminal(v1::StoryState s) {
          s == v1::STORY_STATE_CANCELLED;
 }
 
-std::vector<v1::SpawnRequest> RunState::take_ready(Clock::time_point now) {
+std::vector<PlacedAttempt> RunState::take_ready(Clock::time_point now) {
   advance(now);
-  std::vector<v1::SpawnRequest> out;
+  std::vector<PlacedAttempt> out;
   if (finished() || cancelling_ || current_wave_ < 0) return out;
   auto& wave = waves_[static_cast<size_t>(current_wave_)];
-  uint32_t limit = plan_.waves(current_wave_).max_concurrent();
+  uint32_t limit = plan_->waves(current_wave_).max_concurrent();
   while (!wave.ready.empty() && (limit == 0 || wave.active < limit)) {
     size_t i = wave.ready.front();
     wave.ready.pop_front();
@@ -75,10 +110,10 @@ std::vector<v1::SpawnRequest> RunState::take_ready(Clock::time_point now) {
     bool on_record =
         s.recorded_state == v1::STORY_STATE_SCHEDULED && s.recorded_attempt == s.attempt;
     set_state(i, v1::STORY_STATE_SCHEDULED, now, "", !on_record);
-    if (s.attempt == 1) s.started_at = to_timestamp(now);
+    if (s.attempt == 1) s.started_at = now;
     ++wave.active;
     ++in_flight_;
-    out.push_back(request_of(i));
+    out.push_back({s.spec, s.attempt, false});
   }
   return out;
 }
@@ -120,12 +155,12 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
   effect.story = i;
   --in_flight_;
   --waves_[static_cast<size_t>(s.wave)].active;
-  if (!r.node_id().empty()) s.node_id = r.node_id();
+  if (!r.node_id().empty()) set_node(i, r.node_id());
   // A result of a placed attempt: a refusal after it is news again.
   if (r.outcome() != v1::OUTCOME_UNSPECIFIED) s.refusal_recorded = false;
 
   auto again = [&](std::optional<std::chrono::milliseconds> after) {
-    set_state(i, after ? v1::STORY_STATE_FAILED : v1::STORY_STATE_PENDING, now, s.last_error);
+    set_state(i, after ? v1::STORY_STATE_FAILED : v1::STORY_STATE_PENDING, now, error_of(i));
     if (after) {
       s.waiting_retry = true;
       effect.retry_in = after;
@@ -156,14 +191,14 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
       // Refused: nothing ran, so it is neither an attempt nor a failure. The
       // story waits, PENDING, and is placed again after refused_retry.
       --s.attempt;
-      s.last_error = kWaiting + outcome_text(r);
+      set_error(i, kWaiting + outcome_text(r));
       // Recorded once until it is placed: 100,000 stories refused every
       // refused_retry would otherwise write two transitions each per round.
       // Unrecorded, the store keeps the story SCHEDULED for the same attempt,
       // which a restart handles as it should (ask the nodes, then place it).
       // Not so an idempotent: false story: a restart gives up an attempt no
       // node reports, so it is recorded waiting each time, to be placed then.
-      set_state(i, v1::STORY_STATE_PENDING, now, s.last_error,
+      set_state(i, v1::STORY_STATE_PENDING, now, error_of(i),
                 !s.refusal_recorded || !idempotent(*s.spec));
       s.refusal_recorded = true;
       s.waiting_retry = true;
@@ -176,7 +211,7 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
         finish_story(i, v1::STORY_STATE_DEAD, not_run_again_reason(s.attempt, r.error()), now);
         break;
       }
-      s.last_error = "node lost";
+      set_error(i, "node lost");
       if (++s.lost <= options_.max_node_losses)
         again(std::nullopt);  // a new attempt elsewhere, at once
       else
@@ -184,12 +219,12 @@ RunState::Effect RunState::on_result(const v1::StoryResult& r, Clock::time_point
                      "lost with its node " + std::to_string(s.lost) + " times", now);
       break;
     default:
-      s.last_error = outcome_text(r);
+      set_error(i, outcome_text(r));
       if (++s.failed < max_attempts_of(*s.spec)) {
         again(backoff_delay(s.spec->backoff(), s.failed, unit_random));
       } else {
         finish_story(i, v1::STORY_STATE_DEAD,
-                     s.last_error + " (attempt " + std::to_string(s.attempt) + " of " +
+                     error_of(i) + " (attempt " + std::to_string(s.attempt) + " of " +
                          std::to_string(max_attempts_of(*s.spec)) + ")",
                      now);
       }
@@ -225,8 +260,8 @@ size_t RunState::restore(const std::vector<v1::StoryTransition>& transitions,
     auto& s = stories_[it->second];
     s.state = s.recorded_state = t.to();
     s.attempt = s.recorded_attempt = t.attempt();
-    if (!t.node_id().empty()) s.node_id = t.node_id();
-    if (!t.reason().empty()) s.last_error = t.reason();
+    if (!t.node_id().empty()) set_node(it->second, t.node_id());
+    if (!t.reason().empty()) set_error(it->second, t.reason());
     if (t.to() == v1::STORY_STATE_FAILED && t.attempt() > failed_attempt[it->second]) {
       failed_attempt[it->second] = t.attempt();
       ++s.failed;
@@ -245,16 +280,17 @@ size_t RunState::restore(const std::vector<v1::StoryTransition>& transitions,
       ++wave.terminal;
       if (s.state == v1::STORY_STATE_DEAD) wave.any_dead = true;
       if (s.state == v1::STORY_STATE_SUCCEEDED)
-        for (size_t j : s.dependents) --stories_[j].unmet;
+        for (uint32_t k = 0; k < s.dependents; ++k)
+          --stories_[dependents_[s.first_dependent + k]].unmet;
     } else if (s.state == v1::STORY_STATE_SCHEDULED || s.state == v1::STORY_STATE_RUNNING) {
       // Its agent may run on: the Run asks the nodes before placing it again.
       ++in_flight_;
       ++waves_[static_cast<size_t>(s.wave)].active;
       adoptable_.push_back(i);
     } else if (s.state != v1::STORY_STATE_PENDING) {
-      s.last_error =
-          "backoff of attempt " + std::to_string(s.attempt) + " lost with a restarted coordinator";
-      set_state(i, v1::STORY_STATE_PENDING, now, s.last_error);
+      set_error(i, "backoff of attempt " + std::to_string(s.attempt) +
+                       " lost with a restarted coordinator");
+      set_state(i, v1::STORY_STATE_PENDING, now, error_of(i));
     }
   }
   advance(now);
@@ -310,15 +346,16 @@ void RunState::finish_story(size_t first, v1::StoryState state, const std::strin
     auto& s = stories_[i];
     if (is_terminal(s.state)) continue;
     s.waiting_retry = false;
-    if (!why.empty()) s.last_error = why;
+    if (!why.empty()) set_error(i, why);
     // A success is its own reason: the error of an attempt before it is not.
-    set_state(i, st, now, st == v1::STORY_STATE_SUCCEEDED ? why : s.last_error);
-    s.finished_at = to_timestamp(now);
+    set_state(i, st, now, st == v1::STORY_STATE_SUCCEEDED ? why : error_of(i));
+    s.finished_at = now;
     auto& wave = waves_[static_cast<size_t>(s.wave)];
     ++wave.terminal;
     ++terminal_;
     if (st == v1::STORY_STATE_DEAD) wave.any_dead = true;
-    for (size_t j : s.dependents) {
+    for (uint32_t k = 0; k < s.dependents; ++k) {
+      size_t j = dependents_[s.first_dependent + k];
       if (st == v1::STORY_STATE_SUCCEEDED) {
         auto& d = stories_[j];
         if (--d.unmet == 0 && d.wave == current_wave_ && d.state == v1::STORY_STATE_PENDING)
@@ -346,7 +383,7 @@ void RunState::set_state(size_t i, v1::StoryState to, Clock::time_point now,
     t.set_attempt(s.attempt);
     t.set_from(s.state);
     t.set_to(to);
-    t.set_node_id(s.node_id);
+    t.set_node_id(node_of(i));
     *t.mutable_at() = to_timestamp(now);
     t.set_reason(reason);
     t.set_seq(++seq_);
@@ -365,10 +402,10 @@ v1::StoryStatus RunState::story_status(size_t i) const {
   out.set_id(s.spec->id());
   out.set_state(s.state);
   out.set_attempts(s.attempt);
-  out.set_node_id(s.node_id);
-  out.set_last_error(s.last_error);
-  *out.mutable_started_at() = s.started_at;
-  if (is_terminal(s.state)) *out.mutable_finished_at() = s.finished_at;
+  out.set_node_id(node_of(i));
+  out.set_last_error(error_of(i));
+  *out.mutable_started_at() = to_timestamp(s.started_at);  // zero until it started
+  if (is_terminal(s.state)) *out.mutable_finished_at() = to_timestamp(s.finished_at);
   return out;
 }
 
@@ -403,7 +440,7 @@ void RunState::advance(Clock::time_point now) {
     }
     auto& wave = waves_[static_cast<size_t>(current_wave_)];
     if (wave.terminal < wave.end - wave.first) return;
-    const auto& spec = plan_.waves(current_wave_);
+    const auto& spec = plan_->waves(current_wave_);
     if (wave.any_dead && !spec.continue_on_error()) {
       size_t dead = 0;
       for (size_t i = wave.first; i < wave.end; ++i)
@@ -456,7 +493,7 @@ void RunState::count(v1::StoryCounts& c, v1::StoryState s) const {
 v1::RunStatus RunState::status(bool with_stories) const {
   v1::RunStatus out;
   out.set_run_id(run_id_);
-  out.set_plan_name(plan_.name());
+  out.set_plan_name(plan_->name());
   out.set_state(state_);
   out.set_error(error_);
   *out.mutable_started_at() = started_at_;
@@ -466,13 +503,13 @@ v1::RunStatus RunState::status(bool with_stories) const {
   for (size_t w = 0; w < waves_.size(); ++w) {
     const auto& wave = waves_[w];
     auto* ws = out.add_waves();
-    ws->set_name(plan_.waves(static_cast<int>(w)).name());
+    ws->set_name(plan_->waves(static_cast<int>(w)).name());
     bool done = wave.terminal == wave.end - wave.first;
     if (static_cast<int>(w) > current_wave_ && !done)
       ws->set_state(v1::RUN_STATE_PENDING);
     else if (!done)
       ws->set_state(v1::RUN_STATE_RUNNING);
-    else if (wave.any_dead && !plan_.waves(static_cast<int>(w)).continue_on_error())
+    else if (wave.any_dead && !plan_->waves(static_cast<int>(w)).continue_on_error())
       ws->set_state(v1::RUN_STATE_FAILED);
     else if (wave.terminal > 0 && cancelling_ && static_cast<int>(w) >= current_wave_)
       ws->set_state(v1::RUN_STATE_CANCELLED);

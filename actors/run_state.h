@@ -28,10 +28,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "actors/run_metrics.h"
+#include "protocol/placement.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/plan.pb.h"
 #include "rad/v1/run.pb.h"
@@ -73,16 +75,21 @@ class RunState {
   RunState& operator=(const RunState&) = delete;
 
   const std::string& run_id() const { return run_id_; }
-  const v1::Plan& plan() const { return plan_; }
+  const v1::Plan& plan() const { return *plan_; }
+  // The plan, shared read-only with whoever needs it for as long as the run
+  // (its first checkpoint write, the attempts placed: protocol/placement.h).
+  const std::shared_ptr<const v1::Plan>& shared_plan() const { return plan_; }
+  // Of an attempt whose story sets no timeout.
+  std::chrono::milliseconds default_timeout() const { return options_.default_timeout; }
   // The run's W3C traceparent: its spans are children of it.
   const std::string& traceparent() const { return options_.traceparent; }
   // The submitter's idempotency key, if any (RunOptions::idempotency).
   const v1::IdempotencyKey& idempotency() const { return options_.idempotency; }
 
   // Stories of the current wave that may start now (dependencies succeeded,
-  // within max_concurrent), as spawn requests of their next attempt; they are
+  // within max_concurrent), as their next attempt (in shared_plan()); they are
   // SCHEDULED from here on.
-  std::vector<v1::SpawnRequest> take_ready(Clock::time_point now);
+  std::vector<PlacedAttempt> take_ready(Clock::time_point now);
 
   struct Effect {
     // The story is to be placed again after this delay (call retry_due()).
@@ -140,25 +147,28 @@ class RunState {
   size_t index_of(const std::string& story_id) const;
 
  private:
+  // Kept small (72 bytes): a run may hold a million (issue [8]). What few
+  // stories have (an error, a node's name, dependents) is kept beside.
   struct Story {
     const v1::Story* spec = nullptr;
+    Clock::time_point started_at{}, finished_at{};  // the epoch: not yet
     int wave = 0;
     v1::StoryState state = v1::STORY_STATE_PENDING;
-    uint32_t attempt = 0;        // the current (last placed) attempt
-    uint32_t failed = 0;         // attempts that failed
-    uint32_t lost = 0;           // attempts lost with their node
-    uint32_t unmet = 0;          // dependencies not yet succeeded
-    bool waiting_retry = false;  // in backoff, or waiting after a refusal
-    // A refusal of this story is among the transitions already: the next
-    // ones, until an attempt of it is placed, are not recorded again.
-    bool refusal_recorded = false;
     // The last transition of this story recorded (or restored): what a
     // restarted coordinator would find.
     v1::StoryState recorded_state = v1::STORY_STATE_PENDING;
     uint32_t recorded_attempt = 0;
-    std::vector<size_t> dependents;
-    std::string node_id, last_error;
-    google::protobuf::Timestamp started_at, finished_at;
+    uint32_t attempt = 0;  // the current (last placed) attempt
+    uint32_t failed = 0;   // attempts that failed
+    uint32_t lost = 0;     // attempts lost with their node
+    uint32_t unmet = 0;    // dependencies not yet succeeded
+    uint32_t node = 0;     // where it last ran, in nodes_; 0: nowhere yet
+    // Its dependents: dependents_[first_dependent, first_dependent + dependents).
+    uint32_t first_dependent = 0, dependents = 0;
+    bool waiting_retry = false;  // in backoff, or waiting after a refusal
+    // A refusal of this story is among the transitions already: the next
+    // ones, until an attempt of it is placed, are not recorded again.
+    bool refusal_recorded = false;
   };
   struct Wave {
     size_t first = 0, end = 0;  // story index range
@@ -169,6 +179,10 @@ class RunState {
   };
 
   v1::SpawnRequest request_of(size_t story) const;
+  const std::string& error_of(size_t story) const;
+  void set_error(size_t story, std::string error);
+  const std::string& node_of(size_t story) const { return nodes_[stories_[story].node]; }
+  void set_node(size_t story, const std::string& node_id);
   // Moves story `i` to `to`, counted in the metrics; a transition is recorded
   // too unless `record` is false (the store needs no new one).
   void set_state(size_t i, v1::StoryState to, Clock::time_point now, const std::string& reason,
@@ -180,11 +194,18 @@ class RunState {
   void count(v1::StoryCounts& counts, v1::StoryState s) const;
 
   std::string run_id_;
-  v1::Plan plan_;
+  std::shared_ptr<const v1::Plan> plan_;
   RunOptions options_;
   std::vector<Story> stories_;
   std::vector<Wave> waves_;
-  std::unordered_map<std::string, size_t> index_;  // story id -> index
+  // Story id (in plan_) -> index.
+  std::unordered_map<std::string_view, uint32_t> index_;
+  std::vector<uint32_t> dependents_;
+  // Each story's last error, for those with one.
+  std::unordered_map<uint32_t, std::string> errors_;
+  // Node ids stories ran on, interned: nodes_[0] is none.
+  std::vector<std::string> nodes_{std::string{}};
+  std::unordered_map<std::string, uint32_t> node_index_;
   int current_wave_ = -1;
   size_t in_flight_ = 0;
   size_t terminal_ = 0;

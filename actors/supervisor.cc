@@ -147,7 +147,8 @@ caf::expected<std::optional<v1::IdempotencyKey>> run_of_key(Self self, const std
   return std::move(*stored);
 }
 
-caf::result<Proto<v1::SubmitReply>> submit(Self self, const v1::Plan& plan, std::string traceparent,
+// `plan` is moved into the run: a plan of a million stories is ~250 MB.
+caf::result<Proto<v1::SubmitReply>> submit(Self self, v1::Plan& plan, std::string traceparent,
                                            const std::string& key) {
   auto& st = self->state;
   std::string digest;
@@ -193,15 +194,16 @@ caf::result<Proto<v1::SubmitReply>> submit(Self self, const v1::Plan& plan, std:
   entry.plan_name = plan.name();
   entry.key = key;
   entry.plan_sha256 = std::move(digest);
-  entry.state = std::make_shared<RunState>(run_id, plan, options);
+  int stories = 0;
+  for (const auto& w : plan.waves()) stories += w.stories_size();
+  int waves = plan.waves_size();
+  entry.state = std::make_shared<RunState>(run_id, std::move(plan), options);
   if (st.options.views) st.options.views->add(run_id, entry.seq, entry.plan_name);
   entry.actor = spawn_run(self->system(), entry.state, peers_of_runs(self), RunStart::fresh);
   self->monitor(entry.actor);
   if (st.options.run.metrics) st.options.run.metrics->run_started();
-  int stories = 0;
-  for (const auto& w : plan.waves()) stories += w.stories_size();
-  st.log->info("run {} of plan '{}' started: {} waves, {} stories", run_id, plan.name(),
-               plan.waves_size(), stories);
+  st.log->info("run {} of plan '{}' started: {} waves, {} stories", run_id, entry.plan_name, waves,
+               stories);
   return answer_once_stored(self, run_id, false);
 }
 
@@ -296,7 +298,7 @@ supervisor_actor::behavior_type supervisor(Self self, SupervisorOptions options,
   });
 
   return {
-      [=](submit_atom, const Proto<v1::Plan>& plan, const std::string& traceparent,
+      [=](submit_atom, Proto<v1::Plan>& plan, const std::string& traceparent,
           const std::string& key) { return submit(self, plan.value, traceparent, key); },
       [=](status_atom, const std::string& run_id,
           bool with_stories) -> caf::result<Proto<v1::RunStatus>> {

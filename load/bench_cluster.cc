@@ -47,6 +47,19 @@ double resident_bytes(pid_t pid) {
   return resident * static_cast<double>(::sysconf(_SC_PAGESIZE));
 }
 
+PeakResident::PeakResident(pid_t pid)
+    : peak_(resident_bytes(pid)), sampler_([this, pid] {
+        while (!stop_.load()) {
+          peak_.store(std::max(peak_.load(), resident_bytes(pid)));
+          std::this_thread::sleep_for(std::chrono::milliseconds{5});  // the sampling period
+        }
+      }) {}
+
+PeakResident::~PeakResident() {
+  stop_.store(true);
+  sampler_.join();
+}
+
 void add_bench_options(CLI::App& app, BenchOptions& options) {
   app.add_option("--repeat", options.repeat, "Rounds; medians are reported")
       ->check(CLI::Range(1, 100));

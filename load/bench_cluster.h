@@ -6,11 +6,13 @@
 #include <sys/types.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness/local_cluster.h"
@@ -36,6 +38,22 @@ double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy
 
 // Resident memory of process `pid`, this process's by default; 0 once it is gone.
 double resident_bytes(pid_t pid = 0);
+
+// The highest resident memory of process `pid` from construction to
+// destruction, sampled every 5 ms on a thread of its own.
+class PeakResident {
+ public:
+  explicit PeakResident(pid_t pid);
+  ~PeakResident();
+  PeakResident(const PeakResident&) = delete;
+  PeakResident& operator=(const PeakResident&) = delete;
+  double peak() const { return peak_.load(); }
+
+ private:
+  std::atomic<double> peak_{0};
+  std::atomic<bool> stop_{false};
+  std::thread sampler_;
+};
 
 // The 3-node loopback cluster of the benchmarks (a LocalCluster): the
 // coordinator "coord" with role all, workers "w1" and "w2", node `i` in that

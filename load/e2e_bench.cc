@@ -11,7 +11,9 @@
 // process spawning N actors that each answer once. Exits 1 unless every story
 // succeeded exactly once, by the run's summary and by the coordinator's
 // checkpoint store (one terminal transition per story, SUCCEEDED), and no
-// member was reported suspect or down.
+// member was reported suspect or down. Each round also prints how much the
+// coordinator's resident memory grew at its peak, per story (sampled every
+// 5 ms from /proc).
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
@@ -19,6 +21,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "client/api_client.h"
@@ -42,15 +45,22 @@ int main(int argc, char** argv) {
   rad::bench::BenchCluster cluster;
   if (!cluster.start(policy)) return 1;
   auto api = "http://127.0.0.1:" + std::to_string(cluster.coordinator_http_port());
-  std::vector<double> client, server, bare;
+  std::vector<double> client, server, bare, per_story;
   for (int round = 0; round < repeat; ++round) {
+    auto before = rad::bench::resident_bytes(cluster.pid(0));
+    std::optional<rad::bench::PeakResident> peak{cluster.pid(0)};
     auto r = rad::bench::run_e2e_round(api, stories, round);
+    double peak_bytes = peak->peak();
+    peak.reset();
     if (r.client_rate < 0) {
       cluster.dump();
       return 1;
     }
     if (!rad::bench::stored_exactly_once(cluster.coordinator_data_dir(), r.run_id, stories))
       return 1;
+    per_story.push_back((peak_bytes - before) / stories);
+    std::printf("round %d: coordinator RSS %.1f MiB before, peak %.1f MiB: %.0f bytes per story\n",
+                round + 1, before / (1 << 20), peak_bytes / (1 << 20), per_story.back());
     client.push_back(r.client_rate);
     server.push_back(r.server_rate);
     bare.push_back(rad::bench::bare_caf_spawn_rate(stories, policy));
@@ -65,6 +75,8 @@ int main(int argc, char** argv) {
       "median of %d: rad %.0f stories/s end to end (%.0f/s on the coordinator), bare CAF "
       "%.0f actors/s, ratio %.2f\n",
       repeat, c, s, b, c / b);
+  std::printf("coordinator peak RSS growth per story, median: %.0f bytes\n",
+              rad::bench::median(per_story));
   long alarms = cluster.false_alarms();
   std::printf("false alarms (suspect or down) during the run: %ld\n", alarms);
   return alarms == 0 ? 0 : 1;

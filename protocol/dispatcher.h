@@ -11,12 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "protocol/placement.h"
 #include "rad/v1/cluster.pb.h"
 #include "runtime/proto_bridge.h"
 
 namespace rad {
 
-// Requests to place; no answer.
+// Attempts to place (protocol/placement.h); no answer.
 using place_atom = caf::atom_constant<caf::atom("place")>;
 // A resumed Run hands over the attempts its predecessor had placed: adopted
 // where a node reports them running, placed again otherwise; no answer.
@@ -25,7 +26,7 @@ using handover_atom = caf::atom_constant<caf::atom("handover")>;
 using resink_atom = caf::atom_constant<caf::atom("resink")>;
 
 using placement_actor =
-    caf::typed_actor<caf::reacts_to<place_atom, Proto<v1::SpawnBatch>>,
+    caf::typed_actor<caf::reacts_to<place_atom, Placement>,
                      caf::reacts_to<handover_atom, Proto<v1::SpawnBatch>>,
                      // (run id) -> the story ids of its requests still open.
                      caf::replies_to<resink_atom, std::string>::with<std::vector<std::string>>,

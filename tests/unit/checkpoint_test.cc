@@ -48,7 +48,7 @@ class CheckpointOnAFullDisk : public ::testing::Test {
     t->set_seq(seq);
     t->set_story_id(std::string(200, 's'));
     caf::error out = make_error(Errc::internal, "no answer");
-    self_->request(checkpoint_, 5s, checkpoint_atom::value, proto(std::move(records)))
+    self_->request(checkpoint_, 5s, checkpoint_atom::value, proto(std::move(records)), SharedPlan{})
         .receive([&](bool) { out = caf::error{}; }, [&](caf::error& err) { out = std::move(err); });
     return out;
   }

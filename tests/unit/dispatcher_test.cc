@@ -35,11 +35,29 @@ v1::SpawnBatch order_of(const std::string& run, int stories, uint64_t duration_m
   return order;
 }
 
+// `order`'s requests as a Run hands them over (protocol/placement.h): their
+// stories in a plan of their own, one run.
+Placement placement_of(const v1::SpawnBatch& order) {
+  auto plan = std::make_shared<v1::Plan>();
+  auto* wave = plan->add_waves();
+  for (const auto& r : order.requests()) *wave->add_stories() = r.story();
+  auto group = std::make_shared<PlacementGroup>();
+  group->plan = plan;
+  if (order.requests_size() > 0) {
+    group->run_id = order.requests(0).run_id();
+    group->traceparent_own = group->traceparent_other = order.requests(0).trace().traceparent();
+  }
+  Placement out{group, {}};
+  for (int i = 0; i < order.requests_size(); ++i)
+    out.attempts.push_back({&wave->stories(i), order.requests(i).attempt(), false});
+  return out;
+}
+
 // Places `requests` as a Run does and ends with their first results, as a Run
 // that is over ends.
 caf::behavior short_lived_sink(caf::event_based_actor* self, caf::actor dispatcher,
                                v1::SpawnBatch requests) {
-  self->send(dispatcher, place_atom::value, proto(std::move(requests)));
+  self->send(dispatcher, place_atom::value, placement_of(requests));
   return {[=](const Proto<v1::ResultBatch>&) { self->quit(); }};
 }
 
@@ -69,7 +87,7 @@ class DispatcherTest : public ::testing::Test {
     size_t expected = 0, came = 0;
     for (const auto& b : batches) {
       expected += static_cast<size_t>(b.requests_size());
-      self_->send(dispatcher_, place_atom::value, proto(b));
+      self_->send(dispatcher_, place_atom::value, placement_of(b));
     }
     Settled out;
     bool timed_out = false;
@@ -102,7 +120,7 @@ class DispatcherTest : public ::testing::Test {
   // Places `order` through the Dispatcher, as the coordinator that dies did,
   // and returns once its agents run.
   void place_and_await_agents(const v1::SpawnBatch& order) {
-    self_->send(dispatcher_, place_atom::value, proto(order));
+    self_->send(dispatcher_, place_atom::value, placement_of(order));
     while (running(hosts_[0]) < static_cast<uint32_t>(order.requests_size()))
       std::this_thread::yield();
   }
@@ -213,7 +231,7 @@ TEST_F(DispatcherTest, ExecRequestsWaitHereForAFreeCommandSlot) {
     exec->add_argv("-c");
     exec->add_argv("while [ ! -e '" + go + "' ]; do sleep 0.01; done");
   }
-  self_->send(dispatcher_, place_atom::value, proto(order));
+  self_->send(dispatcher_, place_atom::value, placement_of(order));
   auto queued = [&] {
     auto q = views->queue.get();
     return q ? q->exec : 0;
@@ -355,7 +373,8 @@ TEST_F(DispatcherTest, DrainedNodesAreForgottenOnceGone) {
     auto host = draining_host(id);
     self_->send(dispatcher_, members_atom::value, std::vector<std::string>{id},
                 std::vector<caf::actor>{host}, no_slots);
-    self_->send(dispatcher_, place_atom::value, proto(order_of("run-" + std::to_string(i), 1)));
+    self_->send(dispatcher_, place_atom::value,
+                placement_of(order_of("run-" + std::to_string(i), 1)));
     // The drained node refuses and the request moves here: it ends only after
     // the refusal closed the drained node.
     self_->send(dispatcher_, members_atom::value, std::vector<std::string>{"n0"},

@@ -31,6 +31,11 @@ std::vector<std::string> ids(const std::vector<v1::SpawnRequest>& requests) {
   for (const auto& r : requests) out.push_back(r.story().id() + "#" + std::to_string(r.attempt()));
   return out;
 }
+std::vector<std::string> ids(const std::vector<PlacedAttempt>& attempts) {
+  std::vector<std::string> out;
+  for (const auto& a : attempts) out.push_back(a.story->id() + "#" + std::to_string(a.attempt));
+  return out;
+}
 
 v1::StoryResult result(const std::string& id, uint32_t attempt, v1::Outcome outcome,
                        const std::string& error = "") {
