@@ -68,7 +68,6 @@ class logger;
 
 namespace rad {
 
-
 struct PulseOptions {
   bool coordinator = false;
   std::string node_id;

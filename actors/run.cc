@@ -63,6 +63,10 @@ struct RunActorState {
   };
   std::vector<FailedWrite> failed_writes;
   std::mt19937_64 rng{std::random_device{}()};
+  // Records in writes not yet acknowledged, and whether a step took no ready
+  // stories because of them (kMaxRecordsUnacked).
+  size_t records_unacked = 0;
+  bool held_back = false;
   // Attempts placed with spans of their own, out of trace.story_spans_per_run.
   uint32_t traced_attempts = 0;
   // Published views (actors/run_views.h): snapshots waiting for the writes
@@ -118,6 +122,14 @@ v1::CheckpointRecords records_of(Self self) {
 }
 
 void finish_if_over(Self self);
+void settle_and_go_on(Self self, std::function<void()> durable = {});
+
+// Stories are placed only while the records not yet durable are fewer than
+// this: each placed story comes back as records (its result, its end) within
+// milliseconds when it is short, and a store slower than the nodes would
+// otherwise hold the run's whole wave in writes waiting (~1 KB a story at a
+// million stories). The run goes at the store's pace instead.
+constexpr size_t kMaxRecordsUnacked = 50000;
 
 // Snapshots at most this often; and a snapshot may take at most 1/kViewShare
 // of the actor's time, so that a run of a million stories pays the same share.
@@ -259,6 +271,17 @@ void persist(Self self, std::function<void()> then) {
   }
   ++st.persisting;
   ++st.writes_sent;
+  size_t count = static_cast<size_t>(records.transitions_size() + records.stories_size());
+  st.records_unacked += count;
+  then = [self, count, then = std::move(then)] {
+    auto& st = self->state;
+    st.records_unacked -= count;
+    then();
+    if (st.held_back && st.records_unacked < kMaxRecordsUnacked) {
+      st.held_back = false;
+      settle_and_go_on(self);
+    }
+  };
   write_records(
       self, caf::make_message(checkpoint_atom::value, proto(std::move(records)), std::move(plan)),
       std::move(then));
@@ -297,8 +320,6 @@ std::shared_ptr<ActiveSpan> schedule_span(Self self, Placement& placement) {
       .attr("traced", traced);
   return span;
 }
-
-void settle_and_go_on(Self self, std::function<void()> durable = {});
 
 // Attempts of a cancelled run that were never handed to the Dispatcher: their
 // stories end as if refused, which a cancelling run turns into CANCELLED.
@@ -360,22 +381,37 @@ void finish_if_over(Self self) {
   auto& st = self->state;
   if (st.reported || !st.run->finished() || st.run->in_flight() > 0 || st.persisting > 0) return;
   st.reported = true;
-  self->send(st.supervisor, run_done_atom::value, proto(st.run->status(true)));
+  // Stories the Supervisor would not keep are not built.
+  bool in_store = final_stories_in_store(st.run->story_count(), static_cast<bool>(st.checkpoint));
+  self->send(st.supervisor, run_done_atom::value, proto(st.run->status(!in_store)));
 }
 
 // After a state change, one step of the run: what became ready is taken now,
 // so that one durable write holds both the change and the SCHEDULED records
 // of what it made ready; once written, `durable` runs and the ready stories
 // are placed.
+//
+// At most kMaxReadyPerStep stories are taken a step; the step that took as
+// many takes the next ones once it has placed them. A wave of a million
+// stories is then written and placed a slice at a time, rather than held
+// whole as transitions, a write in progress and queued attempts at once.
+constexpr size_t kMaxReadyPerStep = kMaxRequestsPerMessage;
 void settle_and_go_on(Self self, std::function<void()> durable) {
+  auto& st = self->state;
+  size_t max = kMaxReadyPerStep;
+  if (st.records_unacked >= kMaxRecordsUnacked) {
+    st.held_back = true;
+    max = 0;
+  }
   auto ready = std::make_shared<Placement>();
-  ready->attempts = self->state.run->take_ready(RunState::Clock::now());
+  ready->attempts = st.run->take_ready(RunState::Clock::now(), max);
   // Covers the write and the hand-over to the Dispatcher.
   std::shared_ptr<ActiveSpan> span;
   if (!ready->attempts.empty()) span = schedule_span(self, *ready);
   persist(self, [self, durable = std::move(durable), ready, span] {
     if (durable) durable();
     if (span) place(self, *ready, *span);
+    if (ready->attempts.size() == kMaxReadyPerStep) settle_and_go_on(self);
     finish_if_over(self);
   });
 }

@@ -92,13 +92,13 @@ bool is_terminal(v1::StoryState s) {
          s == v1::STORY_STATE_CANCELLED;
 }
 
-std::vector<PlacedAttempt> RunState::take_ready(Clock::time_point now) {
+std::vector<PlacedAttempt> RunState::take_ready(Clock::time_point now, size_t max) {
   advance(now);
   std::vector<PlacedAttempt> out;
   if (finished() || cancelling_ || current_wave_ < 0) return out;
   auto& wave = waves_[static_cast<size_t>(current_wave_)];
   uint32_t limit = plan_->waves(current_wave_).max_concurrent();
-  while (!wave.ready.empty() && (limit == 0 || wave.active < limit)) {
+  while (!wave.ready.empty() && (limit == 0 || wave.active < limit) && out.size() < max) {
     size_t i = wave.ready.front();
     wave.ready.pop_front();
     auto& s = stories_[i];

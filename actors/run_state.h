@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,9 +88,10 @@ class RunState {
   const v1::IdempotencyKey& idempotency() const { return options_.idempotency; }
 
   // Stories of the current wave that may start now (dependencies succeeded,
-  // within max_concurrent), as their next attempt (in shared_plan()); they are
-  // SCHEDULED from here on.
-  std::vector<PlacedAttempt> take_ready(Clock::time_point now);
+  // within max_concurrent), at most `max`, as their next attempt (in
+  // shared_plan()); they are SCHEDULED from here on.
+  std::vector<PlacedAttempt> take_ready(Clock::time_point now,
+                                        size_t max = std::numeric_limits<size_t>::max());
 
   struct Effect {
     // The story is to be placed again after this delay (call retry_due()).

@@ -32,7 +32,8 @@ void RunViews::publish(const std::string& run_id, Snapshot summary, Snapshot sto
   if (stories) it->second.stories = std::move(stories);
 }
 
-void RunViews::publish_final(const std::string& run_id, v1::RunStatus status) {
+void RunViews::publish_final(const std::string& run_id, v1::RunStatus status,
+                             bool stories_in_store) {
   auto stories = std::make_shared<const v1::RunStatus>(std::move(status));
   auto summary = std::make_shared<const v1::RunStatus>(without_stories(*stories));
   std::lock_guard<std::mutex> lock{mutex_};
@@ -40,7 +41,8 @@ void RunViews::publish_final(const std::string& run_id, v1::RunStatus status) {
   if (it == runs_.end()) return;
   it->second.summary = std::move(summary);
   // A run that ended before this process has its stories in the store only.
-  if (!it->second.from_store) it->second.stories = std::move(stories);
+  it->second.from_store = it->second.from_store || stories_in_store;
+  it->second.stories = it->second.from_store ? nullptr : std::move(stories);
   it->second.final = true;
 }
 

@@ -34,6 +34,15 @@ namespace rad {
 // Runs up to this many stories publish their stories with every summary.
 inline constexpr size_t kEagerStories = 10000;
 
+// Whether a run's stories, once it ended, are read from the checkpoint store
+// rather than kept in memory: those of a large run, when there is a store.
+// A finished run of a million stories would otherwise hold its ~200 MB of
+// stories (twice: the Supervisor's and the view) for as long as it is
+// remembered.
+inline bool final_stories_in_store(size_t stories, bool has_store) {
+  return has_store && stories > kEagerStories;
+}
+
 class RunViews {
  public:
   using Clock = std::chrono::steady_clock;
@@ -56,8 +65,9 @@ class RunViews {
   // once the run is final or forgotten (a late snapshot never undoes its end).
   void publish(const std::string& run_id, Snapshot summary, Snapshot stories);
 
-  // The run's end, from the Supervisor: `status` with its stories.
-  void publish_final(const std::string& run_id, v1::RunStatus status);
+  // The run's end, from the Supervisor: `status` with its stories, or without
+  // them when they are in the store only (`stories_in_store`).
+  void publish_final(const std::string& run_id, v1::RunStatus status, bool stories_in_store);
 
   void forget(const std::string& run_id);
 

@@ -32,7 +32,9 @@ struct SupervisorState {
     std::optional<v1::RunStatus> final;                          // once it is over
     uint64_t seq = 0;                                            // submission order
     std::string plan_name;
-    bool from_store = false;       // ended before this process: its stories are in the store
+    bool from_store = false;  // ended before this process: its stories are in the store
+    // Over, and its stories are read from the store (final_stories_in_store).
+    bool stories_in_store = false;
     std::string key, plan_sha256;  // its idempotency key and plan digest, if made here with one
   };
   SupervisorOptions options;
@@ -81,7 +83,12 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
     st.options.run.metrics->run_ended(status.state());
   it->second.actor = nullptr;
   it->second.state.reset();
-  if (st.options.views) st.options.views->publish_final(run_id, status);
+  bool in_store = it->second.from_store ||
+                  final_stories_in_store(status.counts().total(), static_cast<bool>(st.checkpoint));
+  if (in_store)
+    for (auto& w : *status.mutable_waves()) w.clear_stories();
+  it->second.stories_in_store = in_store;
+  if (st.options.views) st.options.views->publish_final(run_id, status, in_store);
   it->second.final = std::move(status);
   st.finished_order.emplace(it->second.seq, run_id);
   while (st.finished_order.size() > st.options.max_finished_runs) {
@@ -305,7 +312,7 @@ supervisor_actor::behavior_type supervisor(Self self, SupervisorOptions options,
         auto& st = self->state;
         auto it = st.runs.find(run_id);
         // Runs this process did not see end, or forgot: the store may know them.
-        bool in_store = it == st.runs.end() || (it->second.from_store && with_stories);
+        bool in_store = it == st.runs.end() || (it->second.stories_in_store && with_stories);
         if (in_store && st.checkpoint)
           return self->delegate(st.checkpoint, status_atom::value, run_id, with_stories);
         if (it == st.runs.end()) return unknown_run(run_id);
@@ -361,14 +368,15 @@ supervisor_actor::behavior_type supervisor(Self self, SupervisorOptions options,
       [=](store_state_atom) -> caf::result<bool, std::string> {
         return {self->state.store_writable, self->state.store_message};
       },
-      [=](run_done_atom, const Proto<v1::RunStatus>& status) {
-        const auto& s = status.value;
+      [=](run_done_atom, Proto<v1::RunStatus>& status) {
+        auto& s = status.value;
         auto state = v1::RunState_Name(s.state());
         self->state.log->info("run {} {}: {} succeeded, {} dead, {} cancelled{}{}", s.run_id(),
                               state.substr(state.rfind('_') + 1), s.counts().succeeded(),
                               s.counts().dead(), s.counts().cancelled(),
                               s.error().empty() ? "" : "; ", s.error());
-        remember_final(self, s.run_id(), s);
+        auto run_id = s.run_id();
+        remember_final(self, run_id, std::move(s));
         self->send(caf::actor_cast<run_actor>(self->current_sender()), run_done_atom::value);
       },
   };

@@ -50,14 +50,15 @@ int main(int argc, char** argv) {
     auto before = rad::bench::resident_bytes(cluster.pid(0));
     std::optional<rad::bench::PeakResident> peak{cluster.pid(0)};
     auto r = rad::bench::run_e2e_round(api, stories, round);
-    double peak_bytes = peak->peak();
-    peak.reset();
     if (r.client_rate < 0) {
       cluster.dump();
       return 1;
     }
     if (!rad::bench::stored_exactly_once(cluster.coordinator_data_dir(), r.run_id, stories))
       return 1;
+    // Sampled until the store is read: the run's end is in the peak too.
+    double peak_bytes = peak->peak();
+    peak.reset();
     per_story.push_back((peak_bytes - before) / stories);
     std::printf("round %d: coordinator RSS %.1f MiB before, peak %.1f MiB: %.0f bytes per story\n",
                 round + 1, before / (1 << 20), peak_bytes / (1 << 20), per_story.back());

@@ -38,7 +38,8 @@ using supervisor_actor = caf::typed_actor<
     caf::replies_to<store_state_atom>::with<bool, std::string>,
     // From the Checkpoint actor (a store_watcher_actor).
     caf::reacts_to<store_state_atom, bool, std::string>,
-    // From one of its Runs: over, with its final status.
+    // From one of its Runs: over, with its final status (with its stories
+    // unless final_stories_in_store, actors/run_views.h).
     caf::reacts_to<run_done_atom, Proto<v1::RunStatus>>>;
 
 }  // namespace rad
