@@ -42,9 +42,17 @@ TEST_F(StatusView, ABusyRunAnswersEveryPollAndNeverAnError) {
   // A generous bound: the target (100 ms) is rad-bench-status's; a status that
   // waits behind the run again takes seconds.
   EXPECT_LT(report.max(), 1000) << report.summary();
+  // Over, a run this large keeps its summary in memory and its stories in the
+  // checkpoint store only (final_stories_in_store): every one is read from there.
   auto s = status(run_id);
   EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.counts().ShortDebugString();
   EXPECT_EQ(s.counts().succeeded(), static_cast<uint32_t>(kStories));
+  ASSERT_EQ(s.waves_size(), 1);
+  EXPECT_EQ(s.waves(0).stories_size(), kStories);
+  int succeeded = 0;
+  for (const auto& story : s.waves(0).stories())
+    succeeded += story.state() == v1::STORY_STATE_SUCCEEDED && story.attempts() == 1;
+  EXPECT_EQ(succeeded, kStories);
 }
 
 // What a view shows is durable: a run's counts, as polled, never go back, and

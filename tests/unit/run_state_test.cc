@@ -620,5 +620,22 @@ TEST_F(RunStateTest, AResultLostWithACrashedRunActorEndsANonIdempotentStory) {
             std::string{"result lost with a crashed run actor (attempt 1); "} + kNotRunAgain);
 }
 
+TEST_F(RunStateTest, ReadyStoriesAreTakenAtMostMaxAtATimeAndTheRestWaitPending) {
+  v1::Plan plan;
+  auto* wave = plan.add_waves();
+  for (const char* id : {"a", "b", "c", "d", "e"}) {
+    auto* s = wave->add_stories();
+    s->set_id(id);
+    s->mutable_mock();
+  }
+  RunState slices{"r", plan};
+  EXPECT_THAT(ids(slices.take_ready(now, 2)), ElementsAre("a#1", "b#1"));
+  EXPECT_EQ(slices.story_status(2).state(), v1::STORY_STATE_PENDING) << "not taken: not placed";
+  EXPECT_TRUE(slices.take_ready(now, 0).empty());
+  EXPECT_THAT(ids(slices.take_ready(now, 2)), ElementsAre("c#1", "d#1"));
+  EXPECT_THAT(ids(slices.take_ready(now)), ElementsAre("e#1"));
+  EXPECT_EQ(slices.in_flight(), 5u);
+}
+
 }  // namespace
 }  // namespace rad

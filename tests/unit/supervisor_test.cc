@@ -97,6 +97,28 @@ TEST_F(SupervisorTest, ACrashedRunActorIsRestartedAndEveryStoryEndsOnce) {
     EXPECT_EQ(story.state(), v1::STORY_STATE_SUCCEEDED);
 }
 
+TEST_F(SupervisorTest, ARestartedRunActorTakesOverTheAttemptsStillQueuedAtTheDispatcher) {
+  // No node hosts agents: every attempt waits in the Dispatcher's queue.
+  caf::anon_send(dispatcher_, members_atom::value, std::vector<std::string>{},
+                 std::vector<caf::actor>{}, std::vector<uint32_t>{});
+  auto run_id = submit(test::mock_plan("queued", 300, 1));
+  auto queued = [&] {
+    auto s = status(run_id);
+    return s && s->counts().scheduled() == 300u;
+  };
+  for (auto deadline = std::chrono::steady_clock::now() + 5s; !queued();)
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+  crash(run_id);
+  caf::anon_send(dispatcher_, members_atom::value, std::vector<std::string>{"n1", "n2"}, hosts_,
+                 std::vector<uint32_t>(2));
+  auto s = await_end(run_id);
+  EXPECT_EQ(s.state(), v1::RUN_STATE_SUCCEEDED) << s.error();
+  int first_attempts = 0;
+  for (const auto& story : s.waves(0).stories())
+    first_attempts += story.state() == v1::STORY_STATE_SUCCEEDED && story.attempts() == 1;
+  EXPECT_EQ(first_attempts, 300) << "a queued attempt is still open: taken over, not lost";
+}
+
 TEST_F(SupervisorTest, PastTheRestartIntensityTheRunFailsAndOthersGoOn) {
   auto doomed = submit(test::mock_plan("doomed", 100, 60'000));
   auto other = submit(test::mock_plan("other", 50, 10));
