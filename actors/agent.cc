@@ -1,6 +1,8 @@
 #include "actors/agent.h"
 
 #include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/drivers/command_runner.h"
 #include "actors/drivers/exec_driver.h"
@@ -74,6 +76,26 @@ MockPlan plan_mock(const v1::SpawnRequest& request) {
 
 namespace {
 
+// Kept in the agent's actor: CAF rounds a typed_event_based_actor (1,016
+// bytes with its control block) up to jemalloc's 1,280-byte class, so up to
+// 200 bytes of state cost nothing more.
+struct MockAgentState {
+  caf::local_actor* self = nullptr;
+  MockAgentStart start;
+  bool reported = false;
+  // The attempt's `run` span, when sampled.
+  std::shared_ptr<ActiveSpan> span;
+  // An agent that ends without its result (it crashed, or was killed) tells
+  // its host here, the one place every end passes through: a functor attached
+  // to each agent would cost another allocation per agent.
+  ~MockAgentState();
+  static inline const char* name = "rad.agent";
+};
+// An idle agent's own cost (issue [6], docs/BENCHMARKS.md).
+static_assert(sizeof(MockAgentState) <= 136);
+
+using MockAgentSelf = mock_agent_actor::stateful_pointer<MockAgentState>;
+
 // The result of a mock agent's attempt, finished now, continuing its trace.
 v1::StoryResult mock_result(const MockAgentState& st, v1::Outcome outcome) {
   const auto& start = st.start;
@@ -90,7 +112,7 @@ v1::StoryResult mock_result(const MockAgentState& st, v1::Outcome outcome) {
   return r;
 }
 
-void finish(caf::stateful_actor<MockAgentState>* self, v1::Outcome outcome) {
+void finish(MockAgentSelf self, v1::Outcome outcome) {
   auto& st = self->state;
   auto r = mock_result(st, outcome);
   if (outcome == st.start.plan.outcome) {
@@ -108,8 +130,6 @@ void finish(caf::stateful_actor<MockAgentState>* self, v1::Outcome outcome) {
   self->quit();
 }
 
-}  // namespace
-
 MockAgentState::~MockAgentState() {
   if (reported || !start.host || !start.context) return;
   auto r = mock_result(*this, v1::OUTCOME_FAILED);
@@ -118,7 +138,7 @@ MockAgentState::~MockAgentState() {
   caf::anon_send(start.host, crashed_atom::value, proto(std::move(r)), std::move(why));
 }
 
-caf::behavior mock_agent(caf::stateful_actor<MockAgentState>* self, MockAgentStart start) {
+mock_agent_actor::behavior_type mock_agent(MockAgentSelf self, MockAgentStart start) {
   auto& st = self->state;
   st.self = self;
   st.start = std::move(start);
@@ -128,28 +148,37 @@ caf::behavior mock_agent(caf::stateful_actor<MockAgentState>* self, MockAgentSta
         .attr("story.id", st.start.story_id)
         .attr("attempt", st.start.attempt);
   }
+  caf::behavior waits;
   if (st.start.plan.crash) {
     self->quit(make_error(Errc::internal, "mock agent crashed on purpose"));
-    return {};
-  }
-  if (st.start.plan.duration.count() == 0) {
+  } else if (st.start.plan.duration.count() == 0) {
     finish(self, st.start.plan.outcome);
-    return {};
+  } else {
+    // The host sends finish_atom once the duration has passed. One handler for
+    // the three atoms of mock_agent_actor: each handler of a behavior makes it
+    // larger, and three would double it (88 bytes to 168, a 96-byte to a
+    // 192-byte class), per agent. So the behavior is checked against the
+    // interface by this comment, not the compiler; every send to it is.
+    waits = {
+        [=](caf::atom_value what) {
+          if (what == finish_atom::value) {
+            finish(self, self->state.start.plan.outcome);
+          } else if (what == cancel_atom::value) {
+            finish(self, v1::OUTCOME_CANCELLED);
+          } else if (what == dismiss_atom::value) {
+            self->state.reported = true;  // by the host, which ended the attempt
+            self->quit();
+          }
+        },
+    };
   }
-  // The host sends finish_atom once the duration has passed. One handler for
-  // both atoms: each handler of a behavior is another allocation per agent.
-  return {
-      [=](caf::atom_value what) {
-        if (what == finish_atom::value) {
-          finish(self, self->state.start.plan.outcome);
-        } else if (what == cancel_atom::value) {
-          finish(self, v1::OUTCOME_CANCELLED);
-        } else if (what == forget_atom::value) {
-          self->state.reported = true;  // by the host, which ended the attempt
-          self->quit();
-        }
-      },
-  };
+  return {mock_agent_actor::behavior_type::unsafe_init{}, std::move(waits)};
+}
+
+}  // namespace
+
+mock_agent_actor spawn_mock_agent(caf::local_actor* host, MockAgentStart start) {
+  return host->spawn(mock_agent, std::move(start));
 }
 
 namespace {
@@ -179,7 +208,8 @@ struct ExecAttempt : std::enable_shared_from_this<ExecAttempt> {
     r.set_output(std::move(o.output));
     r.set_error(std::move(o.error));
     close_run_span(span, r);
-    if (auto to = caf::actor_cast<caf::actor>(host)) caf::anon_send(to, proto(std::move(r)));
+    if (auto to = caf::actor_cast<attempt_host_actor>(host))
+      caf::anon_send(to, proto(std::move(r)));
   }
 
   void run(SubprocessSpec spec, void (ExecAttempt::*then)(SubprocessResult)) {
@@ -244,8 +274,8 @@ struct ExecAttempt : std::enable_shared_from_this<ExecAttempt> {
 
 bool runs_commands(const v1::Story& story, bool use_real) { return use_real && story.has_exec(); }
 
-void start_exec_attempt(SpawnRequestPtr request, const caf::actor& host, AgentContext identity,
-                        CancelToken cancel) {
+void start_exec_attempt(SpawnRequestPtr request, const attempt_host_actor& host,
+                        AgentContext identity, CancelToken cancel) {
   auto attempt = std::make_shared<ExecAttempt>();
   attempt->commands = identity.commands ? identity.commands : shared_command_runner();
   attempt->timeout = std::chrono::milliseconds{request->story().timeout_ms()};

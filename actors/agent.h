@@ -12,30 +12,19 @@
 // agents, sending each finish_atom when its duration has passed; the agent
 // keeps what its result needs in its actor's state, sharing what the agents of
 // a batch have in common (AttemptContext), and sends the result itself.
+// Its messages are protocol/agent.h.
 #pragma once
 
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/local_actor.hpp>
 #include <chrono>
 #include <memory>
 
 #include "actors/drivers/command_runner.h"
 #include "actors/drivers/driver.h"
+#include "protocol/agent.h"
 #include "rad/v1/cluster.pb.h"
-#include "runtime/span.h"
 
 namespace rad {
-
-using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
-// To a mock agent from its host: its duration has passed.
-using finish_atom = caf::atom_constant<caf::atom("finish")>;
-// To a mock agent from its host: stop at once and send nothing; the host has
-// ended the attempt itself (a cancel of 100,000 agents then costs one message
-// each, not two, and the host is done at once).
-using forget_atom = caf::atom_constant<caf::atom("forget")>;
-// (crashed_atom, Proto<StoryResult>): local, to the host, from an agent that
-// ended without its result; the result says why.
-using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 
 // What an agent knows of the node it runs on.
 struct AgentContext {
@@ -76,7 +65,7 @@ struct MockPlan {
 MockPlan plan_mock(const v1::SpawnRequest& request);
 
 struct MockAgentStart {
-  caf::actor host;
+  attempt_host_actor host;
   AttemptContextPtr context;
   std::string story_id;
   uint32_t attempt = 0;
@@ -84,25 +73,12 @@ struct MockAgentStart {
   std::chrono::system_clock::time_point started;
 };
 
-// Kept in the agent's actor: CAF rounds an event_based_actor (1,072 bytes
-// with its control block) up to jemalloc's 1,280-byte class, so up to 200
-// bytes of state cost nothing more.
-struct MockAgentState {
-  caf::event_based_actor* self = nullptr;
-  MockAgentStart start;
-  bool reported = false;
-  // The attempt's `run` span, when sampled.
-  std::shared_ptr<ActiveSpan> span;
-  // An agent that ends without its result (it crashed, or was killed) tells
-  // its host here, the one place every end passes through: a functor attached
-  // to each agent would cost another allocation per agent.
-  ~MockAgentState();
-  static inline const char* name = "rad.agent";
-};
-
-// Finishes with the plan's outcome on finish_atom (at once for a zero
-// duration), or CANCELLED on cancel_atom; stops without a result on forget_atom.
-caf::behavior mock_agent(caf::stateful_actor<MockAgentState>* self, MockAgentStart start);
+// A mock agent of `start`'s attempt, spawned by its host (`host`, the actor
+// spawning it). It finishes with the plan's outcome on finish_atom (at once
+// for a zero duration), or CANCELLED on cancel_atom; it stops without a
+// result on dismiss_atom. One that ends without its result (it crashed, or
+// was killed) sends its host crashed_atom.
+mock_agent_actor spawn_mock_agent(caf::local_actor* host, MockAgentStart start);
 
 // Whether `story` runs commands on this node (an exec story with real drivers on).
 bool runs_commands(const v1::Story& story, bool use_real);
@@ -111,7 +87,7 @@ bool runs_commands(const v1::Story& story, bool use_real);
 // on identity.commands, one after the other. Its one result goes to `host` as
 // Proto<StoryResult> (unless the host is gone by then); `cancel` stops it,
 // waiting or running.
-void start_exec_attempt(SpawnRequestPtr request, const caf::actor& host, AgentContext identity,
-                        CancelToken cancel);
+void start_exec_attempt(SpawnRequestPtr request, const attempt_host_actor& host,
+                        AgentContext identity, CancelToken cancel);
 
 }  // namespace rad

@@ -3,9 +3,21 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <caf/node_id.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
-#include "actors/pulse.h"
+#include "actors/due_buckets.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
 #include "runtime/link_envelope.h"
@@ -18,7 +30,102 @@
 namespace rad {
 namespace {
 
-using Self = caf::stateful_actor<AgentHostState>*;
+// Results waiting longer than this are sent even if their batch is small.
+constexpr auto kResultFlushInterval = std::chrono::milliseconds{2};
+constexpr int kMaxResultsPerBatch = 1024;
+// Results sent (or reported) this recently when their coordinator goes down
+// may have died with it, unstored: they are offered again to the next one (a
+// run applies one result per attempt, so one it had stored is ignored).
+// Without this, the attempt would run again. A coordinator restarted on a busy
+// host can take seconds to store what it was sent. At most kMaxResultsKept
+// are kept.
+constexpr auto kResultKeepWindow = std::chrono::seconds{10};
+constexpr size_t kMaxResultsKept = 1 << 16;
+// Whole runs cancelled here that are remembered, to refuse their late spawns.
+constexpr size_t kCancelledRunsKept = 1024;
+
+// The results collected are due to be sent.
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+// (wake_atom, int64 steady ticks): the host's own timer, due at that time.
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+
+// The protocol and what the host sends itself.
+using agent_host_impl =
+    agent_host_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<wake_atom, int64_t>>;
+
+struct AgentHostState {
+  using Clock = std::chrono::steady_clock;
+  AgentContext identity;
+  // Whose work is taken besides this node's: the coordinator joined.
+  caf::node_id coordinator;
+  uint32_t max_agents = 0;
+  struct Running;
+  // Kept small: a node may hold 100,000s of idle agents (issue [6]).
+  struct Running {
+    mock_agent_actor agent;  // none for an exec attempt: it runs on the node's CommandRunner
+    // Where a mock agent waits for its duration in `timers`; none() otherwise.
+    DueBuckets<Running>::Handle timer;
+    // When it was spawned, by host_ms(): what a cancel ending it here reports
+    // as its start (4 bytes, in what would be padding).
+    uint32_t spawned_ms = 0;
+    // What few attempts need: exec attempts are cancelled through a token; a sampled attempt's
+    // `spawn` span goes back with its result; an agent of another kind than mock is counted as its
+    // kind.
+    struct Extras {
+      AgentKind kind = AgentKind::mock;
+      std::optional<CancelToken> cancel;
+      std::optional<v1::Span> spawn_span;
+      // Stopped because this node's lease ran out: its attempt is lost, not cancelled.
+      bool fenced = false;
+    };
+    std::unique_ptr<Extras> extras;
+    AgentKind kind() const { return extras ? extras->kind : AgentKind::mock; }
+  };
+  // The agents of one run here, and where its results go: the actor that
+  // asked for its spawns, while it lives (none: they wait in `undelivered`).
+  struct RunAgents {
+    result_sink_actor sink;
+    std::map<std::pair<std::string, uint32_t>, Running> agents;  // story id, attempt
+  };
+  // Milliseconds since the host started, modulo 2^32: differences of two
+  // are right for agents younger than 49 days.
+  Clock::time_point started = Clock::now();
+  uint32_t host_ms(Clock::time_point at) const {
+    return static_cast<uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(at - started).count());
+  }
+  std::shared_ptr<AgentMetrics> metrics;
+  std::shared_ptr<AgentObserver> observer;
+  std::map<std::string, RunAgents> runs;  // by run id; none without agents
+  size_t running = 0;
+  // The mock agents waiting for their duration, by when it has passed: one
+  // timer for all of them rather than a delayed message each.
+  DueBuckets<Running> timers;
+  std::optional<Clock::time_point> wake_at;  // of the next wake_atom
+  std::set<caf::actor_addr> watched_sinks;
+  // Results of runs whose sink went down, for the next coordinator.
+  std::vector<v1::StoryResult> undelivered;
+  // Batches sent within kResultKeepWindow, oldest first, and their results' count.
+  struct Sent {
+    Clock::time_point at;
+    caf::actor_addr sink;
+    v1::ResultBatch batch;
+  };
+  std::deque<Sent> recently_sent;
+  size_t recently_sent_results = 0;
+  std::map<result_sink_actor, v1::ResultBatch> pending;
+  bool flush_scheduled = false;
+  bool draining = false;
+  std::string fence_reason;  // of the last fence
+  // Answered when the last running agent has reported.
+  std::vector<caf::typed_response_promise<bool>> drained;
+  // Runs cancelled as a whole here, the last kCancelledRunsKept, oldest first.
+  std::deque<std::string> cancelled_order;
+  std::set<std::string> cancelled_runs;
+  static inline const char* name = "rad.agent_host";
+};
+
+using Self = agent_host_impl::stateful_pointer<AgentHostState>;
 // An idle agent's own cost here (issue [6]): its timer handle and spawn time
 // share one word.
 static_assert(sizeof(AgentHostState::Running) <= 3 * sizeof(void*));
@@ -33,7 +140,7 @@ AgentAttempt attempt_of(const std::string& run_id, const std::pair<std::string, 
 
 // Results just sent to `sink`, kept to be offered again if it dies with them
 // unstored (kResultKeepWindow).
-void keep_sent(AgentHostState& st, const caf::actor& sink, v1::ResultBatch batch) {
+void keep_sent(AgentHostState& st, const result_sink_actor& sink, v1::ResultBatch batch) {
   auto now = AgentHostState::Clock::now();
   while (!st.recently_sent.empty() &&
          (now - st.recently_sent.front().at > kResultKeepWindow ||
@@ -46,7 +153,7 @@ void keep_sent(AgentHostState& st, const caf::actor& sink, v1::ResultBatch batch
 }
 
 // Sends a batch of results, signed by this node and in the trace of its first.
-void send_results(Self self, const caf::actor& sink, v1::ResultBatch batch) {
+void send_results(Self self, const result_sink_actor& sink, v1::ResultBatch batch) {
   batch.set_node_id(self->state.identity.node_id);
   batch.set_incarnation(self->state.identity.incarnation);
   traced(batch, batch.results_size() > 0 ? batch.results(0).trace().traceparent() : "");
@@ -228,7 +335,7 @@ void cancel_matching(Self self, const v1::CancelRequest& c) {
       ++told;
       continue;
     }
-    self->send(running.agent, forget_atom::value);
+    self->send(running.agent, dismiss_atom::value);
     ended.push_back(cancelled_here(st, c.run_id(), key, running));
   }
   // After the loop: collect() erases the agents (and the run, with its last).
@@ -237,7 +344,7 @@ void cancel_matching(Self self, const v1::CancelRequest& c) {
                          c.run_id(), ended.size(), told);
 }
 
-void watch_sink(Self self, const caf::actor& sink) {
+void watch_sink(Self self, const result_sink_actor& sink) {
   if (self->state.watched_sinks.insert(sink.address()).second) self->monitor(sink);
 }
 
@@ -277,7 +384,7 @@ void sink_down(Self self, const caf::actor_addr& gone) {
 }
 
 // A coordinator asks what runs here: it takes every run's results from now on.
-v1::AgentReport report_to(Self self, const caf::actor& sink) {
+v1::AgentReport report_to(Self self, const result_sink_actor& sink) {
   auto& st = self->state;
   watch_sink(self, sink);
   v1::AgentReport report;
@@ -317,7 +424,7 @@ AttemptContextPtr context_for(Self self, AttemptContextPtr& last, const std::str
   return last;
 }
 
-v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::actor& sink) {
+v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const result_sink_actor& sink) {
   auto& st = self->state;
   watch_sink(self, sink);
   v1::SpawnReply reply;
@@ -382,15 +489,15 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const caf::acto
       auto copy = std::make_shared<v1::SpawnRequest>(request);
       copy->mutable_trace()->set_traceparent(*traceparent);
       CancelToken cancel;
-      start_exec_attempt(std::move(copy), caf::actor{self}, st.identity, cancel);
+      start_exec_attempt(std::move(copy), attempt_host_actor{self}, st.identity, cancel);
       extras().cancel = cancel;
     } else {
       auto plan = plan_mock(request);
       if (!plan.crash) waits = plan.duration;
-      running.agent = self->spawn(
-          mock_agent, MockAgentStart{caf::actor{self},
-                                     context_for(self, context, request.run_id(), *traceparent),
-                                     request.story().id(), request.attempt(), plan, wall_now});
+      running.agent = spawn_mock_agent(
+          self, MockAgentStart{attempt_host_actor{self},
+                               context_for(self, context, request.run_id(), *traceparent),
+                               request.story().id(), request.attempt(), plan, wall_now});
     }
     if (span) extras().spawn_span = span->finish();
     auto entry = run->second.agents.emplace(std::move(key), std::move(running)).first;
@@ -420,18 +527,14 @@ caf::error not_from_coordinator(Self self) {
                                               " takes work from the coordinator it joined only");
 }
 
-}  // namespace
-
-caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext identity,
-                         uint32_t max_agents, std::shared_ptr<AgentMetrics> metrics,
-                         std::shared_ptr<AgentObserver> observer) {
-  self->state.identity = std::move(identity);
-  self->state.metrics = std::move(metrics);
-  self->state.observer = std::move(observer);
+agent_host_impl::behavior_type agent_host(Self self, AgentHostOptions options) {
+  self->state.identity = std::move(options.identity);
+  self->state.metrics = std::move(options.metrics);
+  self->state.observer = std::move(options.observer);
   if (self->state.observer) self->state.observer->hosting(self->address(), self->state.identity);
   guard_against_peers(self, logger("agents"));
 
-  self->state.max_agents = max_agents;
+  self->state.max_agents = options.max_agents;
   self->set_down_handler([=](caf::down_msg& dm) { sink_down(self, dm.source); });
   return {
       [=](coordinator_atom, const caf::node_id& coordinator) {
@@ -439,7 +542,7 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
       },
       [=](const Proto<v1::SpawnBatch>& batch) -> caf::result<Proto<v1::SpawnReply>> {
         if (!from_coordinator(self, "spawn requests")) return not_from_coordinator(self);
-        auto sink = caf::actor_cast<caf::actor>(self->current_sender());
+        auto sink = caf::actor_cast<result_sink_actor>(self->current_sender());
         return proto(spawn_all(self, batch.value, sink));
       },
       [=](const Proto<v1::StoryResult>& result) { collect(self, result.value); },
@@ -463,7 +566,7 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
       [=](running_atom) { return static_cast<uint32_t>(self->state.running); },
       [=](adopt_atom) -> caf::result<Proto<v1::AgentReport>> {
         if (!from_coordinator(self, "an adoption")) return not_from_coordinator(self);
-        return proto(report_to(self, caf::actor_cast<caf::actor>(self->current_sender())));
+        return proto(report_to(self, caf::actor_cast<result_sink_actor>(self->current_sender())));
       },
       [=](drain_atom) { return drain(self); },
       [=](drain_now_atom) {
@@ -476,6 +579,12 @@ caf::behavior agent_host(caf::stateful_actor<AgentHostState>* self, AgentContext
         return drain(self);
       },
   };
+}
+
+}  // namespace
+
+agent_host_actor spawn_agent_host(caf::actor_system& system, AgentHostOptions options) {
+  return system.spawn(agent_host, std::move(options));
 }
 
 }  // namespace rad

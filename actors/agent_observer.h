@@ -7,7 +7,7 @@
 // What the observer may do with an attempt is what may happen to any: its
 // agent may exit (exit_reason::kill, or any reason) and the host ends the
 // attempt FAILED, "agent crashed: ..."; an exec attempt has no agent, but the
-// host takes (crashed_atom, Proto<StoryResult>, reason) (actors/agent.h) for
+// host takes (crashed_atom, Proto<StoryResult>, reason) (protocol/agent.h) for
 // it the same way, and its command stops when its CancelToken is cancelled.
 #pragma once
 
@@ -27,7 +27,7 @@ struct AgentAttempt {
   uint32_t attempt;
   // Its Agent actor; none for an exec attempt, which runs on the node's
   // CommandRunner.
-  const caf::actor& agent;
+  const mock_agent_actor& agent;
   // What stops an exec attempt's command; null for an Agent actor.
   const CancelToken* cancel;
 };

@@ -627,8 +627,8 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
   guard_against_peers(self, self->state.log);
   self->set_down_handler([=](caf::down_msg& dm) { sink_down(self, dm.source); });
   return {
-      [=](members_atom, const std::vector<std::string>& ids, const std::vector<caf::actor>& hosts,
-          const std::vector<uint32_t>& exec_slots) {
+      [=](members_atom, const std::vector<std::string>& ids,
+          const std::vector<agent_host_actor>& hosts, const std::vector<uint32_t>& exec_slots) {
         auto& st = self->state;
         std::vector<DispatcherState::Target> next;
         for (size_t i = 0; i < ids.size() && i < hosts.size(); ++i) {

@@ -44,9 +44,9 @@
 #include <tuple>
 #include <vector>
 
-#include "actors/agent_host.h"
 #include "actors/node_views.h"
 #include "actors/replacements.h"
+#include "protocol/agent_host.h"
 #include "protocol/checkpoint.h"
 #include "protocol/dispatcher.h"
 #include "rad/v1/cluster.pb.h"
@@ -102,7 +102,7 @@ struct DispatcherOptions {
 struct DispatcherState {
   struct Target {
     std::string node_id;
-    caf::actor host;          // its AgentHost
+    agent_host_actor host;    // its AgentHost
     uint32_t exec_slots = 0;  // 0: no limit
   };
   using Key = std::tuple<std::string, std::string, uint32_t>;  // run, story, attempt
@@ -113,7 +113,7 @@ struct DispatcherState {
   // The AgentHost of every node given work and not lost since, whether it
   // takes more now or not (its Monitor refuses, it drains): a cancel reaches
   // them all.
-  std::map<std::string, caf::actor> hosts;
+  std::map<std::string, agent_host_actor> hosts;
   size_t next_target = 0;
   // An attempt waiting for a node. Its story stays in its run's plan until a
   // batch to a node is made (protocol/placement.h): a million queued attempts

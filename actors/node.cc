@@ -43,7 +43,7 @@ namespace {
 constexpr auto kCancelGrace = std::chrono::seconds{5};
 
 MonitorOptions monitor_options_of(const v1::NodeConfig& config, const v1::NodeInfo& info,
-                                  caf::actor agent_host) {
+                                  agent_host_actor agent_host) {
   const auto& m = config.monitor();
   MonitorOptions o;
   o.interval = std::chrono::milliseconds{m.sample_interval_ms()};
@@ -228,12 +228,11 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
         CommandRunnerOptions{exec_slots(config.agents()), "rad-commands"});
     if (node->metrics_)
       node->metrics_->add_collectable(std::make_shared<CommandMetrics>(node->commands_));
-    node->agent_host_ = options.agent_host =
-        node->system_->spawn(agent_host,
-                             AgentContext{node->info_.node_id(), node->info_.incarnation(),
-                                          config.agents().use_real(), node->commands_},
-                             config.agents().max_agents(), counted<AgentMetrics>(metrics),
-                             node->extension_->agent_observer());
+    node->agent_host_ = options.agent_host = spawn_agent_host(
+        *node->system_, {AgentContext{node->info_.node_id(), node->info_.incarnation(),
+                                      config.agents().use_real(), node->commands_},
+                         config.agents().max_agents(), counted<AgentMetrics>(metrics),
+                         node->extension_->agent_observer()});
   }
   options.metrics = counted<MembershipMetrics>(metrics);
   // What the actors publish for the HTTP routes, which never wait on them.
@@ -308,7 +307,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
   node->agent_ = node->system_->spawn(node_agent, std::move(options));
   caf::anon_send(node->pulse_, subscribe_atom::value,
                  caf::actor_cast<liveness_subscriber_actor>(node->agent_),
-                 caf::actor_cast<fence_subscriber_actor>(node->agent_host_));
+                 fence_subscriber_actor{node->agent_host_});
   monitor_options.subscriber = caf::actor_cast<stats_subscriber_actor>(node->agent_);
   node->monitor_ = spawn_monitor(*node->system_, std::move(monitor_options));
   caf::anon_send(node->agent_, monitor_atom::value, node->monitor_);

@@ -22,6 +22,7 @@
 #include "actors/drivers/command_runner.h"
 #include "actors/node_extension.h"
 #include "persistence/data_dir_lock.h"
+#include "protocol/agent_host.h"
 #include "protocol/checkpoint.h"
 #include "protocol/monitor.h"
 #include "protocol/pulse.h"
@@ -85,7 +86,8 @@ class Node {
   // This node's commands; none on a coordinator-only node.
   std::shared_ptr<CommandRunner> commands_;
   // Where this node has them.
-  caf::actor agent_host_, dispatcher_;
+  agent_host_actor agent_host_;
+  caf::actor dispatcher_;
   pulse_actor pulse_;
   supervisor_actor supervisor_;
   monitor_actor monitor_;

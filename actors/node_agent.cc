@@ -152,12 +152,12 @@ void update_dispatcher(Self self) {
   auto& st = self->state;
   if (!st.options.dispatcher) return;
   std::vector<std::string> ids;
-  std::vector<caf::actor> hosts;
+  std::vector<agent_host_actor> hosts;
   std::vector<uint32_t> exec_slots;
   for (const auto& m : st.table->view().members()) {
     if (!hosts_agents(m)) continue;
     const auto& id = m.node().node_id();
-    caf::actor host;
+    agent_host_actor host;
     if (id == st.options.info.node_id())
       host = st.options.agent_host;
     else if (auto it = st.member_hosts.find(id); it != st.member_hosts.end())
@@ -259,7 +259,8 @@ v1::JoinReply admit(Self self, const v1::JoinRequest& request, const caf::actor&
   forget_agent(self, node.node_id());
   self->monitor(agent);
   st.member_agents[node.node_id()] = agent;
-  if (host) st.member_hosts[node.node_id()] = host;
+  // Unchecked: the peer's AgentHost crosses the link as a caf::actor.
+  if (host) st.member_hosts[node.node_id()] = caf::actor_cast<agent_host_actor>(host);
   if (st.options.pulse)
     self->send(st.options.pulse, watch_atom::value, node.node_id(), node.incarnation());
   *reply.mutable_view() = st.table->view();
@@ -438,7 +439,9 @@ void send_join(Self self, caf::actor coordinator, const std::string& seed,
   // directly: the host takes it from the node being joined.
   if (st.options.agent_host)
     self->send(st.options.agent_host, coordinator_atom::value, coordinator.node());
-  link_request(self, coordinator, timeout, proto(request), st.options.agent_host)
+  // The AgentHost travels as a caf::actor: the join is as kProtocolVersion has it.
+  link_request(self, coordinator, timeout, proto(request),
+               caf::actor_cast<caf::actor>(st.options.agent_host))
       .then(
           [=](const Proto<v1::JoinReply>& reply) {
             self->state.joining = false;

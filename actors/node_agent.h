@@ -24,10 +24,10 @@
 #include <memory>
 #include <string>
 
-#include "actors/agent_host.h"
 #include "actors/membership_metrics.h"
 #include "actors/membership_table.h"
 #include "actors/node_views.h"
+#include "protocol/agent_host.h"
 #include "protocol/monitor.h"
 #include "protocol/pulse.h"
 #include "rad/v1/cluster.pb.h"
@@ -46,8 +46,9 @@ using leave_atom = caf::atom_constant<caf::atom("leave")>;  // -> bool, after a 
 using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 // -> (bool, std::string): whether the node may take work, and why (not).
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
-// drain_atom -> bool: this node drains; the coordinator is told, so that it
-// places nothing more here (Node::begin_drain then drains the AgentHost).
+// drain_atom (protocol/atoms.h) -> bool: this node drains; the coordinator is
+// told, so that it places nothing more here (Node::begin_drain then drains the
+// AgentHost).
 // Its own timers.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
@@ -59,7 +60,7 @@ struct NodeAgentOptions {
   // by the coordinator or no seed reachable within cluster.join_timeout_ms.
   std::function<void(const caf::error&)> on_fatal;
   // This node's AgentHost; none on a coordinator-only node.
-  caf::actor agent_host = nullptr;
+  agent_host_actor agent_host{};
   // The coordinator's Dispatcher; none on a worker.
   caf::actor dispatcher = nullptr;
   // This node's Monitor, whose samples ride on the heartbeats.
@@ -85,9 +86,9 @@ struct NodeAgentState {
 
   // Coordinator.
   std::unique_ptr<MembershipTable> table;
-  std::map<std::string, caf::actor> member_agents;  // by node id
-  std::map<std::string, caf::actor> member_hosts;   // their AgentHosts, by node id
-  v1::MembershipView announced;                     // the view last pushed
+  std::map<std::string, caf::actor> member_agents;       // by node id
+  std::map<std::string, agent_host_actor> member_hosts;  // their AgentHosts, by node id
+  v1::MembershipView announced;                          // the view last pushed
   // Members the Pulse found silent: how long their work waits for their
   // lease to run out (none: down because the connection was lost).
   std::map<std::string, uint32_t> lease_holds;

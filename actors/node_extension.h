@@ -13,6 +13,7 @@
 
 #include "actors/agent_observer.h"
 #include "persistence/write_hook.h"
+#include "protocol/agent_host.h"
 #include "rad/v1/config.pb.h"
 #include "runtime/http_server.h"
 #include "runtime/metrics.h"
@@ -26,7 +27,7 @@ struct NodeParts {
   caf::actor_system& system;
   caf::actor node_agent;
   // None on a coordinator-only node.
-  caf::actor agent_host;
+  agent_host_actor agent_host;
   // Routes added here are served with the node's own.
   HttpServer& http;
   // Null when the node exports no metrics (metrics_port 0).

@@ -47,7 +47,7 @@ void AgentKiller::ended(const AgentAttempt& a) {
 uint32_t AgentKiller::kill(double fraction, uint64_t seed) {
   std::vector<std::pair<Key, Victim>> chosen;
   size_t of = 0;
-  caf::actor host;
+  attempt_host_actor host;
   AgentContext identity;
   {
     std::lock_guard<std::mutex> guard{mutex_};
@@ -66,7 +66,7 @@ uint32_t AgentKiller::kill(double fraction, uint64_t seed) {
       chosen.emplace_back(std::move(*it));
       running_.erase(it);
     }
-    host = caf::actor_cast<caf::actor>(host_);
+    host = caf::actor_cast<attempt_host_actor>(host_);
     identity = identity_;
   }
   for (auto& [key, victim] : chosen) {

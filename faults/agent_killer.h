@@ -7,7 +7,7 @@
 // command stopped. The coordinator then retries the story, as after a crash.
 //
 //   auto killer = std::make_shared<AgentKiller>();
-//   system.spawn(agent_host, identity, max_agents, metrics, killer);
+//   spawn_agent_host(system, {identity, max_agents, metrics, killer});
 //   ...
 //   uint32_t killed = killer->kill(0.5, seed);  // half of those running now
 #pragma once

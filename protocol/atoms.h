@@ -10,4 +10,9 @@ namespace rad {
 // Proto<RunStatus>, from the Run itself, the Supervisor or the store.
 using status_atom = caf::atom_constant<caf::atom("status")>;
 
+// This node drains: it takes no new agents. -> bool, from the NodeAgent once
+// the coordinator is told, from the AgentHost once no agent runs and every
+// result is sent.
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+
 }  // namespace rad

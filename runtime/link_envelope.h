@@ -75,8 +75,9 @@ void link_send(Self* self, const Handle& receiver, Ts&&... xs) {
 }
 
 // self->request(receiver, timeout, xs...), as the link hook decides.
-template <class Self, class Timeout, class... Ts>
-auto link_request(Self* self, const caf::actor& receiver, Timeout timeout, Ts&&... xs) {
+// `receiver`: a handle of any interface; the answer is checked against it.
+template <class Self, class Handle, class Timeout, class... Ts>
+auto link_request(Self* self, const Handle& receiver, Timeout timeout, Ts&&... xs) {
   auto* hook = link_hook();
   if (!hook || !crosses_link(receiver, self->node()))
     return self->request(receiver, timeout, std::forward<Ts>(xs)...);
@@ -85,9 +86,11 @@ auto link_request(Self* self, const caf::actor& receiver, Timeout timeout, Ts&&.
     return self->request(receiver, timeout, std::forward<Ts>(xs)...);
   // Linked: the relay ends with its requester (a node that stops waits for it).
   auto lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(timeout) + verdict.delay;
-  auto relay = self->template spawn<caf::linked>(link_relay, receiver, verdict.delay, verdict.drop,
-                                                 lifetime);
-  return self->request(relay, timeout, std::forward<Ts>(xs)...);
+  auto relay = self->template spawn<caf::linked>(link_relay, caf::actor_cast<caf::actor>(receiver),
+                                                 verdict.delay, verdict.drop, lifetime);
+  // The relay forwards whatever it is sent: it stands in for `receiver`, so
+  // the request (and the type of its answer) is the one `receiver` takes.
+  return self->request(caf::actor_cast<Handle>(relay), timeout, std::forward<Ts>(xs)...);
 }
 
 }  // namespace rad

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/agent_host.h"
 #include "runtime/logging.h"
 #include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"

@@ -17,6 +17,7 @@
 #include "actors/monitor/monitor_metrics.h"
 #include "actors/monitor/resource_sampler.h"
 #include "actors/node_views.h"
+#include "protocol/agent_host.h"
 #include "protocol/monitor.h"
 #include "rad/v1/cluster.pb.h"
 
@@ -28,8 +29,8 @@ struct MonitorOptions {
   AdmissionThresholds thresholds;
   // Empty, or returning null: ResourceSampler::for_this_host().
   std::function<std::unique_ptr<ResourceSampler>()> make_sampler = &ResourceSampler::for_this_host;
-  // Asked for running_atom (actors/agent_host.h) every interval; null: no agents run here.
-  caf::actor agent_host;
+  // Asked for running_atom every interval; null: no agents run here.
+  agent_host_actor agent_host;
   std::string node_id;
   uint64_t incarnation = 0;
   // Whose commands are counted in every sample; null: no commands run here.

@@ -9,13 +9,13 @@
 #include <map>
 #include <string>
 
-#include "actors/agent_host.h"
+#include "protocol/agent_host.h"
 #include "rad/v1/cluster.pb.h"
 #include "runtime/proto_bridge.h"
 
 namespace rad::test {
 
-inline uint32_t running_agents(caf::scoped_actor& self, const caf::actor& host) {
+inline uint32_t running_agents(caf::scoped_actor& self, const agent_host_actor& host) {
   uint32_t n = 0;
   self->request(host, std::chrono::seconds{5}, running_atom::value)
       .receive([&](uint32_t r) { n = r; },

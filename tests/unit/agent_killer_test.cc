@@ -51,8 +51,8 @@ class AgentKillerTest : public ::testing::Test {
   caf::actor_system system_{config_};
   caf::scoped_actor self_{system_};
   std::shared_ptr<AgentKiller> killer_ = std::make_shared<AgentKiller>();
-  caf::actor host_ =
-      system_.spawn(agent_host, AgentContext{"n1", 1}, 100u, AgentMetrics::unscraped(), killer_);
+  agent_host_actor host_ =
+      spawn_agent_host(system_, {AgentContext{"n1", 1}, 100u, AgentMetrics::unscraped(), killer_});
 };
 
 TEST_F(AgentKillerTest, KilledAgentsEndFailedAsCrashedAndTheOthersRunOn) {

@@ -71,8 +71,8 @@ class DispatcherTest : public ::testing::Test {
     std::vector<std::string> ids;
     for (size_t i = 0; i < limits.size(); ++i) {
       ids.push_back("n" + std::to_string(i));
-      hosts_.push_back(system_.spawn(agent_host, AgentContext{ids.back(), 1, exec_slots > 0},
-                                     limits[i], agent_metrics_, nullptr));
+      hosts_.push_back(spawn_agent_host(system_, {AgentContext{ids.back(), 1, exec_slots > 0},
+                                                  limits[i], agent_metrics_, nullptr}));
     }
     caf::anon_send(dispatcher_, members_atom::value, ids, hosts_,
                    std::vector<uint32_t>(ids.size(), exec_slots));
@@ -111,7 +111,7 @@ class DispatcherTest : public ::testing::Test {
     return n;
   }
 
-  uint32_t running(const caf::actor& host) { return test::running_agents(self_, host); }
+  uint32_t running(const agent_host_actor& host) { return test::running_agents(self_, host); }
 
   std::map<std::string, v1::StoryResult> receive_results(size_t n) {
     return test::results_by_story(self_, n);
@@ -149,7 +149,7 @@ class DispatcherTest : public ::testing::Test {
     dispatcher_ = system_.spawn(dispatcher, options);
     // Last first: what is placed again goes to another node than n0.
     std::vector<std::string> ids;
-    std::vector<caf::actor> hosts{hosts_.rbegin(), hosts_.rend()};
+    std::vector<agent_host_actor> hosts{hosts_.rbegin(), hosts_.rend()};
     for (size_t i = hosts_.size(); i-- > 0;) ids.push_back("n" + std::to_string(i));
     caf::anon_send(dispatcher_, members_atom::value, ids, hosts, std::vector<uint32_t>(ids.size()));
   }
@@ -166,9 +166,9 @@ class DispatcherTest : public ::testing::Test {
 
   // A node that refuses every spawn because it drains, as a worker stopped
   // with SIGTERM does.
-  caf::actor draining_host(const std::string& node_id) {
+  agent_host_actor draining_host(const std::string& node_id) {
     auto host =
-        system_.spawn(agent_host, AgentContext{node_id, 1, false}, 100, agent_metrics_, nullptr);
+        spawn_agent_host(system_, {AgentContext{node_id, 1, false}, 100, agent_metrics_, nullptr});
     self_->request(host, 5s, drain_atom::value)
         .receive([](bool) {}, [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
     return host;
@@ -184,7 +184,7 @@ class DispatcherTest : public ::testing::Test {
   caf::actor_system system_{config_};
   caf::scoped_actor self_{system_};
   caf::actor dispatcher_;
-  std::vector<caf::actor> hosts_;
+  std::vector<agent_host_actor> hosts_;
 };
 
 TEST_F(DispatcherTest, EveryRequestOfManyRunsPlacedAtOnceIsSettledOnce) {
@@ -372,13 +372,13 @@ TEST_F(DispatcherTest, DrainedNodesAreForgottenOnceGone) {
     auto id = "drained-" + std::to_string(i);
     auto host = draining_host(id);
     self_->send(dispatcher_, members_atom::value, std::vector<std::string>{id},
-                std::vector<caf::actor>{host}, no_slots);
+                std::vector<agent_host_actor>{host}, no_slots);
     self_->send(dispatcher_, place_atom::value,
                 placement_of(order_of("run-" + std::to_string(i), 1)));
     // The drained node refuses and the request moves here: it ends only after
     // the refusal closed the drained node.
     self_->send(dispatcher_, members_atom::value, std::vector<std::string>{"n0"},
-                std::vector<caf::actor>{hosts_[0]}, no_slots);
+                std::vector<agent_host_actor>{hosts_[0]}, no_slots);
     auto result = receive_results(1);
     ASSERT_EQ(result.size(), 1u) << id;
     EXPECT_EQ(result.begin()->second.outcome(), v1::OUTCOME_SUCCEEDED) << id;

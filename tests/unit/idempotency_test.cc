@@ -93,8 +93,8 @@ class IdempotentSubmits : public ::testing::Test {
     dispatcher_ = system_.spawn(dispatcher, DispatcherOptions{});
     std::vector<std::string> ids{"n1", "n2"};
     for (const auto& id : ids)
-      hosts_.push_back(system_.spawn(agent_host, AgentContext{id, 1}, 100000u,
-                                     AgentMetrics::unscraped(), nullptr));
+      hosts_.push_back(spawn_agent_host(
+          system_, {AgentContext{id, 1}, 100000u, AgentMetrics::unscraped(), nullptr}));
     caf::anon_send(dispatcher_, members_atom::value, ids, hosts_,
                    std::vector<uint32_t>(ids.size()));
     start_coordinator();
@@ -177,7 +177,7 @@ class IdempotentSubmits : public ::testing::Test {
   caf::actor dispatcher_;
   supervisor_actor supervisor_;
   checkpoint_actor checkpoint_;
-  std::vector<caf::actor> hosts_;
+  std::vector<agent_host_actor> hosts_;
 };
 
 TEST_F(IdempotentSubmits, TheSameKeyAndPlanAgainAnswerTheRunItMade) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <filesystem>
 #include <fstream>
@@ -496,7 +497,8 @@ TEST_F(MonitorTest, CountsTheAgentHostsRunningAgents) {
       system_.spawn([]() -> caf::behavior { return {[](running_atom) { return uint32_t{5}; }}; });
   actors_.push_back(host);
   auto o = options();
-  o.agent_host = host;
+  // It stands in for an AgentHost and answers running_atom alone.
+  o.agent_host = caf::actor_cast<agent_host_actor>(host);
   o.thresholds.max_agents = 5;
   auto s = stats_until(start(o), [](const v1::NodeStats& s) { return s.running_agents() == 5; });
   EXPECT_EQ(s.running_agents(), 5u);
@@ -506,8 +508,8 @@ TEST_F(MonitorTest, CountsTheAgentHostsRunningAgents) {
 
 TEST_F(MonitorTest, AsksARealAgentHost) {
   auto host =
-      system_.spawn(agent_host, AgentContext{"n1", 7}, 10u, AgentMetrics::unscraped(), nullptr);
-  actors_.push_back(host);
+      spawn_agent_host(system_, {AgentContext{"n1", 7}, 10u, AgentMetrics::unscraped(), nullptr});
+  actors_.push_back(caf::actor_cast<caf::actor>(host));
   auto o = options();
   o.agent_host = host;
   auto monitor = start(o);

@@ -27,8 +27,8 @@ class SupervisorTest : public ::testing::Test {
     dispatcher_ = system_.spawn(dispatcher, DispatcherOptions{});
     std::vector<std::string> ids{"n1", "n2"};
     for (const auto& id : ids)
-      hosts_.push_back(system_.spawn(agent_host, AgentContext{id, 1}, 100000u,
-                                     AgentMetrics::unscraped(), nullptr));
+      hosts_.push_back(spawn_agent_host(
+          system_, {AgentContext{id, 1}, 100000u, AgentMetrics::unscraped(), nullptr}));
     caf::anon_send(dispatcher_, members_atom::value, ids, hosts_,
                    std::vector<uint32_t>(ids.size()));
     SupervisorOptions options;
@@ -83,7 +83,7 @@ class SupervisorTest : public ::testing::Test {
   caf::scoped_actor self_{system_};
   caf::actor dispatcher_;
   supervisor_actor supervisor_;
-  std::vector<caf::actor> hosts_;
+  std::vector<agent_host_actor> hosts_;
 };
 
 TEST_F(SupervisorTest, ACrashedRunActorIsRestartedAndEveryStoryEndsOnce) {
