@@ -1,10 +1,11 @@
 #include "actors/dispatcher.h"
 
 #include <algorithm>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <limits>
 
 #include "actors/agent.h"
-#include "actors/node_agent.h"
 #include "protocol/run.h"
 #include "runtime/clock.h"
 #include "runtime/link_envelope.h"
@@ -16,7 +17,17 @@
 namespace rad {
 namespace {
 
-using Self = caf::stateful_actor<DispatcherState>*;
+// (release_atom, node id, generation): a silent node's hold is over.
+using release_atom = caf::atom_constant<caf::atom("release")>;
+// Ends the adoption window.
+using adopt_over_atom = caf::atom_constant<caf::atom("adoptover")>;
+
+// The protocol and what the Dispatcher sends itself: its timers.
+using dispatcher_impl =
+    dispatcher_actor::extend<caf::reacts_to<release_atom, std::string, uint64_t>,
+                             caf::reacts_to<adopt_over_atom>>;
+
+using Self = dispatcher_impl::stateful_pointer<DispatcherState>;
 constexpr auto kSpawnReplyTimeout = std::chrono::seconds{30};
 
 using Queued = DispatcherState::Queued;
@@ -57,7 +68,7 @@ void release_slot(DispatcherState& st, DispatcherState::Pending& p) {
 // Attempts of one run join the queue; `sink` is where their results go.
 template <class It>
 void enqueue(DispatcherState& st, const std::shared_ptr<const PlacementGroup>& group, It first,
-             It last, const caf::actor& sink) {
+             It last, const run_actor& sink) {
   if (first == last) return;
   st.queued.by_run[group->run_id] += static_cast<uint32_t>(std::distance(first, last));
   st.routes[group->run_id] = sink;
@@ -70,8 +81,8 @@ void enqueue(DispatcherState& st, const std::shared_ptr<const PlacementGroup>& g
 }
 
 // Where the results of a queued attempt's run go.
-const caf::actor& sink_of(const DispatcherState& st, const Queued& q) {
-  static const caf::actor none;
+const run_actor& sink_of(const DispatcherState& st, const Queued& q) {
+  static const run_actor none;
   auto it = st.routes.find(q.group->run_id);
   return it == st.routes.end() ? none : it->second;
 }
@@ -98,7 +109,7 @@ void publish_queue(Self self) {
 // A result for `sink`, sent with the others at the end of the handler: moved
 // from `result` when there is one (results pass through here: no copy of
 // each), made up from `outcome` and `why` otherwise.
-void deliver(Self self, const caf::actor& sink, const DispatcherState::Key& key,
+void deliver(Self self, const run_actor& sink, const DispatcherState::Key& key,
              v1::Outcome outcome, v1::StoryResult* result, const std::string& why) {
   if (!sink) return;
   auto* r = self->state.outbox[sink].add_results();
@@ -139,7 +150,7 @@ void flush_outbox(Self self) {
 // A run that ended is durable: a sync need not ask it.
 void sink_down(Self self, const caf::actor_addr& gone) {
   // Still held there, so still a strong handle.
-  if (auto sink = caf::actor_cast<caf::actor>(gone)) self->state.synced_since.erase(sink);
+  if (auto sink = caf::actor_cast<run_actor>(gone)) self->state.synced_since.erase(sink);
 }
 
 // Each run sent results is asked for its status after them: it answers once
@@ -148,7 +159,7 @@ caf::result<bool> sync(Self self) {
   flush_outbox(self);
   auto sinks = std::move(self->state.synced_since);
   self->state.synced_since.clear();
-  for (const auto& sink : sinks) self->demonitor(sink);
+  for (const auto& sink : sinks) self->demonitor(sink.address());
   if (sinks.empty()) return true;
   auto promise = self->make_response_promise<bool>();
   auto left = std::make_shared<size_t>(sinks.size());
@@ -365,7 +376,7 @@ void send_batch(Self self, size_t target_index) {
   std::vector<Queued> sent;
   // Attempts of one hand-over come one after the other: one route lookup each.
   const PlacementGroup* routed = nullptr;
-  caf::actor sink;
+  run_actor sink;
   auto take = [&](std::deque<Queued>& from) -> DispatcherState::Pending& {
     auto& q = sent.emplace_back(std::move(from.front()));
     from.pop_front();
@@ -555,7 +566,7 @@ void ask_node(Self self, const DispatcherState::Target& target) {
 }
 
 // The placed attempts of a resumed run: adopted when a node reports them.
-void adopt(Self self, const v1::SpawnBatch& requests, const caf::actor& sink) {
+void adopt(Self self, const v1::SpawnBatch& requests, const run_actor& sink) {
   auto& st = self->state;
   auto& ad = st.adoption;
   size_t adopted = 0, delivered = 0, awaited = 0, lost = 0;
@@ -610,9 +621,7 @@ void keep_nodes(Self self) {
   self->send(st.options.checkpoint, proto(std::move(nodes)));
 }
 
-}  // namespace
-
-caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherOptions options) {
+dispatcher_impl::behavior_type dispatcher(Self self, DispatcherOptions options) {
   auto& ad = self->state.adoption;
   for (const auto& id : options.adopt_from)
     if (id != options.local_node_id) ad.awaited.insert(id);
@@ -644,13 +653,13 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
       },
       [=](sync_atom) { return sync(self); },
       [=](handover_atom, const Proto<v1::SpawnBatch>& requests) {
-        adopt(self, requests.value, caf::actor_cast<caf::actor>(self->current_sender()));
+        adopt(self, requests.value, caf::actor_cast<run_actor>(self->current_sender()));
         publish_recovery(self);
         flush_outbox(self);
       },
       [=](ready_atom) {
         auto verdict = recovery(self);
-        return caf::make_message(verdict.ok, std::move(verdict.message));
+        return caf::result<bool, std::string>{verdict.ok, std::move(verdict.message)};
       },
       [=](adopt_over_atom) {
         auto& ad = self->state.adoption;
@@ -663,7 +672,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
       },
       [=](place_atom, const Placement& placement) {
         auto& st = self->state;
-        auto sink = caf::actor_cast<caf::actor>(self->current_sender());
+        auto sink = caf::actor_cast<run_actor>(self->current_sender());
         const auto& attempts = placement.attempts;
         // Sent before the run's cancel reached its Run: never placed.
         if (st.cancelled_runs.count(placement.group->run_id)) {
@@ -678,7 +687,7 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
       },
       [=](resink_atom, const std::string& run_id) {
         // Keys order by run first: the run's requests are one range.
-        auto sink = caf::actor_cast<caf::actor>(self->current_sender());
+        auto sink = caf::actor_cast<run_actor>(self->current_sender());
         std::vector<std::string> open;
         auto& pending = self->state.pending;
         for (auto it = pending.lower_bound({run_id, "", 0});
@@ -726,6 +735,16 @@ caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherO
         flush_outbox(self);
       },
   };
+}
+
+}  // namespace
+
+dispatcher_actor spawn_dispatcher(caf::actor_system& system, DispatcherOptions options) {
+  return system.spawn(dispatcher, std::move(options));
+}
+
+const DispatcherState& dispatcher_state(const dispatcher_actor& dispatcher) {
+  return static_cast<Self>(caf::actor_cast<caf::abstract_actor*>(dispatcher))->state;
 }
 
 }  // namespace rad

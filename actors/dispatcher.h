@@ -27,15 +27,16 @@
 // (a request holds its node's slot from placing until it is settled or
 // placed again); a node is given a quarter of its slots more, which wait
 // there, so that a slot it frees is taken at once. The queue is published (NodeViews::queue) for
-// GET /v1/runs/ID and rad_dispatch_queued. Until then it answers ready_atom (actors/node_agent.h)
+// GET /v1/runs/ID and rad_dispatch_queued. Until then it answers ready_atom (protocol/atoms.h)
 // with false and why.
+//
+// Its messages are protocol/dispatcher.h: placement_actor from Runs,
+// dispatcher_actor from the rest of the coordinator.
 #pragma once
 
 #include <spdlog/logger.h>
 
-#include <caf/event_based_actor.hpp>
-#include <caf/response_promise.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/actor_system.hpp>
 #include <deque>
 #include <map>
 #include <memory>
@@ -49,37 +50,16 @@
 #include "protocol/agent_host.h"
 #include "protocol/checkpoint.h"
 #include "protocol/dispatcher.h"
+#include "protocol/run.h"
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/run.pb.h"
 
 namespace rad {
 
-// (members_atom, node ids, their AgentHosts, their command slots): the nodes
-// that host agents, from NodeAgent. Slots are Capacity::exec_slots, 0 where
-// commands do not run (mock agents): no limit.
-using members_atom = caf::atom_constant<caf::atom("members")>;
-// (node_lost_atom, node id, uint32_t hold ms): a member is down, has left or
-// was replaced by a new incarnation; what it accepted will not report. With a
-// hold, the member went silent and may still run its agents until its lease
-// has run out (actors/pulse.h): its attempts are placed again only after
-// `hold`, unless it comes back first and reports them running (then they are
-// adopted) or done.
-using node_lost_atom = caf::atom_constant<caf::atom("nodelost")>;
-// (release_atom, node id, generation): a silent node's hold is over.
-using release_atom = caf::atom_constant<caf::atom("release")>;
-
 // Requests per message to the Dispatcher at most. One message is read by one
 // thread: 50,000 requests (1.5 MB) held the coordinator's link for ~400 ms,
 // long enough for every worker to look suspect. Larger work is split.
 inline constexpr int kMaxRequestsPerMessage = 10000;
-
-// sync_atom -> bool, once every result the Dispatcher has passed on so far is
-// in the checkpoint (each run that got one answered a status after it): what a
-// draining all-in-one node waits for before it exits.
-using sync_atom = caf::atom_constant<caf::atom("sync")>;
-
-// Ends the adoption window; the Dispatcher's own timer.
-using adopt_over_atom = caf::atom_constant<caf::atom("adoptover")>;
 
 struct DispatcherOptions {
   // Requests per SpawnBatch message.
@@ -127,7 +107,7 @@ struct DispatcherState {
   std::deque<Queued> queue, exec_queue;
   // Where the results of each run with queued attempts go (the Run that
   // placed them); dropped with its last queued attempt.
-  std::map<std::string, caf::actor> routes;
+  std::map<std::string, run_actor> routes;
   // Exec requests holding a slot, by node.
   std::map<std::string, uint32_t> exec_busy;
   // What is published as NodeViews::queue, and whether it changed since.
@@ -135,7 +115,7 @@ struct DispatcherState {
   bool queued_changed = true;
   // Attempts sent to a node (or handed over by a resumed run), until settled.
   struct Pending {
-    caf::actor sink;        // where its result goes
+    run_actor sink;         // where its result goes
     std::string node_id;    // where it was accepted; empty until then
     std::string slot_node;  // whose command slot it holds; empty: none
   };
@@ -182,12 +162,16 @@ struct DispatcherState {
   // the sinks sent any since the last sync_atom. Those are monitored and
   // dropped when they go down (a run that ended is durable): a node that
   // never drains would otherwise keep every Run actor it ever served.
-  std::map<caf::actor, v1::ResultBatch> outbox;
-  std::set<caf::actor> synced_since;
+  std::map<run_actor, v1::ResultBatch> outbox;
+  std::set<run_actor> synced_since;
   uint64_t next_batch = 1;
   static inline const char* name = "rad.dispatcher";
 };
 
-caf::behavior dispatcher(caf::stateful_actor<DispatcherState>* self, DispatcherOptions options);
+dispatcher_actor spawn_dispatcher(caf::actor_system& system, DispatcherOptions options);
+
+// What `dispatcher` keeps, for tests: read it only while the actor is idle
+// (it answered everything sent to it so far).
+const DispatcherState& dispatcher_state(const dispatcher_actor& dispatcher);
 
 }  // namespace rad

@@ -286,10 +286,8 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
     // agents when its lease runs out: only then may they be placed again.
     dop.adopt_window = adopt_window(config);
     if (node->metrics_) node->metrics_->add_collectable(std::make_shared<DispatchMetrics>(views));
-    node->dispatcher_ = options.dispatcher = node->system_->spawn(dispatcher, std::move(dop));
-    node->supervisor_ =
-        spawn_supervisor(*node->system_, so, caf::actor_cast<placement_actor>(options.dispatcher),
-                         node->checkpoint_);
+    node->dispatcher_ = options.dispatcher = spawn_dispatcher(*node->system_, std::move(dop));
+    node->supervisor_ = spawn_supervisor(*node->system_, so, node->dispatcher_, node->checkpoint_);
   }
   // The Monitor needs the NodeAgent to report to, and the NodeAgent the Monitor
   // to tell its samples from a peer's: the Monitor's first report waits for both.

@@ -24,6 +24,7 @@
 #include "persistence/data_dir_lock.h"
 #include "protocol/agent_host.h"
 #include "protocol/checkpoint.h"
+#include "protocol/dispatcher.h"
 #include "protocol/monitor.h"
 #include "protocol/pulse.h"
 #include "protocol/supervisor.h"
@@ -87,7 +88,7 @@ class Node {
   std::shared_ptr<CommandRunner> commands_;
   // Where this node has them.
   agent_host_actor agent_host_;
-  caf::actor dispatcher_;
+  dispatcher_actor dispatcher_;
   pulse_actor pulse_;
   supervisor_actor supervisor_;
   monitor_actor monitor_;

@@ -28,6 +28,7 @@
 #include "actors/membership_table.h"
 #include "actors/node_views.h"
 #include "protocol/agent_host.h"
+#include "protocol/dispatcher.h"
 #include "protocol/monitor.h"
 #include "protocol/pulse.h"
 #include "rad/v1/cluster.pb.h"
@@ -44,8 +45,8 @@ using view_atom = caf::atom_constant<caf::atom("view")>;    // -> Proto<Membersh
 using leave_atom = caf::atom_constant<caf::atom("leave")>;  // -> bool, after a graceful leave
 // (monitor_atom, actor): this node's Monitor, once it is spawned; local only.
 using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
-// -> (bool, std::string): whether the node may take work, and why (not).
-using ready_atom = caf::atom_constant<caf::atom("ready")>;
+// ready_atom (protocol/atoms.h) -> (bool, std::string): whether the node may
+// take work, and why (not).
 // drain_atom (protocol/atoms.h) -> bool: this node drains; the coordinator is
 // told, so that it places nothing more here (Node::begin_drain then drains the
 // AgentHost).
@@ -62,7 +63,7 @@ struct NodeAgentOptions {
   // This node's AgentHost; none on a coordinator-only node.
   agent_host_actor agent_host{};
   // The coordinator's Dispatcher; none on a worker.
-  caf::actor dispatcher = nullptr;
+  dispatcher_actor dispatcher{};
   // This node's Monitor, whose samples ride on the heartbeats.
   monitor_actor monitor{};
   // This node's Pulse: heartbeats, leases and failure detection.

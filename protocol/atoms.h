@@ -15,4 +15,8 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 // result is sent.
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
+// Whether this node may take work now, and why (not): -> (bool, std::string),
+// from the NodeAgent (its membership) and the Dispatcher (its recovery).
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
+
 }  // namespace rad

@@ -7,12 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <filesystem>
 #include <fstream>
 
 #include "actors/agent_host.h"
-#include "actors/node_agent.h"
 #include "runtime/clock.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/system_config.h"
@@ -55,7 +55,7 @@ Placement placement_of(const v1::SpawnBatch& order) {
 
 // Places `requests` as a Run does and ends with their first results, as a Run
 // that is over ends.
-caf::behavior short_lived_sink(caf::event_based_actor* self, caf::actor dispatcher,
+caf::behavior short_lived_sink(caf::event_based_actor* self, placement_actor dispatcher,
                                v1::SpawnBatch requests) {
   self->send(dispatcher, place_atom::value, placement_of(requests));
   return {[=](const Proto<v1::ResultBatch>&) { self->quit(); }};
@@ -67,7 +67,7 @@ class DispatcherTest : public ::testing::Test {
   // they run exec stories' commands (agents.use_real) and say they have that many.
   void start(std::vector<uint32_t> limits, DispatcherOptions options = {},
              uint32_t exec_slots = 0) {
-    dispatcher_ = system_.spawn(dispatcher, options);
+    dispatcher_ = spawn_dispatcher(system_, options);
     std::vector<std::string> ids;
     for (size_t i = 0; i < limits.size(); ++i) {
       ids.push_back("n" + std::to_string(i));
@@ -146,7 +146,7 @@ class DispatcherTest : public ::testing::Test {
     DispatcherOptions options;
     options.adopt_from = std::move(adopt_from);
     options.adopt_window = window;
-    dispatcher_ = system_.spawn(dispatcher, options);
+    dispatcher_ = spawn_dispatcher(system_, options);
     // Last first: what is placed again goes to another node than n0.
     std::vector<std::string> ids;
     std::vector<agent_host_actor> hosts{hosts_.rbegin(), hosts_.rend()};
@@ -160,8 +160,7 @@ class DispatcherTest : public ::testing::Test {
     self_->request(dispatcher_, 5s, ready_atom::value)
         .receive([](bool, const std::string&) {},
                  [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
-    auto* actor = caf::actor_cast<caf::abstract_actor*>(dispatcher_);
-    return static_cast<caf::stateful_actor<DispatcherState>*>(actor)->state;
+    return dispatcher_state(dispatcher_);
   }
 
   // A node that refuses every spawn because it drains, as a worker stopped
@@ -183,7 +182,7 @@ class DispatcherTest : public ::testing::Test {
   SystemConfig config_;
   caf::actor_system system_{config_};
   caf::scoped_actor self_{system_};
-  caf::actor dispatcher_;
+  dispatcher_actor dispatcher_;
   std::vector<agent_host_actor> hosts_;
 };
 

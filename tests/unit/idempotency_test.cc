@@ -90,7 +90,7 @@ class IdempotentSubmits : public ::testing::Test {
     auto store = Store::open({dir_.path() + "/checkpoint", SyncMode::batch, write_faults_});
     EXPECT_TRUE(store) << error_message(store.error());
     store_ = std::move(*store);
-    dispatcher_ = system_.spawn(dispatcher, DispatcherOptions{});
+    dispatcher_ = spawn_dispatcher(system_, DispatcherOptions{});
     std::vector<std::string> ids{"n1", "n2"};
     for (const auto& id : ids)
       hosts_.push_back(spawn_agent_host(
@@ -114,8 +114,7 @@ class IdempotentSubmits : public ::testing::Test {
     checkpoint_ = spawn_checkpoint(system_, store_, co);
     SupervisorOptions so;
     so.find_key = [store = store_](const std::string& key) { return store->idempotency_key(key); };
-    supervisor_ =
-        spawn_supervisor(system_, so, caf::actor_cast<placement_actor>(dispatcher_), checkpoint_);
+    supervisor_ = spawn_supervisor(system_, so, dispatcher_, checkpoint_);
   }
 
   // The Supervisor takes its Run actors with it.
@@ -174,7 +173,7 @@ class IdempotentSubmits : public ::testing::Test {
   SystemConfig config_;
   caf::actor_system system_{config_};
   caf::scoped_actor self_{system_};
-  caf::actor dispatcher_;
+  dispatcher_actor dispatcher_;
   supervisor_actor supervisor_;
   checkpoint_actor checkpoint_;
   std::vector<agent_host_actor> hosts_;

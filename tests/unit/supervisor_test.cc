@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 class SupervisorTest : public ::testing::Test {
  protected:
   SupervisorTest() {
-    dispatcher_ = system_.spawn(dispatcher, DispatcherOptions{});
+    dispatcher_ = spawn_dispatcher(system_, DispatcherOptions{});
     std::vector<std::string> ids{"n1", "n2"};
     for (const auto& id : ids)
       hosts_.push_back(spawn_agent_host(
@@ -33,8 +33,7 @@ class SupervisorTest : public ::testing::Test {
                    std::vector<uint32_t>(ids.size()));
     SupervisorOptions options;
     options.max_restarts = 2;
-    supervisor_ = spawn_supervisor(system_, options, caf::actor_cast<placement_actor>(dispatcher_),
-                                   checkpoint_actor{});
+    supervisor_ = spawn_supervisor(system_, options, dispatcher_, checkpoint_actor{});
   }
 
   ~SupervisorTest() override {
@@ -81,7 +80,7 @@ class SupervisorTest : public ::testing::Test {
   SystemConfig config_;
   caf::actor_system system_{config_};
   caf::scoped_actor self_{system_};
-  caf::actor dispatcher_;
+  dispatcher_actor dispatcher_;
   supervisor_actor supervisor_;
   std::vector<agent_host_actor> hosts_;
 };
