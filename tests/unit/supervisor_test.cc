@@ -99,7 +99,7 @@ TEST_F(SupervisorTest, ACrashedRunActorIsRestartedAndEveryStoryEndsOnce) {
 TEST_F(SupervisorTest, ARestartedRunActorTakesOverTheAttemptsStillQueuedAtTheDispatcher) {
   // No node hosts agents: every attempt waits in the Dispatcher's queue.
   caf::anon_send(dispatcher_, members_atom::value, std::vector<std::string>{},
-                 std::vector<caf::actor>{}, std::vector<uint32_t>{});
+                 std::vector<agent_host_actor>{}, std::vector<uint32_t>{});
   auto run_id = submit(test::mock_plan("queued", 300, 1));
   auto queued = [&] {
     auto s = status(run_id);
