@@ -7,7 +7,7 @@
 // batch a dead coordinator sent is never started beside the next one's.
 //
 // Messages (agent_host_actor, protocol/agent_host.h):
-//   (coordinator_atom, node_id) from this node's NodeAgent: the coordinator it
+//   (coordinator_atom, node_id) from this node's membership: the coordinator it
 //                           joined (or is joining); none: no coordinator
 //   Proto<SpawnBatch>    -> Proto<SpawnReply>, one decision per request
 //                           (results go to the sender, a result_sink_actor)

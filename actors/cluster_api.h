@@ -1,7 +1,7 @@
-// The cluster's HTTP routes, answered from what the NodeAgent publishes
+// The cluster's HTTP routes, answered from what the membership publishes
 // (actors/node_views.h), never by asking it: a busy node answers at once.
 //   GET /v1/nodes  -> the membership view this node holds (rad.v1.MembershipView as JSON);
-//                     503 before the NodeAgent published one
+//                     503 before the membership published one
 #pragma once
 
 #include <memory>

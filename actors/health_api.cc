@@ -13,7 +13,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The NodeAgent publishes every tick (100 ms): a view older than this says
+// The membership publishes every tick (100 ms): a view older than this says
 // its actors no longer run (a stalled scheduler), not that they are busy.
 constexpr auto kStale = std::chrono::seconds{3};
 
@@ -35,7 +35,7 @@ Check check_of(const Published<Verdict>& published, const char* who, Clock::time
   return {verdict->ok, verdict->message, ms_since(start)};
 }
 
-// Whether the node's actors run (the age of the NodeAgent's view), and
+// Whether the node's actors run (the age of the membership's view), and
 // whether the node may take work.
 std::pair<Check, Check> node_checks(const NodeViews& views) {
   auto start = Clock::now();

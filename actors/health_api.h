@@ -7,7 +7,7 @@
 //                      not recovering (adopting the agents of a restart)
 // They answer from what the node's actors publish (actors/node_views.h),
 // never by asking them, so a busy coordinator answers at once. The process
-// check is the age of the NodeAgent's view, which it publishes every tick
+// check is the age of the membership's view, which it publishes every tick
 // (100 ms): older than 3 s, the node's actors are taken as not running.
 // Each answers {"status":"healthy"|"unhealthy","checks":{"process","checkpoint",
 // "cluster","monitor": {"status","message","latency"}},"timestamp":"ISO-8601"},

@@ -2,7 +2,7 @@
 // join, how a restarted node replaces its old incarnation, and the states a
 // member goes through. Whether a silent member is suspect or down is judged
 // elsewhere (actors/failure_detector.h, on the Pulse's thread) and applied
-// here. Pure logic: time is passed in, nothing is sent; NodeAgent does the
+// here. Pure logic: time is passed in, nothing is sent; the coordinator's membership does the
 // messaging.
 #pragma once
 

@@ -15,15 +15,16 @@
 #include "actors/agent_host.h"
 #include "actors/checkpoint.h"
 #include "actors/cluster_api.h"
+#include "actors/coordinator_membership.h"
 #include "actors/dispatch_metrics.h"
 #include "actors/dispatcher.h"
 #include "actors/drivers/command_metrics.h"
 #include "actors/health_api.h"
 #include "actors/monitor/monitor.h"
-#include "actors/node_agent.h"
 #include "actors/pulse.h"
 #include "actors/runs_api.h"
 #include "actors/supervisor.h"
+#include "actors/worker_membership.h"
 #include "runtime/clock.h"
 #include "runtime/config.h"
 #include "runtime/error.h"
@@ -220,25 +221,25 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
   node->info_ = describe(config, *node->system_);
   if (metrics_port != 0) node->metrics_ = node_metrics(config);
   auto* metrics = node->metrics_.get();
-  NodeAgentOptions options{node->info_, config,
-                           [n = node.get()](const caf::error& err) { n->set_fatal(err); }};
-  options.gone_hold = gone_hold(config);
+  MemberOptions member;
+  member.info = node->info_;
+  member.config = config;
   if (config.role() != "coordinator") {
     node->commands_ = std::make_shared<CommandRunner>(
         CommandRunnerOptions{exec_slots(config.agents()), "rad-commands"});
     if (node->metrics_)
       node->metrics_->add_collectable(std::make_shared<CommandMetrics>(node->commands_));
-    node->agent_host_ = options.agent_host = spawn_agent_host(
+    node->agent_host_ = member.agent_host = spawn_agent_host(
         *node->system_, {AgentContext{node->info_.node_id(), node->info_.incarnation(),
                                       config.agents().use_real(), node->commands_},
                          config.agents().max_agents(), counted<AgentMetrics>(metrics),
                          node->extension_->agent_observer()});
   }
-  options.metrics = counted<MembershipMetrics>(metrics);
+  member.metrics = counted<MembershipMetrics>(metrics);
   // What the actors publish for the HTTP routes, which never wait on them.
   auto views = std::make_shared<NodeViews>();
   std::shared_ptr<RunViews> run_views;
-  options.views = views;
+  member.views = views;
   std::shared_ptr<Store> shared_store;
   if (config.role() != "worker") {
     auto sync = sync_mode_from(config.checkpoint().sync());
@@ -286,12 +287,13 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
     // agents when its lease runs out: only then may they be placed again.
     dop.adopt_window = adopt_window(config);
     if (node->metrics_) node->metrics_->add_collectable(std::make_shared<DispatchMetrics>(views));
-    node->dispatcher_ = options.dispatcher = spawn_dispatcher(*node->system_, std::move(dop));
+    node->dispatcher_ = spawn_dispatcher(*node->system_, std::move(dop));
     node->supervisor_ = spawn_supervisor(*node->system_, so, node->dispatcher_, node->checkpoint_);
   }
-  // The Monitor needs the NodeAgent to report to, and the NodeAgent the Monitor
-  // to tell its samples from a peer's: the Monitor's first report waits for both.
-  auto monitor_options = monitor_options_of(config, node->info_, options.agent_host);
+  // The Monitor needs the membership to report to, and the membership the
+  // Monitor to tell its samples from a peer's: the Monitor's first report
+  // waits for both.
+  auto monitor_options = monitor_options_of(config, node->info_, node->agent_host_);
   monitor_options.commands = node->commands_;
   monitor_options.metrics = counted<MonitorMetrics>(metrics);
   monitor_options.views = views;
@@ -301,17 +303,31 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
   pulse_options.incarnation = node->info_.incarnation();
   node->pulse_ = spawn_pulse(*node->system_, pulse_options);
   node->pulse_done_ = done_notifying(node->pulse_);
-  options.pulse = node->pulse_;
-  node->agent_ = node->system_->spawn(node_agent, std::move(options));
-  caf::anon_send(node->pulse_, subscribe_atom::value,
-                 caf::actor_cast<liveness_subscriber_actor>(node->agent_),
-                 fence_subscriber_actor{node->agent_host_});
-  monitor_options.subscriber = caf::actor_cast<stats_subscriber_actor>(node->agent_);
+  member.pulse = node->pulse_;
+  // The membership of the node's role, told by its Pulse of liveness.
+  if (config.role() == "worker") {
+    node->worker_membership_ = spawn_worker_membership(
+        *node->system_, {member, [n = node.get()](const caf::error& err) { n->set_fatal(err); }});
+    node->membership_ = node->worker_membership_;
+    caf::anon_send(node->pulse_, subscribe_atom::value,
+                   coordinator_liveness_actor{node->worker_membership_},
+                   fence_subscriber_actor{node->agent_host_});
+  } else {
+    auto coordinator = spawn_coordinator_membership(*node->system_,
+                                                    {member, node->dispatcher_, gone_hold(config)});
+    node->membership_ = coordinator;
+    caf::anon_send(node->pulse_, subscribe_atom::value, member_liveness_actor{coordinator});
+  }
+  monitor_options.subscriber = node->membership_;
   node->monitor_ = spawn_monitor(*node->system_, std::move(monitor_options));
-  caf::anon_send(node->agent_, monitor_atom::value, node->monitor_);
+  caf::anon_send(node->membership_, monitor_atom::value, node->monitor_);
 
-  auto published =
-      node->system_->middleman().publish(node->agent_, port, config.bind().c_str(), true);
+  // Published untyped, as peers see it: CAF lets remote_actor() connect only
+  // when the client names the very interface published, so a typed one would
+  // turn away radctl ping and every peer of another build before it could be
+  // told why (kProtocolVersion).
+  auto published = node->system_->middleman().publish(
+      caf::actor_cast<caf::actor>(node->membership_), port, config.bind().c_str(), true);
   if (!published) {
     std::string why = node->system_->render(published.error());
     node->stop();
@@ -334,7 +350,7 @@ caf::expected<std::unique_ptr<Node>> Node::start(const v1::NodeConfig& config,
       HttpServerOptions{config.bind(), static_cast<uint16_t>(config.http_port())});
   add_cluster_routes(*node->http_, views);
   node->extension_->started(
-      {config, *node->system_, node->agent_, node->agent_host_, *node->http_, metrics});
+      {config, *node->system_, node->membership_, node->agent_host_, *node->http_, metrics});
   add_health_routes(*node->http_, views, static_cast<bool>(node->supervisor_));
   if (node->supervisor_)
     add_run_routes(*node->http_, *node->system_, node->supervisor_, node->checkpoint_, run_views,
@@ -390,13 +406,13 @@ void Node::set_drain_state(Drain state) {
 }
 
 void Node::begin_drain(std::chrono::milliseconds deadline) {
-  if (!agent_ || drain_state() != Drain::not_started) return;
+  if (!membership_ || drain_state() != Drain::not_started) return;
   set_drain_state(Drain::running);
   // A request with a zero timeout would never be answered in time by design;
   // one millisecond still drains an idle node.
   deadline = std::max(deadline, std::chrono::milliseconds{1});
   auto started = std::chrono::steady_clock::now();
-  system_->spawn([this, deadline, started, agent = agent_, host = agent_host_,
+  system_->spawn([this, deadline, started, membership = membership_, host = agent_host_,
                   dispatcher = dispatcher_](caf::event_based_actor* self) {
     auto failed = [this](const caf::error&) { set_drain_state(Drain::deadline_passed); };
     auto left = [=] {
@@ -416,7 +432,7 @@ void Node::begin_drain(std::chrono::milliseconds deadline) {
     };
     // The coordinator is told first, so that it places nothing new here; then
     // the agents here finish and send their results.
-    self->request(agent, deadline, drain_atom::value)
+    self->request(membership, deadline, drain_atom::value)
         .then(
             [=](bool) {
               if (!host) return commit();
@@ -429,27 +445,28 @@ void Node::begin_drain(std::chrono::milliseconds deadline) {
 void Node::stop() {
   if (stopped_) return;
   stopped_ = true;
-  // The routes hold the agent's handle: drop them before the actor system
+  // The routes hold the membership's handle: drop them before the actor system
   // waits for its actors to finish.
   http_.reset();
   metrics_http_.reset();
-  if (system_ && agent_) {
+  if (system_ && membership_) {
     caf::scoped_actor self{*system_};
     // Agents still running are stopped (their attempts lost with this node)
     // and report so before the node leaves: their results travel ahead of the
     // leave notice on the same link.
     if (agent_host_) {
-      self->request(agent_, kCancelGrace, drain_atom::value)
+      self->request(membership_, kCancelGrace, drain_atom::value)
           .receive([](bool) {}, [](const caf::error&) {});
       self->request(agent_host_, kCancelGrace, drain_now_atom::value)
           .receive([](bool) {}, [](const caf::error&) {});
     }
-    if (config_.role() == "worker" && !fatal_error())
-      self->request(agent_, kCancelGrace, leave_atom::value)
+    if (worker_membership_ && !fatal_error())
+      self->request(worker_membership_, kCancelGrace, leave_atom::value)
           .receive([](bool) {}, [](const caf::error&) {});
-    system_->middleman().unpublish(agent_, static_cast<uint16_t>(config_.cluster_port()));
-    caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
-    agent_ = nullptr;
+    system_->middleman().unpublish(membership_, static_cast<uint16_t>(config_.cluster_port()));
+    caf::anon_send_exit(membership_, caf::exit_reason::user_shutdown);
+    membership_ = nullptr;
+    worker_membership_ = nullptr;
   }
   // Also when start() failed half way: the actor system awaits every actor.
   if (extension_) extension_->stopping();

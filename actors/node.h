@@ -1,5 +1,6 @@
-// A running rad node: its data dir, actor system, published NodeAgent and
-// HTTP endpoints.
+// A running rad node: its data dir, actor system, published membership actor
+// (actors/coordinator_membership.h or actors/worker_membership.h, by its role)
+// and HTTP endpoints.
 //
 //   rad::ShutdownSignals signals;               // before any thread
 //   auto node = rad::Node::start(config);       // port or data dir in use, bad roles...
@@ -25,6 +26,7 @@
 #include "protocol/agent_host.h"
 #include "protocol/checkpoint.h"
 #include "protocol/dispatcher.h"
+#include "protocol/membership.h"
 #include "protocol/monitor.h"
 #include "protocol/pulse.h"
 #include "protocol/supervisor.h"
@@ -48,7 +50,7 @@ class Node {
 
   const v1::NodeInfo& info() const { return info_; }
   caf::actor_system& system() { return *system_; }
-  caf::actor agent() const { return agent_; }
+  membership_actor membership() const { return membership_; }
 
   // Set when the node cannot go on (refused by the coordinator, no seed
   // reachable); it then raises SIGUSR1, which ShutdownSignals::wait() returns.
@@ -83,7 +85,9 @@ class Node {
   std::unique_ptr<SystemConfig> caf_config_;
   std::unique_ptr<caf::actor_system> system_;
   std::unique_ptr<HttpServer> http_, metrics_http_;
-  caf::actor agent_;
+  // Published on the cluster port; on a worker, also worker_membership_.
+  membership_actor membership_;
+  worker_membership_actor worker_membership_;
   // This node's commands; none on a coordinator-only node.
   std::shared_ptr<CommandRunner> commands_;
   // Where this node has them.

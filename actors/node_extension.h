@@ -14,6 +14,7 @@
 #include "actors/agent_observer.h"
 #include "persistence/write_hook.h"
 #include "protocol/agent_host.h"
+#include "protocol/membership.h"
 #include "rad/v1/config.pb.h"
 #include "runtime/http_server.h"
 #include "runtime/metrics.h"
@@ -25,7 +26,8 @@ namespace rad {
 struct NodeParts {
   const v1::NodeConfig& config;
   caf::actor_system& system;
-  caf::actor node_agent;
+  // Its membership actor (protocol/membership.h), of either role.
+  membership_actor membership;
   // None on a coordinator-only node.
   agent_host_actor agent_host;
   // Routes added here are served with the node's own.

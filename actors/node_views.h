@@ -1,7 +1,7 @@
 // What a node's actors publish for its HTTP routes (runtime/published.h):
 // /v1/nodes and /health* answer from these without a request to an actor, so
 // a coordinator busy with a large run still answers at once. Each actor
-// publishes when what it shows changes (the NodeAgent also on every tick,
+// publishes when what it shows changes (the membership also on every tick,
 // which makes the age of its view the proof that the node's actors run).
 #pragma once
 
@@ -24,7 +24,7 @@ struct DispatchQueue {
 };
 
 struct NodeViews {
-  // The NodeAgent: the membership view, and whether the node may take work.
+  // The membership: its view, and whether the node may take work.
   Published<v1::MembershipView> membership;
   Published<Verdict> cluster;
   // The Monitor's latest sample.

@@ -81,7 +81,7 @@ void answer(Self self, const v1::Heartbeat& hb) {
   auto now = Clock::now();
   it->second.last_ack = now;
   if (auto verdict = st.detector.heard(hb.node_id(), now))
-    self->send(st.options.node_agent, liveness_atom::value, hb.node_id(), hb.incarnation(),
+    self->send(st.options.members_watcher, liveness_atom::value, hb.node_id(), hb.incarnation(),
                std::string{"up"}, std::string{}, uint32_t{0});
   v1::HeartbeatAck ack;
   ack.set_node_id(st.options.node_id);
@@ -102,7 +102,7 @@ void judge_members(Self self, Clock::time_point now) {
       hold_ms = static_cast<uint32_t>(
           std::max<int64_t>(0, duration_cast<milliseconds>(until - now).count()));
     }
-    self->send(st.options.node_agent, liveness_atom::value, v.peer, it->second.incarnation,
+    self->send(st.options.members_watcher, liveness_atom::value, v.peer, it->second.incarnation,
                std::string{state_word(v.state)}, silence(v), hold_ms);
   }
 }
@@ -151,7 +151,7 @@ void judge_coordinator(Self self, Clock::time_point now) {
   for (const auto& v : st.detector.check(now)) {
     if (v.state != FailureDetector::State::down || st.coordinator_silent) continue;
     st.coordinator_silent = true;
-    self->send(st.options.node_agent, liveness_atom::value,
+    self->send(st.options.coordinator_watcher, liveness_atom::value,
                "no answer to heartbeats for " + std::to_string(v.silent.count()) + " ms");
   }
   if (st.lease_until && now >= *st.lease_until && !st.fenced) {
@@ -264,9 +264,12 @@ pulse_impl::behavior_type pulse(Self self, PulseOptions options) {
         self->state.options.incarnation = incarnation;
       },
       [=](pulse_atom) { return caf::actor_cast<caf::actor>(self); },
-      [=](subscribe_atom, const liveness_subscriber_actor& node_agent,
+      [=](subscribe_atom, const member_liveness_actor& membership) {
+        self->state.options.members_watcher = membership;
+      },
+      [=](subscribe_atom, const coordinator_liveness_actor& membership,
           const fence_subscriber_actor& agent_host) {
-        self->state.options.node_agent = node_agent;
+        self->state.options.coordinator_watcher = membership;
         self->state.options.agent_host = agent_host;
       },
   };

@@ -4,7 +4,7 @@
 //
 // On the coordinator, the Pulse answers each member's heartbeats with a
 // HeartbeatAck while it holds the member live, watches every member with a
-// FailureDetector, and tells the NodeAgent when one turns suspect, up again,
+// FailureDetector, and tells the membership when one turns suspect, up again,
 // or down. A member is down only after silence, never after a busy spell it
 // kept heartbeating through; with a down verdict comes how long the member's
 // lease may still run, and its work waits that long (actors/dispatcher.h).
@@ -12,7 +12,7 @@
 // On a worker, the Pulse heartbeats the coordinator's Pulse and renews its
 // lease with every answer, from the time it sent the heartbeat answered: the
 // coordinator received that heartbeat later, so the worker's lease always
-// ends before the coordinator thinks it does. It tells the NodeAgent when the
+// ends before the coordinator thinks it does. It tells the membership when the
 // coordinator has gone silent, and fences the node when the lease expired:
 // the AgentHost stops every agent (actors/agent_host.h), as the coordinator
 // may place their work again from then on.
@@ -43,8 +43,8 @@
 // seconds to start again never make a live worker stop its agents. A silent
 // coordinator (a partition) renews nothing: the lease runs out as it was.
 //   both:        (pulse_atom) -> caf::actor           this Pulse
-//                (subscribe_atom, NodeAgent, AgentHost) whom to tell
-// and to the NodeAgent: (liveness_atom, node id, incarnation, "up"|"suspect"|
+//                (subscribe_atom, membership[, AgentHost]) whom to tell
+// and to the membership: (liveness_atom, node id, incarnation, "up"|"suspect"|
 // "down", reason, hold ms) on the coordinator, (liveness_atom, reason) on a
 // worker whose coordinator went silent; to the AgentHost: (fence_atom, reason).
 #pragma once
@@ -76,8 +76,9 @@ struct PulseOptions {
   DetectorOptions detector;
   // A worker runs agents this long after the heartbeat last answered was sent.
   std::chrono::milliseconds lease{3000};
-  liveness_subscriber_actor node_agent{};
-  fence_subscriber_actor agent_host{};  // a worker's, fenced when its lease expires
+  member_liveness_actor members_watcher{};           // a coordinator's membership
+  coordinator_liveness_actor coordinator_watcher{};  // a worker's membership
+  fence_subscriber_actor agent_host{};               // a worker's, fenced when its lease expires
 };
 
 // How long after its last answered heartbeat a silent worker may still be

@@ -1,6 +1,5 @@
 #include "faults/chaos.h"
 
-#include "actors/node_agent.h"
 #include "faults/chaos_values.h"
 #include "faults/link_faults.h"
 #include "runtime/error.h"
@@ -88,7 +87,7 @@ std::string describe_link(const v1::ChaosCommand& c) {
 // Link faults and partitions name peers: the view says who they are.
 caf::result<Proto<v1::ChaosAck>> apply_link(Self self, const v1::ChaosCommand& c) {
   auto rp = self->make_response_promise<Proto<v1::ChaosAck>>();
-  self->request(self->state.options.node_agent, kAskTimeout, view_atom::value)
+  self->request(self->state.options.membership, kAskTimeout, view_atom::value)
       .then(
           [=](const Proto<v1::MembershipView>& view) mutable {
             const auto& names =

@@ -23,6 +23,7 @@
 #include "faults/agent_killer.h"
 #include "faults/resource_pressure.h"
 #include "faults/write_faults.h"
+#include "protocol/membership.h"
 #include "rad/v1/chaos.pb.h"
 
 namespace rad {
@@ -31,7 +32,7 @@ using clear_atom = caf::atom_constant<caf::atom("clear")>;
 
 struct ChaosOptions {
   std::string node_name;
-  caf::actor node_agent;  // for the view: peers are named in commands
+  membership_actor membership;  // for the view: peers are named in commands
   // The AgentHost's observer; null on a coordinator-only node.
   std::shared_ptr<AgentKiller> agents;
   // The checkpoint store's write hook; null on a worker.

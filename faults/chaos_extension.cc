@@ -32,7 +32,7 @@ class ChaosExtension : public NodeExtension {
     if (enabled_) {
       set_link_hook(&LinkFaults::instance());
       chaos_ = node.system.spawn(
-          chaos, ChaosOptions{node.config.node_name(), node.node_agent, agents_, writes_});
+          chaos, ChaosOptions{node.config.node_name(), node.membership, agents_, writes_});
       logger("node")->warn(
           "chaos is enabled: anyone reaching {}:{} can inject faults into this node",
           node.config.bind(), node.config.http_port());

@@ -35,7 +35,7 @@ using drain_now_atom = caf::atom_constant<caf::atom("drainnow")>;
 using result_sink_actor = caf::typed_actor<caf::reacts_to<Proto<v1::ResultBatch>>>;
 
 using agent_host_actor = caf::typed_actor<
-    // From this node's NodeAgent.
+    // From this node's membership (a worker's: the coordinator it joins).
     caf::reacts_to<coordinator_atom, caf::node_id>,
     // From the coordinator's Dispatcher (a result_sink_actor), or this node:
     // one decision per request; an error from anyone else.

@@ -3,7 +3,7 @@
 // its agents cancelled. Every request's result (or a synthetic one: refused,
 // node lost, cancelled) goes back to the Run that placed it, as
 // Proto<ResultBatch> (protocol/run.h). As the rest of the coordinator sees it
-// (dispatcher_actor): the nodes that take agents, from the NodeAgent; the
+// (dispatcher_actor): the nodes that take agents, from the coordinator's membership; the
 // results, from the AgentHosts; a drain's sync, from the Node.
 #pragma once
 
@@ -56,7 +56,7 @@ using node_lost_atom = caf::atom_constant<caf::atom("nodelost")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 
 using dispatcher_actor = placement_actor::extend<
-    // From the coordinator's NodeAgent.
+    // From the coordinator's membership.
     caf::reacts_to<members_atom, std::vector<std::string>, std::vector<agent_host_actor>,
                    std::vector<uint32_t>>,
     caf::reacts_to<node_lost_atom, std::string, uint32_t>,

@@ -16,7 +16,7 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
 using monitor_actor = caf::typed_actor<caf::replies_to<stats_atom>::with<Proto<v1::NodeStats>>>;
 
-// Who is sent each new sample (the NodeAgent, which puts it in its heartbeats).
+// Who is sent each new sample (the membership, which puts it in its heartbeats).
 using stats_subscriber_actor = caf::typed_actor<caf::reacts_to<Proto<v1::NodeStats>>>;
 
 }  // namespace rad

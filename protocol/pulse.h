@@ -24,12 +24,15 @@ using gone_atom = caf::atom_constant<caf::atom("gone")>;
 using liveness_atom = caf::atom_constant<caf::atom("liveness")>;
 using fence_atom = caf::atom_constant<caf::atom("fence")>;
 
-// Whom a Pulse tells of liveness: on the coordinator, (member id, its
-// incarnation, "up"|"suspect"|"down", reason, hold ms); on a worker, (reason)
-// when its coordinator went silent. The NodeAgent.
-using liveness_subscriber_actor = caf::typed_actor<
-    caf::reacts_to<liveness_atom, std::string, uint64_t, std::string, std::string, uint32_t>,
-    caf::reacts_to<liveness_atom, std::string>>;
+// Whom the coordinator's Pulse tells of its members' liveness: (member id,
+// its incarnation, "up"|"suspect"|"down", reason, hold ms). The coordinator's
+// membership (protocol/membership.h).
+using member_liveness_actor = caf::typed_actor<
+    caf::reacts_to<liveness_atom, std::string, uint64_t, std::string, std::string, uint32_t>>;
+
+// Whom a worker's Pulse tells that its coordinator went silent: (reason).
+// The worker's membership (protocol/membership.h).
+using coordinator_liveness_actor = caf::typed_actor<caf::reacts_to<liveness_atom, std::string>>;
 
 // Whom a worker's Pulse tells that its lease ran out: the AgentHost, which
 // stops every agent.
@@ -48,8 +51,10 @@ using pulse_actor = caf::typed_actor<
     caf::reacts_to<renew_atom, int64_t, uint32_t>,
     caf::reacts_to<watch_atom, caf::actor, std::string, uint64_t, int64_t>,
     caf::reacts_to<gone_atom>, caf::reacts_to<incarnation_atom, uint64_t>,
-    // Both: this Pulse, for a peer; whom to tell (NodeAgent, AgentHost).
+    // Both: this Pulse, for a peer. Whom to tell: on the coordinator, its
+    // membership; on a worker, its membership and its AgentHost.
     caf::replies_to<pulse_atom>::with<caf::actor>,
-    caf::reacts_to<subscribe_atom, liveness_subscriber_actor, fence_subscriber_actor>>;
+    caf::reacts_to<subscribe_atom, member_liveness_actor>,
+    caf::reacts_to<subscribe_atom, coordinator_liveness_actor, fence_subscriber_actor>>;
 
 }  // namespace rad

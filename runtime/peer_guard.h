@@ -2,7 +2,7 @@
 // defaults do not: an unexpected message is answered with an error, and an
 // error message that nobody awaits makes the receiving actor quit. So a peer
 // answering a notice, or an old version sending a message this one does not
-// know, would stop a NodeAgent. guard_against_peers() logs both and goes on.
+// know, would stop the actor a node publishes. guard_against_peers() logs both and goes on.
 #pragma once
 
 #include <caf/scheduled_actor.hpp>

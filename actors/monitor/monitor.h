@@ -35,7 +35,7 @@ struct MonitorOptions {
   uint64_t incarnation = 0;
   // Whose commands are counted in every sample; null: no commands run here.
   std::shared_ptr<const CommandRunner> commands;
-  // Sent every new sample (the NodeAgent, which puts it in its heartbeats).
+  // Sent every new sample (the membership, which puts it in its heartbeats).
   stats_subscriber_actor subscriber;
   // Where every sample is shown; none: nowhere.
   std::shared_ptr<MonitorMetrics> metrics;

@@ -108,7 +108,7 @@ class ClusterFixture : public ::testing::Test {
     return none;
   }
 
-  // The NodeAgent of `name`, reached over the cluster link.
+  // The membership actor of `name`, reached over the cluster link.
   caf::actor remote(const std::string& name) {
     auto agent = client().middleman().remote_actor("127.0.0.1", ports(name).cluster);
     EXPECT_TRUE(agent) << name << ": " << client_->render(agent.error());
