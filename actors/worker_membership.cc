@@ -373,40 +373,26 @@ auto on_tick(Self self) {
   return [=](tick_atom) { tick(self); };
 }
 
+// A behaviour of the worker: the handlers both share, and its own.
+template <class... Handlers>
+worker_impl::behavior_type behavior_with(Self self, Handlers... own) {
+  return {on_ping(self),  on_join(self),    on_join_without_host(), on_monitor(self),
+          on_stats(self), on_view(self),    on_ready(self),         on_drain(self),
+          on_tick(self),  std::move(own)...};
+}
+
 // No coordinator yet: what a coordinator sends is from one lost (stale: the
 // next JoinReply has a fresh view), and there is none to lose or leave.
 worker_impl::behavior_type joining_behavior(Self self) {
-  return {
-      on_ping(self),
-      on_join(self),
-      on_join_without_host(),
-      on_monitor(self),
-      on_stats(self),
-      on_view(self),
-      on_ready(self),
-      on_drain(self),
-      on_tick(self),
-      [=](join_atom) { try_join(self); },
-      [=](const Proto<v1::Heartbeat>&) {},
-      [=](const Proto<v1::MembershipView>&) {},
-      [=](const Proto<v1::JoinReply>&) {},
-      [=](liveness_atom, const std::string&) {},
-      [=](leave_atom) { return true; },
-  };
+  return behavior_with(
+      self, [=](join_atom) { try_join(self); }, [=](const Proto<v1::Heartbeat>&) {},
+      [=](const Proto<v1::MembershipView>&) {}, [=](const Proto<v1::JoinReply>&) {},
+      [=](liveness_atom, const std::string&) {}, [=](leave_atom) { return true; });
 }
 
 worker_impl::behavior_type joined_behavior(Self self) {
-  return {
-      on_ping(self),
-      on_join(self),
-      on_join_without_host(),
-      on_monitor(self),
-      on_stats(self),
-      on_view(self),
-      on_ready(self),
-      on_drain(self),
-      on_tick(self),
-      [=](join_atom) {},  // a retry of the joining before
+  return behavior_with(
+      self, [=](join_atom) {},  // a retry of the joining before
       [=](const Proto<v1::Heartbeat>& hb) {
         auto& st = self->state;
         if (hb.value.node_id() == st.view.coordinator_id()) st.coordinator_heard = Clock::now();
@@ -434,8 +420,7 @@ worker_impl::behavior_type joined_behavior(Self self) {
                     rp.deliver(false);
                   });
         return rp;
-      },
-  };
+      });
 }
 
 worker_impl::behavior_type worker_membership(Self self, WorkerMembershipOptions options) {
