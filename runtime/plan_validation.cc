@@ -1,8 +1,12 @@
 #include "runtime/plan_validation.h"
 
 #include <cctype>
-#include <map>
+#include <cstdint>
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "runtime/error.h"
 
@@ -35,6 +39,7 @@ class Checker {
     check_plan();
     if (plan_.waves_size() > 0 && static_cast<size_t>(plan_.waves_size()) <= limits_.max_waves &&
         stories_ <= limits_.max_stories) {
+      where_.reserve(stories_);
       for (int w = 0; w < plan_.waves_size(); ++w) index_wave(w);
       for (int w = 0; w < plan_.waves_size(); ++w) check_wave(w);
       for (int w = 0; w < plan_.waves_size(); ++w) check_cycles(w);
@@ -177,53 +182,52 @@ class Checker {
   }
 
   // Cycles can only form among stories of one wave: dependencies point to the
-  // same or earlier waves.
+  // same or earlier waves. A walk by index, in plan order: a million stories
+  // cost two vectors, not two maps keyed by their ids.
   void check_cycles(int w) {
     const auto& wave = plan_.waves(w);
-    std::map<std::string, std::vector<std::string>> edges;  // story -> same-wave dependencies
-    for (const auto& story : wave.stories()) {
-      auto& out = edges[story.id()];
-      for (const auto& dep : story.depends_on()) {
-        auto it = where_.find(dep);
-        if (it != where_.end() && it->second.wave == w) out.push_back(dep);
-      }
-    }
-    std::map<std::string, int> state;  // 0 new, 1 on the current path, 2 done
-    for (const auto& [start, _] : edges) {
-      if (state[start] != 0) continue;
-      // Iterative DFS: (node, next edge index).
-      std::vector<std::pair<std::string, size_t>> stack{{start, 0}};
-      state[start] = 1;
+    // The index of story s's d-th dependency when it is in this wave; -1 otherwise.
+    auto same_wave = [&](int s, int d) {
+      auto it = where_.find(wave.stories(s).depends_on(d));
+      return it != where_.end() && it->second.wave == w ? it->second.story : -1;
+    };
+    // 0 new, 1 on the current path, 2 done.
+    std::vector<uint8_t> state(static_cast<size_t>(wave.stories_size()), 0);
+    std::vector<std::pair<int, int>> stack;  // (story, next dependency)
+    for (int start = 0; start < wave.stories_size(); ++start) {
+      if (state[static_cast<size_t>(start)] != 0) continue;
+      stack.assign(1, {start, 0});
+      state[static_cast<size_t>(start)] = 1;
       while (!stack.empty()) {
-        auto& [node, next] = stack.back();
-        const auto& deps = edges[node];
-        if (next == deps.size()) {
-          state[node] = 2;
+        auto [node, next] = stack.back();
+        if (next == wave.stories(node).depends_on_size()) {
+          state[static_cast<size_t>(node)] = 2;
           stack.pop_back();
           continue;
         }
-        const auto& dep = deps[next++];
-        if (state[dep] == 1) {
-          report_cycle(stack, dep);
-        } else if (state[dep] == 0) {
-          state[dep] = 1;
+        ++stack.back().second;
+        int dep = same_wave(node, next);
+        if (dep < 0) continue;
+        if (state[static_cast<size_t>(dep)] == 1) {
+          report_cycle(w, stack, dep);
+        } else if (state[static_cast<size_t>(dep)] == 0) {
+          state[static_cast<size_t>(dep)] = 1;
           stack.emplace_back(dep, 0);
         }
       }
     }
   }
 
-  void report_cycle(const std::vector<std::pair<std::string, size_t>>& stack,
-                    const std::string& back_to) {
+  void report_cycle(int w, const std::vector<std::pair<int, int>>& stack, int back_to) {
+    const auto& wave = plan_.waves(w);
     std::string cycle;
     bool on = false;
     for (const auto& frame : stack) {
       if (frame.first == back_to) on = true;
-      if (on) cycle += frame.first + " -> ";
+      if (on) cycle += wave.stories(frame.first).id() + " -> ";
     }
-    cycle += back_to;
-    auto where = where_.at(back_to);
-    add(story_path(where.wave, where.story) + ".dependsOn", "dependency cycle: " + cycle);
+    cycle += wave.stories(back_to).id();
+    add(story_path(w, back_to) + ".dependsOn", "dependency cycle: " + cycle);
   }
 
   const v1::Plan& plan_;
@@ -231,7 +235,8 @@ class Checker {
   std::vector<PlanProblem> problems_;
   size_t dropped_ = 0;
   size_t stories_ = 0;
-  std::map<std::string, Where> where_;  // story id -> first place
+  // Story id (in plan_) -> its first place.
+  std::unordered_map<std::string_view, Where> where_;
   std::set<std::string> wave_names_;
 };
 
