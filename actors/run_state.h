@@ -181,6 +181,8 @@ class RunState {
   };
 
   v1::SpawnRequest request_of(size_t story) const;
+  // index_of(), trying the story after the last one found first.
+  size_t find_story(const std::string& story_id);
   const std::string& error_of(size_t story) const;
   void set_error(size_t story, std::string error);
   const std::string& node_of(size_t story) const { return nodes_[stories_[story].node]; }
@@ -203,6 +205,7 @@ class RunState {
   // Story id (in plan_) -> index.
   std::unordered_map<std::string_view, uint32_t> index_;
   std::vector<uint32_t> dependents_;
+  size_t next_guess_ = 0;  // find_story()'s first try
   // Each story's last error, for those with one.
   std::unordered_map<uint32_t, std::string> errors_;
   // Node ids stories ran on, interned: nodes_[0] is none.

@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/utilities/options_util.h>
@@ -196,6 +197,27 @@ rocksdb::ColumnFamilyOptions bounded_family_options() {
   return options;
 }
 
+// An event's key is its run's prefix and a big-endian sequence number
+// (event_key), and a run's events are written in order: with this as the
+// events' insert-hint prefix, the memtable inserts each next to the last of
+// its run instead of searching its skip list from the top (a tenth of the
+// coordinator's time went there at 100,000 stories/s).
+class RunPrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "rad.RunPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return {key.data(), key.size() - sizeof(uint64_t)};
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() > sizeof(uint64_t); }
+};
+
+rocksdb::ColumnFamilyOptions family_options_of(Family f) {
+  auto options = bounded_family_options();
+  if (f == kEvents)
+    options.memtable_insert_with_hint_prefix_extractor = std::make_shared<RunPrefix>();
+  return options;
+}
+
 }  // namespace
 
 // A directory of a reading instance's own (RocksDB keeps its info log there),
@@ -242,8 +264,8 @@ caf::expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   // and the node stops admitting work then.
   db_options.allow_fallocate = false;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  auto family_options = bounded_family_options();
-  for (const char* name : kFamilyNames) descriptors.emplace_back(name, family_options);
+  for (size_t f = 0; f < kFamilyNames.size(); ++f)
+    descriptors.emplace_back(kFamilyNames[f], family_options_of(static_cast<Family>(f)));
   auto rep = std::make_unique<Rep>();
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(db_options, options.path, descriptors, &rep->families, &db);
