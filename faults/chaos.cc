@@ -1,5 +1,8 @@
 #include "faults/chaos.h"
 
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
 #include "faults/chaos_values.h"
 #include "faults/link_faults.h"
 #include "runtime/error.h"
@@ -9,8 +12,18 @@
 namespace rad {
 namespace {
 
-using Self = caf::stateful_actor<ChaosState>*;
+// (end_pressure_atom, generation): its own timer, when a pressure's duration is over.
 using end_pressure_atom = caf::atom_constant<caf::atom("endpress")>;
+using chaos_impl = chaos_actor::extend<caf::reacts_to<end_pressure_atom, uint64_t>>;
+
+struct ChaosState {
+  ChaosOptions options;
+  std::unique_ptr<ResourcePressure> pressure;
+  uint64_t pressure_generation = 0;  // a newer pressure outlives an older one's end
+  static inline const char* name = "rad.chaos";
+};
+
+using Self = chaos_impl::stateful_pointer<ChaosState>;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kAskTimeout = std::chrono::seconds{5};
@@ -171,9 +184,7 @@ caf::result<Proto<v1::ChaosAck>> apply(Self self, const v1::ChaosCommand& c) {
   }
 }
 
-}  // namespace
-
-caf::behavior chaos(caf::stateful_actor<ChaosState>* self, ChaosOptions options) {
+chaos_impl::behavior_type chaos(Self self, ChaosOptions options) {
   self->state.options = std::move(options);
   return {
       [=](const Proto<v1::ChaosCommand>& command) { return apply(self, command.value); },
@@ -188,6 +199,12 @@ caf::behavior chaos(caf::stateful_actor<ChaosState>* self, ChaosOptions options)
         return proto(ack(self, "every fault cleared"));
       },
   };
+}
+
+}  // namespace
+
+chaos_actor spawn_chaos(caf::actor_system& system, ChaosOptions options) {
+  return system.spawn(chaos, std::move(options));
 }
 
 }  // namespace rad

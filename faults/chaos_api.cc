@@ -18,7 +18,7 @@ HttpResponse disabled() {
 
 }  // namespace
 
-void add_chaos_routes(HttpServer& server, caf::actor_system& system, caf::actor chaos) {
+void add_chaos_routes(HttpServer& server, caf::actor_system& system, chaos_actor chaos) {
   server.route("POST", "/v1/chaos", [&system, chaos](const HttpRequest& request) {
     if (!chaos) return disabled();
     if (request.body.size() > kMaxCommandBytes)
@@ -26,11 +26,12 @@ void add_chaos_routes(HttpServer& server, caf::actor_system& system, caf::actor 
     v1::ChaosCommand command;
     if (auto err = parse_proto_text(request.body, FileFormat::json, "request body", command))
       return error_response(err);
-    return ask<v1::ChaosAck>(system, {chaos, "the chaos actor"}, 200, proto(std::move(command)));
+    return ask<v1::ChaosAck>(system, Asked{chaos, "the chaos actor"}, 200,
+                             proto(std::move(command)));
   });
   server.route("POST", "/v1/chaos/clear", [&system, chaos](const HttpRequest&) {
     if (!chaos) return disabled();
-    return ask<v1::ChaosAck>(system, {chaos, "the chaos actor"}, 200, clear_atom::value);
+    return ask<v1::ChaosAck>(system, Asked{chaos, "the chaos actor"}, 200, clear_atom::value);
   });
 }
 

@@ -7,11 +7,12 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include "protocol/chaos.h"
 #include "runtime/http_server.h"
 
 namespace rad {
 
 // `chaos`: the node's Chaos actor (faults/chaos.h); null when chaos is disabled.
-void add_chaos_routes(HttpServer& server, caf::actor_system& system, caf::actor chaos);
+void add_chaos_routes(HttpServer& server, caf::actor_system& system, chaos_actor chaos);
 
 }  // namespace rad

@@ -31,8 +31,8 @@ class ChaosExtension : public NodeExtension {
     if (node.metrics) node.metrics->add_collectable(std::make_shared<ChaosMetrics>());
     if (enabled_) {
       set_link_hook(&LinkFaults::instance());
-      chaos_ = node.system.spawn(
-          chaos, ChaosOptions{node.config.node_name(), node.membership, agents_, writes_});
+      chaos_ = spawn_chaos(
+          node.system, ChaosOptions{node.config.node_name(), node.membership, agents_, writes_});
       logger("node")->warn(
           "chaos is enabled: anyone reaching {}:{} can inject faults into this node",
           node.config.bind(), node.config.http_port());
@@ -52,7 +52,7 @@ class ChaosExtension : public NodeExtension {
   const bool enabled_;
   std::shared_ptr<WriteFaults> writes_;  // with a store
   std::shared_ptr<AgentKiller> agents_;  // with an AgentHost
-  caf::actor chaos_;
+  chaos_actor chaos_;
 };
 
 }  // namespace
