@@ -1,11 +1,17 @@
 #include "actors/dispatcher.h"
 
+#include <spdlog/logger.h>
+
 #include <algorithm>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <deque>
 #include <limits>
+#include <map>
+#include <tuple>
 
 #include "actors/agent.h"
+#include "actors/replacements.h"
 #include "protocol/run.h"
 #include "runtime/clock.h"
 #include "runtime/link_envelope.h"
@@ -16,6 +22,95 @@
 
 namespace rad {
 namespace {
+
+struct DispatcherState {
+  struct Target {
+    std::string node_id;
+    agent_host_actor host;    // its AgentHost
+    uint32_t exec_slots = 0;  // 0: no limit
+  };
+  using Key = std::tuple<std::string, std::string, uint32_t>;  // run, story, attempt
+
+  DispatcherOptions options;
+  std::shared_ptr<spdlog::logger> log;
+  std::vector<Target> targets;
+  // The AgentHost of every node given work and not lost since, whether it
+  // takes more now or not (its Monitor refuses, it drains): a cancel reaches
+  // them all.
+  std::map<std::string, agent_host_actor> hosts;
+  size_t next_target = 0;
+  // An attempt waiting for a node. Its story stays in its run's plan until a
+  // batch to a node is made (protocol/placement.h): a million queued attempts
+  // cost ~40 MB, not a SpawnRequest each.
+  struct Queued {
+    std::shared_ptr<const PlacementGroup> group;
+    PlacedAttempt attempt;
+  };
+  // Attempts waiting for a node: exec ones wait for a command slot as well.
+  // They are not `pending` until sent.
+  std::deque<Queued> queue, exec_queue;
+  // Where the results of each run with queued attempts go (the Run that
+  // placed them); dropped with its last queued attempt.
+  std::map<std::string, run_actor> routes;
+  // Exec requests holding a slot, by node.
+  std::map<std::string, uint32_t> exec_busy;
+  // What is published as NodeViews::queue, and whether it changed since.
+  DispatchQueue queued;
+  bool queued_changed = true;
+  // Attempts sent to a node (or handed over by a resumed run), until settled.
+  struct Pending {
+    run_actor sink;         // where its result goes
+    std::string node_id;    // where it was accepted; empty until then
+    std::string slot_node;  // whose command slot it holds; empty: none
+  };
+  std::map<Key, Pending> pending;
+  // Nodes that refused work because they drain: never placed on again. A node
+  // leaves the set when it is lost (node_lost_atom: down, left or replaced),
+  // as its id never comes back then: it holds members only, whatever the
+  // number of nodes (node ids are new for every process start) ever seen.
+  std::set<std::string> closed_nodes;
+  // Runs cancelled as a whole, the last kCancelledRunsKept, oldest first:
+  // requests of theirs are not placed (again), also those that come after the
+  // cancel.
+  static constexpr size_t kCancelledRunsKept = 1024;
+  std::set<std::string> cancelled_runs;
+  std::deque<std::string> cancelled_order;
+  // Batches sent and not yet answered, by batch id.
+  struct Unanswered {
+    std::string node_id;
+    std::vector<Queued> attempts;  // in the batch's order
+  };
+  std::map<uint64_t, Unanswered> unanswered;
+  // Adoption (see above): attempts awaiting a node's report, reports that came
+  // before their run asked (kept for the window), and the nodes of the last
+  // view yet to answer.
+  struct Adoption {
+    // Open while a node of the last view has yet to answer.
+    bool open() const { return !awaited.empty(); }
+    bool window_passed = false;
+    std::map<Key, v1::SpawnRequest> unclaimed;
+    std::map<Key, std::string> running;  // -> node id
+    std::map<Key, v1::StoryResult> results;
+    std::set<std::string> awaited;
+  } adoption;
+  // Silent nodes whose attempts wait for their lease to run out, by node id:
+  // the generation of the hold, so that a stale release is told apart.
+  std::map<std::string, uint64_t> held;
+  uint64_t next_hold = 1;
+  // Stories of lost nodes until they are placed again (logged then).
+  Replacements replacements;
+  // Nodes asked what they run, and the hosts last written to the checkpoint.
+  std::set<std::string> asked;
+  v1::AgentNodes kept_nodes;
+  // Results for sinks, sent at the end of the handler that produced them, and
+  // the sinks sent any since the last sync_atom. Those are monitored and
+  // dropped when they go down (a run that ended is durable): a node that
+  // never drains would otherwise keep every Run actor it ever served.
+  std::map<run_actor, v1::ResultBatch> outbox;
+  std::set<run_actor> synced_since;
+  uint64_t next_batch = 1;
+  static inline const char* name = "rad.dispatcher";
+};
 
 // (release_atom, node id, generation): a silent node's hold is over.
 using release_atom = caf::atom_constant<caf::atom("release")>;
@@ -109,8 +204,8 @@ void publish_queue(Self self) {
 // A result for `sink`, sent with the others at the end of the handler: moved
 // from `result` when there is one (results pass through here: no copy of
 // each), made up from `outcome` and `why` otherwise.
-void deliver(Self self, const run_actor& sink, const DispatcherState::Key& key,
-             v1::Outcome outcome, v1::StoryResult* result, const std::string& why) {
+void deliver(Self self, const run_actor& sink, const DispatcherState::Key& key, v1::Outcome outcome,
+             v1::StoryResult* result, const std::string& why) {
   if (!sink) return;
   auto* r = self->state.outbox[sink].add_results();
   if (result) {
@@ -743,8 +838,19 @@ dispatcher_actor spawn_dispatcher(caf::actor_system& system, DispatcherOptions o
   return system.spawn(dispatcher, std::move(options));
 }
 
-const DispatcherState& dispatcher_state(const dispatcher_actor& dispatcher) {
-  return static_cast<Self>(caf::actor_cast<caf::abstract_actor*>(dispatcher))->state;
+DispatcherTables dispatcher_tables(const dispatcher_actor& dispatcher) {
+  const auto& st = static_cast<Self>(caf::actor_cast<caf::abstract_actor*>(dispatcher))->state;
+  DispatcherTables t;
+  t.pending = st.pending.size();
+  t.queued = st.queue.size() + st.exec_queue.size();
+  t.routes = st.routes.size();
+  t.unanswered = st.unanswered.size();
+  t.closed_nodes = st.closed_nodes.size();
+  t.held = st.held.size();
+  t.cancelled_runs = st.cancelled_runs.size();
+  t.synced_since = st.synced_since.size();
+  t.asked = st.asked;
+  return t;
 }
 
 }  // namespace rad
