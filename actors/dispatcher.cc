@@ -59,9 +59,11 @@ struct DispatcherState {
   bool queued_changed = true;
   // Attempts sent to a node (or handed over by a resumed run), until settled.
   struct Pending {
-    run_actor sink;         // where its result goes
-    std::string node_id;    // where it was accepted; empty until then
-    std::string slot_node;  // whose command slot it holds; empty: none
+    run_actor sink;  // where its result goes
+    // Where it was sent (or runs, adopted); empty while awaited after a restart.
+    std::string node;
+    bool accepted = false;    // `node` took it: lost with `node`
+    bool holds_slot = false;  // it holds one of `node`'s command slots
   };
   std::map<Key, Pending> pending;
   // Nodes that refused work because they drain: never placed on again. A node
@@ -147,17 +149,22 @@ uint32_t free_slots(const DispatcherState& st, const DispatcherState::Target& ta
   uint32_t takes = target.exec_slots + (target.exec_slots + 3) / 4;
   return busy >= takes ? 0 : takes - busy;
 }
-void take_slot(DispatcherState& st, DispatcherState::Pending& p, const std::string& node_id) {
-  if (!p.slot_node.empty()) return;
-  p.slot_node = node_id;
-  ++st.exec_busy[node_id];
+// One of the command slots of the node `p` was sent to.
+void take_slot(DispatcherState& st, DispatcherState::Pending& p) {
+  if (p.holds_slot) return;
+  p.holds_slot = true;
+  ++st.exec_busy[p.node];
 }
 
 void release_slot(DispatcherState& st, DispatcherState::Pending& p) {
-  if (p.slot_node.empty()) return;
-  if (auto it = st.exec_busy.find(p.slot_node); it != st.exec_busy.end() && --it->second == 0)
+  if (!p.holds_slot) return;
+  if (auto it = st.exec_busy.find(p.node); it != st.exec_busy.end() && --it->second == 0)
     st.exec_busy.erase(it);
-  p.slot_node.clear();
+  p.holds_slot = false;
+}
+
+bool accepted_on(const DispatcherState::Pending& p, const std::string& node_id) {
+  return p.accepted && p.node == node_id;
 }
 
 // Attempts of one run join the queue; `sink` is where their results go.
@@ -304,7 +311,7 @@ void node_lost(Self self, const std::string& node_id) {
   st.hosts.erase(node_id);
   std::vector<DispatcherState::Key> lost;
   for (const auto& [key, p] : st.pending)
-    if (p.node_id == node_id) lost.push_back(key);
+    if (accepted_on(p, node_id)) lost.push_back(key);
   if (!lost.empty())
     st.log->warn("node {} is down: {} of its agents will not report", node_id, lost.size());
   auto now = Replacements::Clock::now();
@@ -351,7 +358,7 @@ void hold_node(Self self, const std::string& node_id, std::chrono::milliseconds 
   // Back, it is asked what it runs: its answer settles the hold.
   st.asked.erase(node_id);
   size_t attempts = 0;
-  for (const auto& [key, p] : st.pending) attempts += p.node_id == node_id;
+  for (const auto& [key, p] : st.pending) attempts += accepted_on(p, node_id);
   st.log->warn("node {} is down (silent): its {} attempts wait {} ms for its lease to run out",
                node_id, attempts, hold.count());
   self->delayed_send(self, hold, release_atom::value, node_id, generation);
@@ -377,7 +384,7 @@ void settle_hold(Self self, const std::string& node_id, const v1::AgentReport& r
       auto p = st.pending.find(key);
       if (p == st.pending.end()) continue;  // its result came with the report: settled
       if (running.count(key))
-        p->second.node_id = node_id;
+        p->second.accepted = true;  // it was sent there
       else
         requeue(self, std::move(q));
     }
@@ -386,7 +393,7 @@ void settle_hold(Self self, const std::string& node_id, const v1::AgentReport& r
   size_t adopted = 0;
   std::vector<DispatcherState::Key> lost;
   for (const auto& [key, p] : st.pending) {
-    if (p.node_id != node_id) continue;
+    if (!accepted_on(p, node_id)) continue;
     if (running.count(key))
       ++adopted;
     else
@@ -478,6 +485,7 @@ void send_batch(Self self, size_t target_index) {
     if (q.group.get() != routed) routed = q.group.get(), sink = sink_of(st, q);
     auto& p = st.pending[key_of(q)];
     p.sink = sink;
+    p.node = node_id;
     unqueued(st, q);
     *batch.add_requests() = spawn_request_of(*q.group, q.attempt);
     return p;
@@ -486,7 +494,7 @@ void send_batch(Self self, size_t target_index) {
   for (auto slots = free_slots(st, target);
        slots > 0 && !st.exec_queue.empty() && batch.requests_size() < st.options.batch_size;
        --slots)
-    take_slot(st, take(st.exec_queue), node_id);
+    take_slot(st, take(st.exec_queue));
   traced(batch, batch.requests_size() > 0 ? batch.requests(0).trace().traceparent() : "");
   auto batch_id = batch.batch_id();
   st.unanswered.emplace(batch_id, DispatcherState::Unanswered{node_id, std::move(sent)});
@@ -514,7 +522,7 @@ void send_batch(Self self, size_t target_index) {
               auto key = key_of(d.run_id(), d.story_id(), d.attempt());
               if (d.accepted()) {
                 if (auto p = self->state.pending.find(key); p != self->state.pending.end())
-                  p->second.node_id = node_id;
+                  p->second.accepted = true;
                 if (!self->state.replacements.empty())
                   if (auto line = self->state.replacements.placed(d.run_id(), d.story_id(),
                                                                   Replacements::Clock::now()))
@@ -621,8 +629,9 @@ void node_reported(Self self, const std::string& node_id, v1::AgentReport& repor
     auto p = st.pending.find(key);
     auto unclaimed = ad.unclaimed.find(key);
     if (p != st.pending.end() && unclaimed != ad.unclaimed.end()) {
-      p->second.node_id = node_id;
-      if (unclaimed->second.story().has_exec()) take_slot(st, p->second, node_id);
+      p->second.node = node_id;
+      p->second.accepted = true;
+      if (unclaimed->second.story().has_exec()) take_slot(st, p->second);
       ad.unclaimed.erase(unclaimed);
       ++adopted;
     } else if (p == st.pending.end() && !ad.window_passed) {
@@ -673,8 +682,10 @@ void adopt(Self self, const v1::SpawnBatch& requests, const run_actor& sink) {
       ad.results.erase(result);
       ++delivered;
     } else if (auto node = ad.running.find(key); node != ad.running.end()) {
-      st.pending[key].node_id = node->second;
-      if (r.story().has_exec()) take_slot(st, st.pending[key], node->second);
+      auto& p = st.pending[key];
+      p.node = node->second;
+      p.accepted = true;
+      if (r.story().has_exec()) take_slot(st, p);
       ad.running.erase(node);
       ++adopted;
     } else if (ad.open()) {
@@ -707,7 +718,7 @@ void keep_nodes(Self self) {
   std::set<std::string> ids = st.adoption.awaited;
   for (const auto& t : st.targets) ids.insert(t.node_id);
   for (const auto& [key, p] : st.pending)
-    if (!p.node_id.empty()) ids.insert(p.node_id);
+    if (p.accepted) ids.insert(p.node);
   ids.erase(st.options.local_node_id);
   v1::AgentNodes nodes;
   for (const auto& id : ids) nodes.add_node_ids(id);

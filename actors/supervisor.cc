@@ -60,12 +60,16 @@ using Self = supervisor_actor::stateful_pointer<SupervisorState>;
 // API's own wait (runs_api.cc), so that the API's timeout is the one told.
 constexpr auto kStoredWait = std::chrono::seconds{60};
 
+// "run-" and 11 hex digits (44 random bits): 15 characters, what a
+// std::string holds without an allocation of its own. A run id is copied into
+// every request, result, transition and key of its stories: at 16 characters
+// each copy cost a heap allocation more.
 std::string new_run_id(Self self) {
   static constexpr char kDigits[] = "0123456789abcdef";
   for (;;) {
     uint64_t bits = self->state.rng();
     std::string id = "run-";
-    for (int i = 0; i < 12; ++i, bits >>= 4) id += kDigits[bits & 0xf];
+    for (int i = 0; i < 11; ++i, bits >>= 4) id += kDigits[bits & 0xf];
     if (!self->state.runs.count(id)) return id;
   }
 }
