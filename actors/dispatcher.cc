@@ -40,12 +40,13 @@ struct DispatcherState {
   std::map<std::string, agent_host_actor> hosts;
   size_t next_target = 0;
   // An attempt waiting for a node. Its story stays in its run's plan until a
-  // batch to a node is made (protocol/placement.h): a million queued attempts
-  // cost ~40 MB, not a SpawnRequest each.
+  // batch to a node is made (protocol/placement.h): 32 bytes, not a
+  // SpawnRequest.
   struct Queued {
     std::shared_ptr<const PlacementGroup> group;
     PlacedAttempt attempt;
   };
+  static_assert(sizeof(Queued) <= 32, "a queued attempt stays small: a wave may queue millions");
   // Attempts waiting for a node: exec ones wait for a command slot as well.
   // They are not `pending` until sent.
   std::deque<Queued> queue, exec_queue;

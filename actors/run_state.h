@@ -172,6 +172,7 @@ class RunState {
     // ones, until an attempt of it is placed, are not recorded again.
     bool refusal_recorded = false;
   };
+  static_assert(sizeof(Story) <= 72, "a story's state stays small: a run may hold a million");
   struct Wave {
     size_t first = 0, end = 0;  // story index range
     size_t active = 0;          // scheduled or running

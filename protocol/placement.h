@@ -2,8 +2,8 @@
 // attempts that name their story in the run's plan rather than carry a copy of
 // it. Both actors live on the coordinator, so this never crosses the network;
 // a story is copied once, into the SpawnBatch that takes it to a node, when a
-// node can take it. A million queued attempts then cost the Dispatcher ~40
-// bytes each, not a SpawnRequest each (docs/BENCHMARKS.md, issue [8]).
+// node can take it. A queued attempt then costs the Dispatcher 32 bytes, not
+// a SpawnRequest (docs/BENCHMARKS.md, issue [8]).
 #pragma once
 
 #include <caf/allowed_unsafe_message_type.hpp>
