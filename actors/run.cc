@@ -6,7 +6,6 @@
 #include <caf/typed_response_promise.hpp>
 #include <functional>
 #include <random>
-#include <unordered_set>
 #include <vector>
 
 #include "actors/dispatcher.h"
@@ -97,14 +96,12 @@ v1::CheckpointRecords records_of(Self self) {
   records.mutable_trace()->set_traceparent(st.run->traceparent());
   // Events carry every step; a story's materialized state is written when it
   // ends (recovery replays the events of stories still open).
-  std::unordered_set<size_t> ended;
   auto transitions = st.run->take_transitions();
   records.mutable_transitions()->Reserve(static_cast<int>(transitions.size()));
-  for (auto& t : transitions) {
-    if (is_terminal(t.to())) ended.insert(st.run->index_of(t.story_id()));
-    *records.add_transitions() = std::move(t);
-  }
-  for (size_t i : ended) *records.add_stories() = st.run->story_status(i);
+  for (auto& t : transitions) *records.add_transitions() = std::move(t);
+  auto ended = st.run->take_ended();
+  records.mutable_stories()->Reserve(static_cast<int>(ended.size()));
+  for (uint32_t i : ended) *records.add_stories() = st.run->story_status(i);
   if (!st.summary_written) {
     // The key goes in the write that first stores the run, never before it
     // (it would name a run a crash could lose) nor after (a retry in between
@@ -254,6 +251,7 @@ void persist(Self self, std::function<void()> then) {
   auto& st = self->state;
   if (!st.checkpoint) {
     (void)st.run->take_transitions();
+    (void)st.run->take_ended();
     then();
     return;
   }

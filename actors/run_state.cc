@@ -349,6 +349,7 @@ void RunState::finish_story(size_t first, v1::StoryState state, const std::strin
     // A success is its own reason: the error of an attempt before it is not.
     set_state(i, st, now, st == v1::STORY_STATE_SUCCEEDED ? why : error_of(i));
     s.finished_at = now;
+    if (options_.record_transitions) ended_.push_back(static_cast<uint32_t>(i));
     auto& wave = waves_[static_cast<size_t>(s.wave)];
     ++wave.terminal;
     ++terminal_;
@@ -390,6 +391,8 @@ void RunState::set_state(size_t i, v1::StoryState to, Clock::time_point now,
   }
   s.state = to;
 }
+
+std::vector<uint32_t> RunState::take_ended() { return std::exchange(ended_, {}); }
 
 std::vector<v1::StoryTransition> RunState::take_transitions() {
   return std::exchange(transitions_, {});

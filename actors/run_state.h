@@ -144,6 +144,9 @@ class RunState {
 
   // The transitions since the last call, in order (with record_transitions).
   std::vector<v1::StoryTransition> take_transitions();
+  // The stories that ended since the last call, by index, each once (with
+  // record_transitions): whose final state goes with the transitions.
+  std::vector<uint32_t> take_ended();
   // A story's state now, by its index; index_of() is stories' size when unknown.
   v1::StoryStatus story_status(size_t story) const;
   size_t index_of(const std::string& story_id) const;
@@ -217,6 +220,7 @@ class RunState {
   size_t terminal_ = 0;
   uint64_t seq_ = 0;
   std::vector<v1::StoryTransition> transitions_;
+  std::vector<uint32_t> ended_;    // take_ended()
   std::vector<size_t> adoptable_;  // stories restore() found placed
   bool cancelling_ = false;
   v1::RunState state_ = v1::RUN_STATE_RUNNING;
