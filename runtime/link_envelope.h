@@ -18,6 +18,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/message_priority.hpp>
 #include <caf/node_id.hpp>
 #include <chrono>
 
@@ -56,21 +57,23 @@ bool crosses_link(const Handle& receiver, const caf::node_id& local) {
   return receiver && receiver.node() != local;
 }
 
-// self->send(receiver, xs...), as the link hook decides.
-template <class Self, class Handle, class... Ts>
+// self->send<P>(receiver, xs...), as the link hook decides. A high priority
+// message is read before the normal ones already in the receiver's mailbox.
+template <caf::message_priority P = caf::message_priority::normal, class Self, class Handle,
+          class... Ts>
 void link_send(Self* self, const Handle& receiver, Ts&&... xs) {
   auto* hook = link_hook();
   if (!hook || !crosses_link(receiver, self->node())) {
-    self->send(receiver, std::forward<Ts>(xs)...);
+    self->template send<P>(receiver, std::forward<Ts>(xs)...);
     return;
   }
   auto verdict = hook->decide(receiver.node());
   if (verdict.drop) return;
   for (int i = 0; i < verdict.copies; ++i) {
     if (verdict.delay.count() > 0)
-      self->delayed_send(receiver, verdict.delay, xs...);
+      self->template delayed_send<P>(receiver, verdict.delay, xs...);
     else
-      self->send(receiver, xs...);
+      self->template send<P>(receiver, xs...);
   }
 }
 
