@@ -79,7 +79,9 @@ RunPeers peers_of_runs(Self self) {
   return {st.dispatcher, caf::actor_cast<supervisor_actor>(self), st.checkpoint, st.options.views};
 }
 
-void remember_final(Self self, const std::string& run_id, v1::RunStatus status) {
+// `stored`: the store holds the run's final stories (its Run wrote them, or it
+// ended before this process); those of a large run are then read from there.
+void remember_final(Self self, const std::string& run_id, v1::RunStatus status, bool stored) {
   auto& st = self->state;
   auto it = st.runs.find(run_id);
   if (it == st.runs.end() || it->second.final) return;
@@ -87,8 +89,9 @@ void remember_final(Self self, const std::string& run_id, v1::RunStatus status) 
     st.options.run.metrics->run_ended(status.state());
   it->second.actor = nullptr;
   it->second.state.reset();
-  bool in_store = it->second.from_store ||
-                  final_stories_in_store(status.counts().total(), static_cast<bool>(st.checkpoint));
+  bool in_store =
+      it->second.from_store ||
+      (stored && final_stories_in_store(status.counts().total(), static_cast<bool>(st.checkpoint)));
   if (in_store)
     for (auto& w : *status.mutable_waves()) w.clear_stories();
   it->second.stories_in_store = in_store;
@@ -247,7 +250,7 @@ supervisor_actor::behavior_type supervisor(Self self, SupervisorOptions options,
     entry.plan_name = status.plan_name();
     entry.from_store = true;
     if (st.options.views) st.options.views->add(run_id, entry.seq, entry.plan_name, true);
-    remember_final(self, run_id, std::move(status));
+    remember_final(self, run_id, std::move(status), true);
   }
   st.options.finished.clear();
   for (auto& state : st.options.resume) {
@@ -303,7 +306,8 @@ supervisor_actor::behavior_type supervisor(Self self, SupervisorOptions options,
       cancel.set_reason(reason);
       caf::anon_send(st.dispatcher, proto(std::move(cancel)));
       std::string id = run_id;
-      remember_final(self, id, entry.state->status(true));
+      // Abandoned: no Run writes its end, so its stories stay here.
+      remember_final(self, id, entry.state->status(true), false);
       return;
     }
   });
@@ -380,7 +384,7 @@ supervisor_actor::behavior_type supervisor(Self self, SupervisorOptions options,
                               s.counts().dead(), s.counts().cancelled(),
                               s.error().empty() ? "" : "; ", s.error());
         auto run_id = s.run_id();
-        remember_final(self, run_id, std::move(s));
+        remember_final(self, run_id, std::move(s), true);
         self->send(caf::actor_cast<run_actor>(self->current_sender()), run_done_atom::value);
       },
   };
