@@ -292,8 +292,7 @@ void requeue(Self self, Queued q) {
   release_slot(st, p->second);
   auto sink = std::move(p->second.sink);
   st.pending.erase(p);
-  auto group = q.group;
-  enqueue(st, group, &q.attempt, &q.attempt + 1, sink);
+  enqueue(st, q.group, &q.attempt, &q.attempt + 1, sink);
 }
 
 // The node refused work for good (it is draining): never place work there again.
@@ -410,10 +409,10 @@ void settle_hold(Self self, const std::string& node_id, const v1::AgentReport& r
 // its running agents; their results settle the rest.
 void cancel(Self self, const v1::CancelRequest& cancel) {
   auto& st = self->state;
-  auto covers = [&](const v1::SpawnRequest& r) {
-    if (r.run_id() != cancel.run_id()) return false;
+  auto covers = [&](const std::string& run_id, const std::string& story_id) {
+    if (run_id != cancel.run_id()) return false;
     return cancel.story_ids().empty() ||
-           std::find(cancel.story_ids().begin(), cancel.story_ids().end(), r.story().id()) !=
+           std::find(cancel.story_ids().begin(), cancel.story_ids().end(), story_id) !=
                cancel.story_ids().end();
   };
   if (cancel.story_ids().empty()) {
@@ -426,17 +425,11 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
     }
     st.replacements.forget_run(cancel.run_id());
   }
-  auto covers_queued = [&](const Queued& q) {
-    if (q.group->run_id != cancel.run_id()) return false;
-    return cancel.story_ids().empty() ||
-           std::find(cancel.story_ids().begin(), cancel.story_ids().end(), q.attempt.story->id()) !=
-               cancel.story_ids().end();
-  };
   size_t dropped_queued = 0;
   for (auto* queue : {&st.queue, &st.exec_queue}) {
     std::deque<Queued> kept;
     for (auto& q : *queue) {
-      if (!covers_queued(q)) {
+      if (!covers(q.group->run_id, q.attempt.story->id())) {
         kept.push_back(std::move(q));
         continue;
       }
@@ -448,7 +441,7 @@ void cancel(Self self, const v1::CancelRequest& cancel) {
   }
   std::vector<DispatcherState::Key> dropped;
   for (auto it = st.adoption.unclaimed.begin(); it != st.adoption.unclaimed.end();) {
-    if (!covers(it->second)) {
+    if (!covers(it->second.run_id(), it->second.story().id())) {
       ++it;
       continue;
     }

@@ -339,8 +339,8 @@ void cancel_unplaced(Self self, const std::vector<PlacedAttempt>& attempts) {
 }
 
 // Hands attempts made ready (their SCHEDULED records durable) to the
-// Dispatcher, at most kMaxRequestsPerMessage a message.
-void place(Self self, Placement& ready, ActiveSpan& span) {
+// Dispatcher: one step's, one message (kMaxReadyPerStep).
+void place(Self self, Placement ready, ActiveSpan& span) {
   // Cancelled while their SCHEDULED records were written: none of them is
   // placed (the Dispatcher's cancel went out before this hand-over, so it
   // would not stop them); each ends CANCELLED now.
@@ -349,14 +349,7 @@ void place(Self self, Placement& ready, ActiveSpan& span) {
     span.finish();
     return;
   }
-  auto& all = ready.attempts;
-  for (size_t i = 0; i < all.size(); i += kMaxRequestsPerMessage) {
-    auto end = std::min(all.size(), i + kMaxRequestsPerMessage);
-    Placement part{ready.group,
-                   {all.begin() + static_cast<std::ptrdiff_t>(i),
-                    all.begin() + static_cast<std::ptrdiff_t>(end)}};
-    self->send(self->state.dispatcher, place_atom::value, std::move(part));
-  }
+  self->send(self->state.dispatcher, place_atom::value, std::move(ready));
   span.finish();
 }
 
@@ -393,6 +386,7 @@ void finish_if_over(Self self) {
 // many takes the next ones once it has placed them. A wave of a million
 // stories is then written and placed a slice at a time, rather than held
 // whole as transitions, a write in progress and queued attempts at once.
+// A step's attempts go to the Dispatcher as one message.
 constexpr size_t kMaxReadyPerStep = kMaxRequestsPerMessage;
 void settle_and_go_on(Self self, std::function<void()> durable) {
   auto& st = self->state;
@@ -408,8 +402,9 @@ void settle_and_go_on(Self self, std::function<void()> durable) {
   if (!ready->attempts.empty()) span = schedule_span(self, *ready);
   persist(self, [self, durable = std::move(durable), ready, span] {
     if (durable) durable();
-    if (span) place(self, *ready, *span);
-    if (ready->attempts.size() == kMaxReadyPerStep) settle_and_go_on(self);
+    bool full = ready->attempts.size() == kMaxReadyPerStep;
+    if (span) place(self, std::move(*ready), *span);
+    if (full) settle_and_go_on(self);
     finish_if_over(self);
   });
 }

@@ -119,15 +119,10 @@ std::vector<PlacedAttempt> RunState::take_ready(Clock::time_point now, size_t ma
 }
 
 v1::SpawnRequest RunState::request_of(size_t i) const {
-  const auto& s = stories_[i];
-  v1::SpawnRequest r;
-  r.set_run_id(run_id_);
-  r.set_attempt(s.attempt);
-  *r.mutable_story() = *s.spec;
-  if (r.story().timeout_ms() == 0)
-    r.mutable_story()->set_timeout_ms(static_cast<uint64_t>(options_.default_timeout.count()));
-  r.mutable_trace()->set_traceparent(child_traceparent(options_.traceparent));
-  return r;
+  auto traceparent = child_traceparent(options_.traceparent);
+  PlacementGroup group{run_id_, plan_, static_cast<uint64_t>(options_.default_timeout.count()),
+                       traceparent, traceparent};
+  return spawn_request_of(group, {stories_[i].spec, stories_[i].attempt, false});
 }
 
 std::vector<v1::SpawnRequest> RunState::take_adoptable() {
