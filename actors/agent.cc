@@ -1,7 +1,7 @@
 #include "actors/agent.h"
 
+#include <algorithm>
 #include <caf/send.hpp>
-#include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/drivers/command_runner.h"
@@ -60,118 +60,124 @@ MockPlan plan_mock(const v1::SpawnRequest& request) {
   auto attempt = plan_mock_attempt(mock, request.run_id(), story.id(), request.attempt());
   MockPlan plan;
   plan.duration = attempt.duration;
-  plan.outcome = attempt.succeeds ? v1::OUTCOME_SUCCEEDED : v1::OUTCOME_FAILED;
-  plan.output_bytes = static_cast<uint32_t>(attempt.output.size());
+  plan.ending.outcome = attempt.succeeds ? v1::OUTCOME_SUCCEEDED : v1::OUTCOME_FAILED;
+  plan.ending.output_bytes = static_cast<uint32_t>(attempt.output.size());
   plan.crash = request.attempt() <= mock.crash_first_attempts();
   std::chrono::milliseconds timeout{story.timeout_ms()};
   if (timeout.count() > 0 && plan.duration >= timeout) {
     // The attempt would outlast its timeout: it is cut off then.
     plan.duration = timeout;
-    plan.outcome = v1::OUTCOME_TIMED_OUT;
-    plan.timeout_ms = story.timeout_ms();
-    plan.output_bytes = 0;
+    plan.ending.outcome = v1::OUTCOME_TIMED_OUT;
+    plan.ending.timeout_ms =
+        static_cast<uint32_t>(std::min<uint64_t>(story.timeout_ms(), UINT32_MAX));
+    plan.ending.output_bytes = 0;
   }
   return plan;
 }
 
-namespace {
-
-// Kept in the agent's actor: CAF rounds a typed_event_based_actor (1,016
-// bytes with its control block) up to jemalloc's 1,280-byte class, so up to
-// 200 bytes of state cost nothing more.
-struct MockAgentState {
-  caf::local_actor* self = nullptr;
-  MockAgentStart start;
-  bool reported = false;
-  // The attempt's `run` span, when sampled.
-  std::shared_ptr<ActiveSpan> span;
-  // An agent that ends without its result (it crashed, or was killed) tells
-  // its host here, the one place every end passes through: a functor attached
-  // to each agent would cost another allocation per agent.
-  ~MockAgentState();
-  static inline const char* name = "rad.agent";
-};
-// An idle agent's own cost (issue [6], docs/BENCHMARKS.md).
-static_assert(sizeof(MockAgentState) <= 136);
-
-using MockAgentSelf = mock_agent_actor::stateful_pointer<MockAgentState>;
-
-// The result of a mock agent's attempt, finished now, continuing its trace.
-v1::StoryResult mock_result(const MockAgentState& st, v1::Outcome outcome) {
-  const auto& start = st.start;
-  v1::StoryResult r;
-  r.set_run_id(start.context->run_id);
-  r.set_story_id(start.story_id);
-  r.set_attempt(start.attempt);
-  r.set_outcome(outcome);
-  r.set_node_id(start.context->identity.node_id);
-  r.set_node_incarnation(start.context->identity.incarnation);
-  *r.mutable_started_at() = to_timestamp(start.started);
-  *r.mutable_finished_at() = now_timestamp();
-  r.mutable_trace()->set_traceparent(child_traceparent(start.context->traceparent));
-  return r;
+std::shared_ptr<ActiveSpan> mock_run_span(const AttemptContext& context,
+                                          const std::string& story_id, uint32_t attempt) {
+  if (!sampled(context.traceparent)) return nullptr;
+  auto span = std::make_shared<ActiveSpan>("run", context.traceparent);
+  span->attr("run.id", context.run_id).attr("story.id", story_id).attr("attempt", attempt);
+  return span;
 }
 
-void finish(MockAgentSelf self, v1::Outcome outcome) {
-  auto& st = self->state;
-  auto r = mock_result(st, outcome);
-  if (outcome == st.start.plan.outcome) {
+v1::StoryResult mock_result(const AttemptContext& context, const std::string& story_id,
+                            uint32_t attempt, const MockEnding& ending, v1::Outcome outcome,
+                            std::chrono::system_clock::time_point started,
+                            const std::shared_ptr<ActiveSpan>& span) {
+  v1::StoryResult r;
+  r.set_run_id(context.run_id);
+  r.set_story_id(story_id);
+  r.set_attempt(attempt);
+  r.set_outcome(outcome);
+  r.set_node_id(context.identity.node_id);
+  r.set_node_incarnation(context.identity.incarnation);
+  *r.mutable_started_at() = to_timestamp(started);
+  *r.mutable_finished_at() = now_timestamp();
+  r.mutable_trace()->set_traceparent(child_traceparent(context.traceparent));
+  if (outcome == ending.outcome) {
     if (outcome == v1::OUTCOME_SUCCEEDED || outcome == v1::OUTCOME_FAILED)
-      r.set_output(std::string(st.start.plan.output_bytes, 'x'));
+      r.set_output(std::string(ending.output_bytes, 'x'));
     if (outcome == v1::OUTCOME_FAILED) r.set_error("mock attempt failed");
     if (outcome == v1::OUTCOME_TIMED_OUT)
-      r.set_error("timed out after " + std::to_string(st.start.plan.timeout_ms) + " ms");
+      r.set_error("timed out after " + std::to_string(ending.timeout_ms) + " ms");
   } else if (outcome == v1::OUTCOME_CANCELLED) {
     r.set_error("cancelled");
   }
-  close_run_span(st.span, r);
-  st.reported = true;
-  self->send(st.start.host, proto(std::move(r)));
-  self->quit();
+  close_run_span(span, r);
+  return r;
 }
 
-MockAgentState::~MockAgentState() {
-  if (reported || !start.host || !start.context) return;
-  auto r = mock_result(*this, v1::OUTCOME_FAILED);
-  caf::error why = self ? self->fail_state() : caf::error{};
-  if (!why) why = make_error(Errc::internal, "the agent ended without its result");
-  caf::anon_send(start.host, crashed_atom::value, proto(std::move(r)), std::move(why));
-}
+namespace {
 
-mock_agent_actor::behavior_type mock_agent(MockAgentSelf self, MockAgentStart start) {
-  auto& st = self->state;
-  st.self = self;
-  st.start = std::move(start);
-  if (sampled(st.start.context->traceparent)) {
-    st.span = std::make_shared<ActiveSpan>("run", st.start.context->traceparent);
-    st.span->attr("run.id", st.start.context->run_id)
-        .attr("story.id", st.start.story_id)
-        .attr("attempt", st.start.attempt);
+// The one report of a mock agent, kept in its behavior (an agent has no state:
+// see agent.h). Whatever ends the agent destroys its behavior, so one that
+// ends without having reported (it failed, or was killed) reports then, with
+// the reason it ended: a functor attached to each agent would cost another
+// allocation per agent.
+class MockReport {
+ public:
+  MockReport(mock_agent_actor::pointer self, attempt_host_actor host, MockAgentId id)
+      : self_(self), host_(std::move(host)), id_(id) {}
+  MockReport(MockReport&& other) noexcept
+      : self_(other.self_), host_(std::move(other.host_)), id_(other.id_) {
+    other.host_ = nullptr;
   }
-  caf::behavior waits;
-  if (st.start.plan.crash) {
+  MockReport& operator=(MockReport&&) = delete;
+  ~MockReport() {
+    // Only an agent that quits with a reason on its own thread reports: its
+    // behavior goes before CAF cleans it up. One cleaned up already is being
+    // destroyed unreached, on whichever thread let go of it last (its host
+    // stopped): nobody awaits it, and a send from it would revive it.
+    if (!host_ || self_->getf(caf::abstract_actor::is_cleaned_up_flag) || !self_->fail_state())
+      return;
+    self_->send(host_, crashed_atom::value, id_, self_->fail_state());
+  }
+
+  // The attempt ended as planned, or cancelled: the agent stops.
+  void ended(bool cancelled) {
+    self_->send(host_, ended_atom::value, id_, cancelled);
+    host_ = nullptr;
+    self_->quit();
+  }
+  // Its host ended the attempt: the agent stops and says nothing.
+  void dismissed() {
+    host_ = nullptr;
+    self_->quit();
+  }
+
+ private:
+  mock_agent_actor::pointer self_;
+  attempt_host_actor host_;
+  MockAgentId id_;
+};
+
+mock_agent_actor::behavior_type mock_agent(mock_agent_actor::pointer self, MockAgentStart start) {
+  MockReport report{self, std::move(start.host), start.id};
+  if (start.crash) {
     self->quit(make_error(Errc::internal, "mock agent crashed on purpose"));
-  } else if (st.start.plan.duration.count() == 0) {
-    finish(self, st.start.plan.outcome);
-  } else {
-    // The host sends finish_atom once the duration has passed. One handler for
-    // the three atoms of mock_agent_actor: each handler of a behavior makes it
-    // larger, and three would double it (88 bytes to 168, a 96-byte to a
-    // 192-byte class), per agent. So the behavior is checked against the
-    // interface by this comment, not the compiler; every send to it is.
-    waits = {
-        [=](caf::atom_value what) {
-          if (what == finish_atom::value) {
-            finish(self, self->state.start.plan.outcome);
-          } else if (what == cancel_atom::value) {
-            finish(self, v1::OUTCOME_CANCELLED);
-          } else if (what == dismiss_atom::value) {
-            self->state.reported = true;  // by the host, which ended the attempt
-            self->quit();
-          }
-        },
-    };
+    // `report` goes with this scope, and tells why.
+    return {mock_agent_actor::behavior_type::unsafe_init{}, caf::behavior{}};
   }
+  if (start.at_once) {
+    report.ended(false);
+    return {mock_agent_actor::behavior_type::unsafe_init{}, caf::behavior{}};
+  }
+  // The host sends finish_atom once the duration has passed. One handler for
+  // the three atoms of mock_agent_actor: each handler of a behavior makes it
+  // larger (one is 112 bytes with the report, three would be twice that), per
+  // agent. So the behavior is checked against the interface by this comment,
+  // not the compiler; every send to it is.
+  caf::behavior waits{[report = std::move(report)](caf::atom_value what) mutable {
+    if (what == finish_atom::value)
+      report.ended(false);
+    else if (what == cancel_atom::value)
+      report.ended(true);
+    else if (what == dismiss_atom::value)
+      report.dismissed();
+  }};
   return {mock_agent_actor::behavior_type::unsafe_init{}, std::move(waits)};
 }
 

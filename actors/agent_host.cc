@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <caf/make_counted.hpp>
 #include <caf/node_id.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "actors/due_buckets.h"
+#include "actors/slot_table.h"
 #include "runtime/clock.h"
 #include "runtime/error.h"
 #include "runtime/link_envelope.h"
@@ -60,32 +62,40 @@ struct AgentHostState {
   caf::node_id coordinator;
   uint32_t max_agents = 0;
   struct Running;
-  // Kept small: a node may hold 100,000s of idle agents (issue [6]).
+  // Kept small: a node may hold 100,000s of idle agents (issues [6] and [8]).
+  // A mock attempt's result is made here, from what this keeps.
   struct Running {
     mock_agent_actor agent;  // none for an exec attempt: it runs on the node's CommandRunner
-    // Where a mock agent waits for its duration in `timers`; none() otherwise.
-    DueBuckets<Running>::Handle timer;
-    // When it was spawned, by host_ms(): what a cancel ending it here reports
-    // as its start (4 bytes, in what would be padding).
-    uint32_t spawned_ms = 0;
     // What few attempts need: exec attempts are cancelled through a token; a sampled attempt's
-    // `spawn` span goes back with its result; an agent of another kind than mock is counted as its
-    // kind.
+    // `spawn` span goes back with its result, and a sampled mock attempt's `run` span too; an
+    // agent of another kind than mock is counted as its kind.
     struct Extras {
       AgentKind kind = AgentKind::mock;
       std::optional<CancelToken> cancel;
       std::optional<v1::Span> spawn_span;
+      std::shared_ptr<ActiveSpan> run_span;
       // Stopped because this node's lease ran out: its attempt is lost, not cancelled.
       bool fenced = false;
     };
     std::unique_ptr<Extras> extras;
+    // A mock attempt's: its batch's run, node and trace, and how it ends
+    // when it runs its course.
+    AttemptContextPtr context;
+    MockAgentId id = 0;  // how its mock agent names it (`ids`)
+    // Where a mock agent waits for its duration in `timers`; none() otherwise.
+    DueBuckets<Running>::Handle timer;
+    // When it was spawned, by host_ms(): what its result reports as its start.
+    uint32_t spawned_ms = 0;
+    MockEnding ending;
     AgentKind kind() const { return extras ? extras->kind : AgentKind::mock; }
   };
+  using AgentKey = std::pair<std::string, uint32_t>;  // story id, attempt
+  using AgentEntry = std::pair<const AgentKey, Running>;
   // The agents of one run here, and where its results go: the actor that
   // asked for its spawns, while it lives (none: they wait in `undelivered`).
   struct RunAgents {
     result_sink_actor sink;
-    std::map<std::pair<std::string, uint32_t>, Running> agents;  // story id, attempt
+    std::map<AgentKey, Running> agents;
   };
   // Milliseconds since the host started, modulo 2^32: differences of two
   // are right for agents younger than 49 days.
@@ -101,6 +111,8 @@ struct AgentHostState {
   // The mock agents waiting for their duration, by when it has passed: one
   // timer for all of them rather than a delayed message each.
   DueBuckets<Running> timers;
+  // The mock attempts, by the id their agents name them with.
+  SlotTable<AgentEntry> ids;
   std::optional<Clock::time_point> wake_at;  // of the next wake_atom
   std::set<caf::actor_addr> watched_sinks;
   // Results of runs whose sink went down, for the next coordinator.
@@ -126,9 +138,9 @@ struct AgentHostState {
 };
 
 using Self = agent_host_impl::stateful_pointer<AgentHostState>;
-// An idle agent's own cost here (issue [6]): its timer handle and spawn time
-// share one word.
-static_assert(sizeof(AgentHostState::Running) <= 3 * sizeof(void*));
+// An idle agent's own cost here (issues [6] and [8]): with its key, a map
+// node of 128 bytes.
+static_assert(sizeof(AgentHostState::Running) <= 56);
 
 // What the observer is shown of an attempt held here.
 AgentAttempt attempt_of(const std::string& run_id, const std::pair<std::string, uint32_t>& key,
@@ -236,6 +248,7 @@ void collect(Self self, v1::StoryResult result) {
   if (running.extras && running.extras->spawn_span)
     result.mutable_spans()->Add(std::move(*running.extras->spawn_span));
   st.timers.remove(running.timer, &running);
+  st.ids.remove(running.id);
   if (st.observer) st.observer->ended(attempt_of(run->first, it->first, running));
   agents.erase(it);
   --st.running;
@@ -297,24 +310,37 @@ bool ends_at_host(const AgentHostState::Running& running) {
   return running.agent && !running.extras;
 }
 
-// The CANCELLED result of an attempt its host ended, started when it was
-// spawned here.
-v1::StoryResult cancelled_here(const AgentHostState& st, const std::string& run_id,
-                               const std::pair<std::string, uint32_t>& key,
-                               const AgentHostState::Running& running) {
-  v1::StoryResult r;
-  r.set_run_id(run_id);
-  r.set_story_id(key.first);
-  r.set_attempt(key.second);
-  r.set_outcome(v1::OUTCOME_CANCELLED);
-  r.set_error("cancelled");
-  r.set_node_id(st.identity.node_id);
-  r.set_node_incarnation(st.identity.incarnation);
+// The result of the mock attempt `entry` holds, ended now with `outcome`
+// (mock_result), started when it was spawned here.
+v1::StoryResult result_here(const AgentHostState& st, const AgentHostState::AgentEntry& entry,
+                            v1::Outcome outcome) {
+  const auto& [key, running] = entry;
   auto now = std::chrono::system_clock::now();
   std::chrono::milliseconds ran{st.host_ms(AgentHostState::Clock::now()) - running.spawned_ms};
-  *r.mutable_started_at() = to_timestamp(now - ran);
-  *r.mutable_finished_at() = to_timestamp(now);
-  return r;
+  return mock_result(*running.context, key.first, key.second, running.ending, outcome, now - ran,
+                     running.extras ? running.extras->run_span : nullptr);
+}
+
+// A mock agent's attempt ended, as planned or cancelled.
+void mock_ended(Self self, MockAgentId id, bool cancelled) {
+  auto& st = self->state;
+  auto* entry = st.ids.find(id);
+  if (!entry) return;  // ended here already (a cancel crossed its report)
+  collect(self, result_here(st, *entry,
+                            cancelled ? v1::OUTCOME_CANCELLED : entry->second.ending.outcome));
+}
+
+// A mock agent went without saying how its attempt ended: it failed.
+void mock_crashed(Self self, MockAgentId id, const caf::error& reason) {
+  auto& st = self->state;
+  auto* entry = st.ids.find(id);
+  if (!entry) return;
+  auto r = result_here(st, *entry, v1::OUTCOME_FAILED);
+  auto why = self->system().render(reason);
+  logger("agents")->warn("agent of story {} attempt {} of run {} crashed: {}", r.story_id(),
+                         r.attempt(), r.run_id(), why);
+  r.set_error("agent crashed: " + why);
+  collect(self, std::move(r));
 }
 
 // Mock agents are ended here at once and told to stop without a word: at
@@ -336,10 +362,10 @@ void cancel_matching(Self self, const v1::CancelRequest& c) {
       ++told;
     }
   std::vector<v1::StoryResult> ended;
-  for (const auto& [key, running] : run->second.agents)
-    if (covered(key) && ends_at_host(running)) {
-      self->send(running.agent, dismiss_atom::value);
-      ended.push_back(cancelled_here(st, c.run_id(), key, running));
+  for (const auto& entry : run->second.agents)
+    if (covered(entry.first) && ends_at_host(entry.second)) {
+      self->send(entry.second.agent, dismiss_atom::value);
+      ended.push_back(result_here(st, entry, v1::OUTCOME_CANCELLED));
     }
   // After the loop: collect() erases the agents (and the run, with its last).
   for (auto& r : ended) collect(self, std::move(r));
@@ -422,8 +448,7 @@ v1::AgentReport report_to(Self self, const result_sink_actor& sink) {
 AttemptContextPtr context_for(Self self, AttemptContextPtr& last, const std::string& run_id,
                               const std::string& traceparent) {
   if (!last || last->run_id != run_id || last->traceparent != traceparent)
-    last = std::make_shared<const AttemptContext>(
-        AttemptContext{self->state.identity, run_id, traceparent});
+    last = caf::make_counted<AttemptContext>(self->state.identity, run_id, traceparent);
   return last;
 }
 
@@ -438,7 +463,6 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const result_si
   uint64_t received = 0;  // read once per batch, and only if an attempt is sampled
   AttemptContextPtr context;
   auto now = AgentHostState::Clock::now();
-  auto wall_now = std::chrono::system_clock::now();
   for (const auto& request : batch.requests()) {
     auto* d = reply.add_decisions();
     d->set_run_id(request.run_id());
@@ -487,26 +511,31 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const result_si
     };
     if (auto kind = agent_kind(request.story(), st.identity.use_real); kind != AgentKind::mock)
       extras().kind = kind;
-    std::chrono::milliseconds waits{0};
     if (runs_commands(request.story(), st.identity.use_real)) {
       auto copy = std::make_shared<v1::SpawnRequest>(request);
       copy->mutable_trace()->set_traceparent(*traceparent);
       CancelToken cancel;
       start_exec_attempt(std::move(copy), attempt_host_actor{self}, st.identity, cancel);
       extras().cancel = cancel;
+      if (span) extras().spawn_span = span->finish();
+      auto entry = run->second.agents.emplace(std::move(key), std::move(running)).first;
+      if (st.observer) st.observer->started(attempt_of(run->first, entry->first, entry->second));
     } else {
       auto plan = plan_mock(request);
-      if (!plan.crash) waits = plan.duration;
-      running.agent = spawn_mock_agent(
-          self, MockAgentStart{attempt_host_actor{self},
-                               context_for(self, context, request.run_id(), *traceparent),
-                               request.story().id(), request.attempt(), plan, wall_now});
+      running.ending = plan.ending;
+      running.context = context_for(self, context, request.run_id(), *traceparent);
+      if (auto run_span = mock_run_span(*running.context, key.first, key.second))
+        extras().run_span = std::move(run_span);
+      if (span) extras().spawn_span = span->finish();
+      auto entry = run->second.agents.emplace(std::move(key), std::move(running)).first;
+      auto& placed = entry->second;
+      placed.id = st.ids.add(&*entry);
+      bool at_once = !plan.crash && plan.duration.count() == 0;
+      placed.agent = spawn_mock_agent(
+          self, MockAgentStart{attempt_host_actor{self}, placed.id, plan.crash, at_once});
+      if (!plan.crash && !at_once) placed.timer = st.timers.add(now + plan.duration, &placed);
+      if (st.observer) st.observer->started(attempt_of(run->first, entry->first, placed));
     }
-    if (span) extras().spawn_span = span->finish();
-    auto entry = run->second.agents.emplace(std::move(key), std::move(running)).first;
-    auto& placed = entry->second;
-    if (waits.count() > 0) placed.timer = st.timers.add(now + waits, &placed);
-    if (st.observer) st.observer->started(attempt_of(run->first, entry->first, placed));
     ++st.running;
     if (st.metrics) st.metrics->started();
   }
@@ -523,6 +552,12 @@ bool from_coordinator(Self self, const char* what) {
   logger("agents")->warn("refused {} from {}: not the coordinator this node joined", what,
                          sender ? caf::to_string(sender->node()) : std::string{"nobody"});
   return false;
+}
+
+// A mock agent's id means something to its host only: nobody else names one.
+bool from_this_node(Self self) {
+  const auto& sender = self->current_sender();
+  return sender && sender->node() == self->node();
 }
 
 caf::error not_from_coordinator(Self self) {
@@ -563,6 +598,12 @@ agent_host_impl::behavior_type agent_host(Self self, AgentHostOptions options) {
                                r.attempt(), r.run_id(), why);
         r.set_error("agent crashed: " + why);
         collect(self, std::move(r));
+      },
+      [=](ended_atom, MockAgentId id, bool cancelled) {
+        if (from_this_node(self)) mock_ended(self, id, cancelled);
+      },
+      [=](crashed_atom, MockAgentId id, const caf::error& reason) {
+        if (from_this_node(self)) mock_crashed(self, id, reason);
       },
       [=](wake_atom, int64_t armed_for) { wake(self, armed_for); },
       [=](fence_atom, const std::string& why) { fence(self, why); },

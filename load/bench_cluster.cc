@@ -85,7 +85,8 @@ double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy) {
   return actors / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy) {
+double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy,
+                                 const std::function<void()>& while_idle) {
   auto node = default_config();
   node.mutable_cluster()->set_scheduler_policy(scheduler_policy);
   SystemConfig cfg{node, std::chrono::milliseconds::zero()};  // one process: no link to time out
@@ -98,6 +99,7 @@ double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy
   int started = 0;
   self->receive_for(started, actors)([](int) {});
   auto after = resident_bytes();
+  if (while_idle) while_idle();
   for (auto& a : held) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   return (after - before) / actors;
 }

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,8 +34,10 @@ double bare_caf_spawn_rate(int actors, const std::string& scheduler_policy);
 
 // Bytes of resident memory this process grows by per idle actor of bare CAF:
 // `actors` event_based actors spawned and started, each waiting for a
-// message that never comes (then they are stopped).
-double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy);
+// message that never comes (then they are stopped). `while_idle`, when given,
+// is called once they all started, before they are stopped.
+double bare_caf_idle_actor_bytes(int actors, const std::string& scheduler_policy,
+                                 const std::function<void()>& while_idle = nullptr);
 
 // Resident memory of process `pid`, this process's by default; 0 once it is gone.
 double resident_bytes(pid_t pid = 0);

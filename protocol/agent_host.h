@@ -49,6 +49,8 @@ using agent_host_actor = caf::typed_actor<
     // From its attempts (an attempt_host_actor, protocol/agent.h).
     caf::reacts_to<Proto<v1::StoryResult>>,
     caf::reacts_to<crashed_atom, Proto<v1::StoryResult>, caf::error>,
+    caf::reacts_to<ended_atom, MockAgentId, bool>,
+    caf::reacts_to<crashed_atom, MockAgentId, caf::error>,
     // From the node's Pulse (a fence_subscriber_actor, protocol/pulse.h): the
     // lease ran out, every agent stops and its attempt is lost.
     caf::reacts_to<fence_atom, std::string>,
