@@ -14,6 +14,7 @@
 #include "runtime/logging.h"
 #include "runtime/shutdown_signals.h"
 #include "runtime/version.h"
+#include "tools/allocator.h"
 
 namespace {
 
@@ -72,6 +73,9 @@ int main(int argc, char** argv) {
   auto config = rad::load_config({config_file, rad::process_environment(), *flags});
   if (!config) return rad::report_failure("rad-node", config.error());
 
+#ifdef RAD_JEMALLOC
+  rad::tune_allocator_for_role(config->role());
+#endif
   rad::init_logging({config->node_name(), config->log_level(), config->log_format(), false});
   auto log = rad::logger("node");
   log->info("rad-node {} starting, config {}", rad::kVersion, rad::redacted_json(*config));
