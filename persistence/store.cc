@@ -356,6 +356,11 @@ caf::error Store::asked_hook() {
   return write_error_ = write_failure(options_.path, s);
 }
 
+// What a WriteBatch holds besides keys and values: its header (sequence and
+// count), and per record a tag, a family id and two length varints.
+constexpr size_t kWriteBatchHeader = 12;
+constexpr size_t kRecordOverhead = 16;
+
 caf::error Store::write(Batch& batch) {
   auto& records = batch.rep_->records;
   if (records.empty()) return {};
@@ -374,7 +379,11 @@ caf::error Store::write(Batch& batch) {
       s = rep_->db->Write(w, &group);
     }
   } else {
-    rocksdb::WriteBatch wb;
+    // Sized once: grown record by record, a write of 20,000 records copied
+    // its buffer a dozen times and faulted in fresh pages each time (6% of a
+    // busy coordinator's samples in WriteBatch::Put).
+    rocksdb::WriteBatch wb(kWriteBatchHeader + batch.rep_->bytes +
+                           records.size() * kRecordOverhead);
     for (auto& r : records) wb.Put(rep_->families[r.family], r.key, r.value);
     s = rep_->db->Write(w, &wb);
   }
