@@ -40,18 +40,31 @@ void close_run_span(const std::shared_ptr<ActiveSpan>& span, v1::StoryResult& r)
 
 }  // namespace
 
-v1::StoryResult result_of(const v1::SpawnRequest& request, const AgentContext& identity,
-                          v1::Outcome outcome) {
+namespace {
+
+// An attempt's result, finished now on `identity`'s node, continuing the
+// trace of `traceparent`.
+v1::StoryResult attempt_result(const std::string& run_id, const std::string& story_id,
+                               uint32_t attempt, const AgentContext& identity, v1::Outcome outcome,
+                               const std::string& traceparent) {
   v1::StoryResult r;
-  r.set_run_id(request.run_id());
-  r.set_story_id(request.story().id());
-  r.set_attempt(request.attempt());
+  r.set_run_id(run_id);
+  r.set_story_id(story_id);
+  r.set_attempt(attempt);
   r.set_outcome(outcome);
   r.set_node_id(identity.node_id);
   r.set_node_incarnation(identity.incarnation);
   *r.mutable_finished_at() = now_timestamp();
-  r.mutable_trace()->set_traceparent(child_traceparent(request.trace().traceparent()));
+  r.mutable_trace()->set_traceparent(child_traceparent(traceparent));
   return r;
+}
+
+}  // namespace
+
+v1::StoryResult result_of(const v1::SpawnRequest& request, const AgentContext& identity,
+                          v1::Outcome outcome) {
+  return attempt_result(request.run_id(), request.story().id(), request.attempt(), identity,
+                        outcome, request.trace().traceparent());
 }
 
 MockPlan plan_mock(const v1::SpawnRequest& request) {
@@ -87,16 +100,9 @@ v1::StoryResult mock_result(const AttemptContext& context, const std::string& st
                             uint32_t attempt, const MockEnding& ending, v1::Outcome outcome,
                             std::chrono::system_clock::time_point started,
                             const std::shared_ptr<ActiveSpan>& span) {
-  v1::StoryResult r;
-  r.set_run_id(context.run_id);
-  r.set_story_id(story_id);
-  r.set_attempt(attempt);
-  r.set_outcome(outcome);
-  r.set_node_id(context.identity.node_id);
-  r.set_node_incarnation(context.identity.incarnation);
+  auto r = attempt_result(context.run_id, story_id, attempt, context.identity, outcome,
+                          context.traceparent);
   *r.mutable_started_at() = to_timestamp(started);
-  *r.mutable_finished_at() = now_timestamp();
-  r.mutable_trace()->set_traceparent(child_traceparent(context.traceparent));
   if (outcome == ending.outcome) {
     if (outcome == v1::OUTCOME_SUCCEEDED || outcome == v1::OUTCOME_FAILED)
       r.set_output(std::string(ending.output_bytes, 'x'));

@@ -330,17 +330,20 @@ void mock_ended(Self self, MockAgentId id, bool cancelled) {
                             cancelled ? v1::OUTCOME_CANCELLED : entry->second.ending.outcome));
 }
 
-// A mock agent went without saying how its attempt ended: it failed.
-void mock_crashed(Self self, MockAgentId id, const caf::error& reason) {
-  auto& st = self->state;
-  auto* entry = st.ids.find(id);
-  if (!entry) return;
-  auto r = result_here(st, *entry, v1::OUTCOME_FAILED);
+// An attempt ended without its result (`r`, FAILED): its agent crashed, or
+// was killed.
+void crashed_attempt(Self self, v1::StoryResult r, const caf::error& reason) {
   auto why = self->system().render(reason);
   logger("agents")->warn("agent of story {} attempt {} of run {} crashed: {}", r.story_id(),
                          r.attempt(), r.run_id(), why);
   r.set_error("agent crashed: " + why);
   collect(self, std::move(r));
+}
+
+// A mock agent went without saying how its attempt ended: it failed.
+void mock_crashed(Self self, MockAgentId id, const caf::error& reason) {
+  auto* entry = self->state.ids.find(id);
+  if (entry) crashed_attempt(self, result_here(self->state, *entry, v1::OUTCOME_FAILED), reason);
 }
 
 // Mock agents are ended here at once and told to stop without a word: at
@@ -511,31 +514,32 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const result_si
     };
     if (auto kind = agent_kind(request.story(), st.identity.use_real); kind != AgentKind::mock)
       extras().kind = kind;
+    std::optional<MockPlan> mock;  // none: an exec attempt
     if (runs_commands(request.story(), st.identity.use_real)) {
       auto copy = std::make_shared<v1::SpawnRequest>(request);
       copy->mutable_trace()->set_traceparent(*traceparent);
       CancelToken cancel;
       start_exec_attempt(std::move(copy), attempt_host_actor{self}, st.identity, cancel);
       extras().cancel = cancel;
-      if (span) extras().spawn_span = span->finish();
-      auto entry = run->second.agents.emplace(std::move(key), std::move(running)).first;
-      if (st.observer) st.observer->started(attempt_of(run->first, entry->first, entry->second));
     } else {
-      auto plan = plan_mock(request);
-      running.ending = plan.ending;
+      mock = plan_mock(request);
+      running.ending = mock->ending;
       running.context = context_for(self, context, request.run_id(), *traceparent);
       if (auto run_span = mock_run_span(*running.context, key.first, key.second))
         extras().run_span = std::move(run_span);
-      if (span) extras().spawn_span = span->finish();
-      auto entry = run->second.agents.emplace(std::move(key), std::move(running)).first;
-      auto& placed = entry->second;
-      placed.id = st.ids.add(&*entry);
-      bool at_once = !plan.crash && plan.duration.count() == 0;
-      placed.agent = spawn_mock_agent(
-          self, MockAgentStart{attempt_host_actor{self}, placed.id, plan.crash, at_once});
-      if (!plan.crash && !at_once) placed.timer = st.timers.add(now + plan.duration, &placed);
-      if (st.observer) st.observer->started(attempt_of(run->first, entry->first, placed));
     }
+    if (span) extras().spawn_span = span->finish();
+    auto entry = run->second.agents.emplace(std::move(key), std::move(running)).first;
+    auto& placed = entry->second;
+    if (mock) {
+      // Its agent names it by its id, so the entry is made first.
+      placed.id = st.ids.add(&*entry);
+      bool at_once = !mock->crash && mock->duration.count() == 0;
+      placed.agent = spawn_mock_agent(
+          self, MockAgentStart{attempt_host_actor{self}, placed.id, mock->crash, at_once});
+      if (!mock->crash && !at_once) placed.timer = st.timers.add(now + mock->duration, &placed);
+    }
+    if (st.observer) st.observer->started(attempt_of(run->first, entry->first, placed));
     ++st.running;
     if (st.metrics) st.metrics->started();
   }
@@ -592,12 +596,7 @@ agent_host_impl::behavior_type agent_host(Self self, AgentHostOptions options) {
         flush(self);
       },
       [=](crashed_atom, Proto<v1::StoryResult>& crashed, const caf::error& reason) {
-        auto& r = crashed.value;
-        auto why = self->system().render(reason);
-        logger("agents")->warn("agent of story {} attempt {} of run {} crashed: {}", r.story_id(),
-                               r.attempt(), r.run_id(), why);
-        r.set_error("agent crashed: " + why);
-        collect(self, std::move(r));
+        crashed_attempt(self, std::move(crashed.value), reason);
       },
       [=](ended_atom, MockAgentId id, bool cancelled) {
         if (from_this_node(self)) mock_ended(self, id, cancelled);

@@ -63,7 +63,7 @@ class SlotTable {
 #pragma pack(push, 4)
   struct Slot {
     T* item = nullptr;
-    uint32_t generation = 1;  // 0 in no id: an id of 0 names nothing
+    uint32_t generation = 1;  // never 0, so that an id of 0 names nothing
   };
 #pragma pack(pop)
   static_assert(sizeof(Slot) == 12);

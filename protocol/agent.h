@@ -36,9 +36,10 @@ using MockAgentId = uint64_t;
 using mock_agent_actor = caf::typed_actor<caf::reacts_to<finish_atom>, caf::reacts_to<cancel_atom>,
                                           caf::reacts_to<dismiss_atom>>;
 
-// Whom an attempt reports to: its AgentHost, and only from this node. An exec
-// attempt sends its one result, or anyone local (actors/agent_observer.h) its
-// crash; a mock agent says how it ended, or, as it goes without that, why.
+// Whom an attempt reports to: its AgentHost. An exec attempt sends its one
+// result, or anyone local (actors/agent_observer.h) its crash; a mock agent
+// says how it ended, or, as it goes without that, why (the host takes these
+// two from its own node only).
 using attempt_host_actor =
     caf::typed_actor<caf::reacts_to<Proto<v1::StoryResult>>,
                      caf::reacts_to<crashed_atom, Proto<v1::StoryResult>, caf::error>,
