@@ -203,8 +203,7 @@ checkpoint_impl::behavior_type checkpoint(Self self, std::shared_ptr<Store> stor
           st.first_run_id = r.run_id();
           st.first_at = unix_nanos_now();
         }
-        for (const auto& t : r.transitions()) st.batch.append_event(t);
-        for (const auto& s : r.stories()) st.batch.put_story(r.run_id(), s);
+        st.batch.append_step(r);
         if (r.has_run() && r.has_idempotency_key())
           st.batch.put_run(r.run(), r.idempotency_key());
         else if (r.has_run())

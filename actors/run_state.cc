@@ -372,8 +372,8 @@ void RunState::set_state(size_t i, v1::StoryState to, Clock::time_point now,
   if (options_.record_transitions && s.state != to && record) {
     s.recorded_state = to;
     s.recorded_attempt = s.attempt;
+    // No run id: the store's step record is keyed by it (persistence/store.h).
     v1::StoryTransition t;
-    t.set_run_id(run_id_);
     t.set_story_id(s.spec->id());
     t.set_attempt(s.attempt);
     t.set_from(s.state);

@@ -142,7 +142,8 @@ class RunState {
   // Counts per run and wave; per story when `with_stories`.
   v1::RunStatus status(bool with_stories) const;
 
-  // The transitions since the last call, in order (with record_transitions).
+  // The transitions since the last call, in order (with record_transitions),
+  // without their run id: the run's records carry it once.
   std::vector<v1::StoryTransition> take_transitions();
   // The stories that ended since the last call, by index, each once (with
   // record_transitions): whose final state goes with the transitions.

@@ -4,14 +4,17 @@
 //   build/bin/rad-bench-checkpoint [--transitions 200000] [--group 1000] [--every 2000]
 //                                  [--repeat 3]
 //
-// A transition is what the Checkpoint actor will write per story step: the
-// event (append-only) and the story's new state, in one group of `group`
-// transitions per write (group commit). rad: StoryTransition and StoryStatus
-// messages through Store::Batch and Store::write, serialization included.
-// Raw: the same keys and serialized values, prepared beforehand, in the same
-// two column families, through one rocksdb::WriteBatch per group with the same
-// sync option. Sync mode `every`
-// syncs each record, so it runs `--every` transitions only.
+// A transition is what a Run hands the Checkpoint actor per story step: the
+// event and the story's final state, in groups of `group` transitions per
+// write (group commit). rad: each group one Run step (CheckpointRecords, built
+// beforehand as the Run builds it) through Store::Batch::append_step and
+// Store::write, serialization included: one record per 1,024 transitions.
+// Raw: the naive layout, the one rad's schema 1 had: each event and each
+// story state a RocksDB record of its own (keys and values prepared
+// beforehand), in two column families, through one rocksdb::WriteBatch per
+// group with the same sync option. Sync mode `every` syncs each write: raw,
+// each record; rad, each step, one transition a step. It runs `--every`
+// transitions only.
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -60,18 +63,23 @@ double rad_rate(rad::SyncMode mode, int n, int group) {
     std::fprintf(stderr, "%s\n", rad::error_message(store.error()).c_str());
     return -1;
   }
-  std::vector<Transition> ts;
-  for (int i = 0; i < n; ++i) ts.push_back(make(i));
-  auto start = Clock::now();
-  rad::Store::Batch batch;
+  if (mode == rad::SyncMode::every) group = 1;
+  std::vector<rad::v1::CheckpointRecords> steps;
   for (int i = 0; i < n; ++i) {
-    batch.append_event(ts[static_cast<size_t>(i)].event);
-    batch.put_story(ts[static_cast<size_t>(i)].event.run_id(), ts[static_cast<size_t>(i)].story);
-    if ((i + 1) % group == 0 || i + 1 == n)
-      if (auto err = (*store)->write(batch)) {
-        std::fprintf(stderr, "%s\n", rad::error_message(err).c_str());
-        return -1;
-      }
+    if (i % group == 0) steps.emplace_back().set_run_id("run-0123456789ab");
+    auto t = make(i);
+    t.event.clear_run_id();  // as a Run leaves it: the record's key holds it
+    *steps.back().add_transitions() = std::move(t.event);
+    *steps.back().add_stories() = std::move(t.story);
+  }
+  auto start = Clock::now();
+  for (const auto& step : steps) {
+    rad::Store::Batch batch;
+    batch.append_step(step);
+    if (auto err = (*store)->write(batch)) {
+      std::fprintf(stderr, "%s\n", rad::error_message(err).c_str());
+      return -1;
+    }
   }
   return n / std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -127,9 +135,9 @@ double raw_rate(rad::SyncMode mode, int n, int group) {
   return n / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Bytes of a store holding `stories` finished stories (runs of 10,000, each
-// story with its two events and state), before and after compaction with no
-// retention; -1 on failure.
+// Bytes of a store holding `stories` finished stories (runs of 10,000 in
+// steps of 1,000, each story with its two events and state), before and
+// after compaction with no retention; -1 on failure.
 int compaction(int stories) {
   rad::TempDir dir;
   auto store = rad::Store::open({dir.path() + "/checkpoint", rad::SyncMode::none});
@@ -143,17 +151,25 @@ int compaction(int stories) {
     plan.set_name("p");
     auto* wave = plan.add_waves();
     wave->set_name("w");
+    rad::v1::CheckpointRecords step;
+    step.set_run_id(run_id);
     for (int i = 0; i < kPerRun && r * kPerRun + i < stories; ++i) {
       auto t = make(r * kPerRun + i);
-      t.event.set_run_id(run_id);
+      t.event.clear_run_id();
       wave->add_stories()->set_id(t.story.id());
       for (auto to : {rad::v1::STORY_STATE_SCHEDULED, rad::v1::STORY_STATE_SUCCEEDED}) {
         t.event.set_to(to);
-        t.event.set_seq(t.event.seq() * 2 + (to == rad::v1::STORY_STATE_SUCCEEDED));
-        batch.append_event(t.event);
+        t.event.set_seq(2 * static_cast<uint64_t>(i) + (to == rad::v1::STORY_STATE_SUCCEEDED) + 1);
+        *step.add_transitions() = t.event;
       }
-      batch.put_story(run_id, t.story);
+      *step.add_stories() = t.story;
+      if (step.stories_size() == 1000) {
+        batch.append_step(step);
+        step.clear_transitions();
+        step.clear_stories();
+      }
     }
+    batch.append_step(step);
     batch.put_plan(run_id, plan);
     rad::v1::RunStatus summary;
     summary.set_run_id(run_id);

@@ -1,5 +1,7 @@
 #include "persistence/store.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/listener.h>
@@ -26,9 +28,23 @@ namespace {
 
 // Column family order: the handles vector follows it.
 // New families go last: a store made before them gets them at its next open.
-enum Family { kDefault, kRuns, kStories, kEvents, kAudit, kMeta, kPlans, kKeys, kFamilies };
-constexpr std::array<const char*, kFamilies> kFamilyNames = {"default", "runs", "stories", "events",
-                                                             "audit",   "meta", "plans",   "keys"};
+enum Family {
+  kDefault,
+  kRuns,
+  kStories,  // schema 1 only: read, no longer written
+  kEvents,   // schema 1 only: read, no longer written
+  kAudit,
+  kMeta,
+  kPlans,
+  kKeys,
+  kSteps,
+  kFamilies
+};
+constexpr std::array<const char*, kFamilies> kFamilyNames = {
+    "default", "runs", "stories", "events", "audit", "meta", "plans", "keys", "steps"};
+// At most this many transitions per step record: a step of 10,000 stories is
+// a few records of ~100 KB, not one of 3 MB that a reader must parse whole.
+constexpr int kTransitionsPerRecord = 1024;
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kAgentNodesKey = "agent_nodes";
 // A read-only open races the node's compactions (a table file it read of may
@@ -44,6 +60,23 @@ std::string serialized(const google::protobuf::Message& m) {
   std::string out;
   m.SerializeToString(&out);
   return out;
+}
+
+// Appends `m` to `out` as field `field` of the message `out` holds: protobuf's
+// wire format for an embedded message. A step record is so built from the
+// Run's own messages, none copied.
+void append_field(std::string& out, int field, const google::protobuf::MessageLite& m) {
+  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
+  auto size = m.ByteSizeLong();
+  uint8_t head[16];
+  uint8_t* end = CodedOutputStream::WriteTagToArray(
+      WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED), head);
+  end = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(size), end);
+  out.append(reinterpret_cast<const char*>(head), static_cast<size_t>(end - head));
+  auto at = out.size();
+  out.resize(at + size);
+  m.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.data() + at));
 }
 
 caf::error store_error(const std::string& path, const rocksdb::Status& s, const char* doing) {
@@ -158,14 +191,34 @@ void Store::Batch::put_plan(const std::string& run_id, const v1::Plan& plan) {
   ++records_;
 }
 
-void Store::Batch::put_story(const std::string& run_id, const v1::StoryStatus& story) {
-  rep_->add(kStories, story_key(run_id, story.id()), serialized(story));
-  ++records_;
-}
-
-void Store::Batch::append_event(const v1::StoryTransition& t) {
-  rep_->add(kEvents, event_key(t.run_id(), t.seq()), serialized(t));
-  ++records_;
+void Store::Batch::append_step(const v1::CheckpointRecords& step) {
+  const auto& transitions = step.transitions();
+  const auto& stories = step.stories();
+  // A record is keyed by its first transition. The Run never ends a story
+  // without one; stories that came alone would get records of their own in
+  // `stories`, which readers read as well.
+  if (transitions.empty()) {
+    for (const auto& story : stories) {
+      rep_->add(kStories, story_key(step.run_id(), story.id()), serialized(story));
+      ++records_;
+    }
+    return;
+  }
+  int records = (transitions.size() + kTransitionsPerRecord - 1) / kTransitionsPerRecord;
+  for (int r = 0; r < records; ++r) {
+    int first = r * kTransitionsPerRecord;
+    int last = std::min(first + kTransitionsPerRecord, transitions.size());
+    std::string value;
+    for (int i = first; i < last; ++i)
+      append_field(value, v1::StoryStep::kTransitionsFieldNumber, transitions[i]);
+    // The stories go with the record of their own transition's chunk, the
+    // last one taking any rest.
+    int stories_last = r + 1 == records ? stories.size() : std::min(last, stories.size());
+    for (int i = std::min(first, stories.size()); i < stories_last; ++i)
+      append_field(value, v1::StoryStep::kStoriesFieldNumber, stories[i]);
+    rep_->add(kSteps, event_key(step.run_id(), transitions[first].seq()), std::move(value));
+    ++records_;
+  }
 }
 
 void Store::Batch::append_audit(uint64_t seq, const v1::AuditRecord& record) {
@@ -213,7 +266,7 @@ class RunPrefix : public rocksdb::SliceTransform {
 
 rocksdb::ColumnFamilyOptions family_options_of(Family f) {
   auto options = bounded_family_options();
-  if (f == kEvents)
+  if (f == kSteps || f == kEvents)
     options.memtable_insert_with_hint_prefix_extractor = std::make_shared<RunPrefix>();
   return options;
 }
@@ -241,6 +294,11 @@ struct Store::Rep {
     db.reset();
   }
   ~Rep() { close(); }
+  rocksdb::Status put_schema_version() {
+    rocksdb::WriteOptions w;
+    w.sync = true;
+    return db->Put(w, families[kMeta], kSchemaKey, std::to_string(kSchemaVersion));
+  }
 };
 
 Store::Store(StoreOptions options, std::unique_ptr<Rep> rep)
@@ -275,9 +333,7 @@ caf::expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   std::string version;
   s = rep->db->Get(rocksdb::ReadOptions{}, rep->families[kMeta], kSchemaKey, &version);
   if (s.IsNotFound()) {
-    rocksdb::WriteOptions w;
-    w.sync = true;
-    s = rep->db->Put(w, rep->families[kMeta], kSchemaKey, std::to_string(kSchemaVersion));
+    s = rep->put_schema_version();
     if (!s.ok()) return store_error(options.path, s, "write its schema version");
   } else if (!s.ok()) {
     return store_error(options.path, s, "read its schema version");
@@ -292,6 +348,11 @@ caf::expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
                       "checkpoint store " + options.path + " has schema version " + version +
                           ", newer than this rad's " + std::to_string(kSchemaVersion) +
                           "; run a newer rad on it, or point --data-dir elsewhere");
+  } else if (std::stoul(version) < kSchemaVersion) {
+    // From now on it holds records an older rad cannot read: that rad must
+    // refuse it rather than miss them.
+    s = rep->put_schema_version();
+    if (!s.ok()) return store_error(options.path, s, "upgrade its schema version");
   }
   return std::unique_ptr<Store>{new Store(options, std::move(rep))};
 }
@@ -401,9 +462,7 @@ caf::error Store::recover() {
   if (s.ok()) {
     // Resume() succeeds without writing anything when there was nothing to
     // flush: only a write tells whether the disk takes records again.
-    rocksdb::WriteOptions w;
-    w.sync = true;
-    s = rep_->db->Put(w, rep_->families[kMeta], kSchemaKey, std::to_string(kSchemaVersion));
+    s = rep_->put_schema_version();
   }
   if (!s.ok()) return write_error_ = write_failure(options_.path, s);
   write_error_ = caf::error{};
@@ -465,44 +524,82 @@ caf::error Store::for_each_run(const std::function<bool(const v1::RunStatus&)>& 
   return {};
 }
 
-caf::expected<v1::StoryStatus> Store::story(const std::string& run_id,
-                                            const std::string& story_id) const {
-  return get<v1::StoryStatus>(*rep_->db, rep_->families[kStories], story_key(run_id, story_id),
-                              options_.path, ("story '" + story_id + "'").c_str());
+namespace {
+
+// What a reader of a run's records does after one.
+enum class Scan { go_on, stop, unreadable };
+
+// Visits the values of the run's records in `family`, in key order, until
+// `visit` says stop; an error names the run and what was read. Scan::stop
+// when a visit stopped it.
+caf::expected<Scan> scan_run(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
+                             const std::string& path, const std::string& run_id, const char* what,
+                             const std::function<Scan(const rocksdb::Slice&)>& visit) {
+  std::string prefix = run_id;
+  prefix.push_back('\0');
+  std::unique_ptr<rocksdb::Iterator> it{db.NewIterator(rocksdb::ReadOptions{}, family)};
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto next = visit(it->value());
+    if (next == Scan::unreadable)
+      return make_error(Errc::io_error, "checkpoint store " + path + " holds unreadable " + what +
+                                            " of run '" + run_id +
+                                            "'; radctl checkpoint verify tells what");
+    if (next == Scan::stop) return Scan::stop;
+  }
+  if (!it->status().ok())
+    return store_error(path, it->status(), ("read " + std::string{what}).c_str());
+  return Scan::go_on;
 }
+
+template <class Message>
+bool parse(Message& m, const rocksdb::Slice& value) {
+  return m.ParseFromArray(value.data(), static_cast<int>(value.size()));
+}
+
+// Schema 1's records of a run (one per event, one per ended story), then its
+// steps' (schema 2). A run stored by a rad before steps and resumed by this
+// one has both, the older ones first: their seqs are the lower ones.
+template <class Record>
+caf::error scan_both(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* schema1,
+                     rocksdb::ColumnFamilyHandle* steps, const std::string& path,
+                     const std::string& run_id, const char* what,
+                     const std::function<bool(Record&)>& visit,
+                     google::protobuf::RepeatedPtrField<Record>* (v1::StoryStep::*of_step)()) {
+  auto old = scan_run(db, schema1, path, run_id, what, [&](const rocksdb::Slice& value) {
+    Record record;
+    if (!parse(record, value)) return Scan::unreadable;
+    return visit(record) ? Scan::go_on : Scan::stop;
+  });
+  if (!old) return old.error();
+  if (*old == Scan::stop) return {};
+  auto steps_read = scan_run(db, steps, path, run_id, "steps", [&](const rocksdb::Slice& value) {
+    v1::StoryStep step;
+    if (!parse(step, value)) return Scan::unreadable;
+    for (auto& record : *(step.*of_step)())
+      if (!visit(record)) return Scan::stop;
+    return Scan::go_on;
+  });
+  return steps_read ? caf::error{} : steps_read.error();
+}
+
+}  // namespace
 
 caf::error Store::for_each_event(
     const std::string& run_id, const std::function<bool(const v1::StoryTransition&)>& visit) const {
-  std::string prefix = run_id;
-  prefix.push_back('\0');
-  std::unique_ptr<rocksdb::Iterator> it{
-      rep_->db->NewIterator(rocksdb::ReadOptions{}, rep_->families[kEvents])};
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    v1::StoryTransition t;
-    if (!t.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())))
-      return make_error(Errc::io_error, "checkpoint store " + options_.path +
-                                            " holds an unreadable event of run '" + run_id + "'");
-    if (!visit(t)) break;
-  }
-  if (!it->status().ok()) return store_error(options_.path, it->status(), "read events");
-  return {};
+  return scan_both<v1::StoryTransition>(
+      *rep_->db, rep_->families[kEvents], rep_->families[kSteps], options_.path, run_id, "events",
+      [&](v1::StoryTransition& t) {
+        t.set_run_id(run_id);  // left out of step records
+        return visit(t);
+      },
+      &v1::StoryStep::mutable_transitions);
 }
 
 caf::error Store::for_each_story(const std::string& run_id,
                                  const std::function<bool(const v1::StoryStatus&)>& visit) const {
-  std::string prefix = run_id;
-  prefix.push_back('\0');
-  std::unique_ptr<rocksdb::Iterator> it{
-      rep_->db->NewIterator(rocksdb::ReadOptions{}, rep_->families[kStories])};
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    v1::StoryStatus story;
-    if (!story.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())))
-      return make_error(Errc::io_error, "checkpoint store " + options_.path +
-                                            " holds an unreadable story of run '" + run_id + "'");
-    if (!visit(story)) break;
-  }
-  if (!it->status().ok()) return store_error(options_.path, it->status(), "read stories");
-  return {};
+  return scan_both<v1::StoryStatus>(
+      *rep_->db, rep_->families[kStories], rep_->families[kSteps], options_.path, run_id, "stories",
+      [&](v1::StoryStatus& story) { return visit(story); }, &v1::StoryStep::mutable_stories);
 }
 
 namespace {
@@ -518,6 +615,8 @@ bool parses(Family family, const rocksdb::Slice& value) {
       return parse(v1::StoryStatus{});
     case kEvents:
       return parse(v1::StoryTransition{});
+    case kSteps:
+      return parse(v1::StoryStep{});
     case kAudit:
       return parse(v1::AuditRecord{});
     case kPlans:
@@ -614,7 +713,7 @@ caf::expected<v1::CompactionReport> Store::compact(const Retention& retention, b
     std::string begin = run_id, end = run_id;
     begin.push_back('\0');
     end.push_back('\1');
-    for (Family f : {kStories, kEvents}) {
+    for (Family f : {kStories, kEvents, kSteps}) {
       rocksdb::Range range{begin, end};
       uint64_t bytes = 0;
       rep_->db->GetApproximateSizes(rep_->families[f], &range, 1, &bytes);

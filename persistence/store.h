@@ -3,17 +3,24 @@
 //
 //   runs     RUN                      -> rad.v1.RunStatus (the run's summary)
 //   plans    RUN                      -> rad.v1.Plan (what a restart resumes)
-//   stories  RUN \0 STORY             -> rad.v1.StoryStatus (its state now)
-//   events   RUN \0 SEQ (8 bytes, BE) -> rad.v1.StoryTransition (append only)
+//   steps    RUN \0 SEQ (8 bytes, BE) -> rad.v1.StoryStep: one step of the run,
+//                                       its transitions from SEQ on and the
+//                                       stories that ended in it (append only)
 //   audit    SEQ (8 bytes, BE)        -> rad.v1.AuditRecord
 //   keys     IDEMPOTENCY KEY          -> rad.v1.IdempotencyKey (the run it made)
 //   meta     "schema_version"         -> decimal
 //            "agent_nodes"            -> rad.v1.AgentNodes (who may still run agents)
 //
+// Schema 1 wrote a record per transition (`events`, RUN \0 SEQ ->
+// StoryTransition) and per ended story (`stories`, RUN \0 STORY ->
+// StoryStatus): two RocksDB records per story step, each a memtable insert and
+// a key to compact, and most of a busy coordinator's store time. Schema 2
+// writes one record per step of a run instead (up to 1,024 transitions each),
+// and still reads schema 1's records: a store opened here is upgraded in place.
+//
 //   auto store = Store::open({dir + "/checkpoint", SyncMode::batch});
 //   Store::Batch batch;
-//   batch.put_story(run_id, status);
-//   batch.append_event(transition);
+//   batch.append_step(records);   // a Run's step: its transitions and ended stories
 //   if (auto err = (*store)->write(batch)) ...   // durable per the sync mode now
 //
 // One writer (the Checkpoint actor); reads may come from any thread.
@@ -49,13 +56,13 @@ namespace rad {
 enum class SyncMode {
   none,   // the OS decides when the write-ahead log reaches the disk
   batch,  // one fsync per write(): a group of transitions (the default)
-  every,  // one fsync per record
+  every,  // one fsync per record (a step of a run is one per 1,024 transitions)
 };
 
 caf::expected<SyncMode> sync_mode_from(std::string_view name);
 const char* to_string(SyncMode mode);
 
-inline constexpr uint32_t kSchemaVersion = 1;
+inline constexpr uint32_t kSchemaVersion = 2;
 
 inline constexpr size_t kMemtableBudget = 8 << 20;
 inline constexpr size_t kBlockCacheBytes = 16 << 20;
@@ -98,9 +105,10 @@ class Store {
     // always has its key and a key never names a run that was not stored.
     void put_run(const v1::RunStatus& run, const v1::IdempotencyKey& key);
     void put_plan(const std::string& run_id, const v1::Plan& plan);
-    void put_story(const std::string& run_id, const v1::StoryStatus& story);
-    // Keyed by the transition's run id and seq.
-    void append_event(const v1::StoryTransition& transition);
+    // The step's transitions (in seq order) and the final states of the
+    // stories that ended in it, under its run id; the rest of `step` is not
+    // written here. Its transitions' run ids are left out.
+    void append_step(const v1::CheckpointRecords& step);
     void append_audit(uint64_t seq, const v1::AuditRecord& record);
     // Replaces the nodes that hosted agents in the coordinator's last view.
     void put_agent_nodes(const v1::AgentNodes& nodes);
@@ -140,13 +148,13 @@ class Store {
   caf::expected<v1::AgentNodes> agent_nodes() const;
   // Every run's summary, in run id order; stops early when `visit` returns false.
   caf::error for_each_run(const std::function<bool(const v1::RunStatus&)>& visit) const;
-  caf::expected<v1::StoryStatus> story(const std::string& run_id,
-                                       const std::string& story_id) const;
-  // Every event of the run, in seq order; stops early when `visit` returns false.
+  // Every event of the run, in seq order, each with its run id; stops early
+  // when `visit` returns false.
   caf::error for_each_event(const std::string& run_id,
                             const std::function<bool(const v1::StoryTransition&)>& visit) const;
 
-  // Every story's state of the run, in story id order.
+  // The final state of every story of the run that ended, in the order they
+  // were written; stops early when `visit` returns false.
   caf::error for_each_story(const std::string& run_id,
                             const std::function<bool(const v1::StoryStatus&)>& visit) const;
 

@@ -23,8 +23,9 @@ using WireMessages = TypeList<
     v1::LlmDriver,
     // run.proto
     v1::StoryTransition, v1::StoryResult, v1::StoryCounts, v1::StoryStatus, v1::WaveStatus,
-    v1::RunStatus, v1::RunList, v1::CheckpointRecords, v1::RunExport, v1::CompactionReport,
-    v1::BackupReport, v1::IdempotencyKey, v1::PlanProblem, v1::PlanProblems, v1::SubmitReply,
+    v1::RunStatus, v1::RunList, v1::CheckpointRecords, v1::StoryStep, v1::RunExport,
+    v1::CompactionReport, v1::BackupReport, v1::IdempotencyKey, v1::PlanProblem, v1::PlanProblems,
+    v1::SubmitReply,
     // cluster.proto
     v1::Capacity, v1::NodeInfo, v1::NodeStats, v1::Heartbeat, v1::HeartbeatAck, v1::Member,
     v1::MembershipView, v1::JoinRequest, v1::JoinReply, v1::LeaveNotice, v1::SpawnRequest,

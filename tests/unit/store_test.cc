@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "faults/write_faults.h"
 #include "harness/process.h"
@@ -16,15 +17,53 @@
 namespace rad {
 namespace {
 
-v1::StoryTransition transition(const std::string& run, uint64_t seq, const std::string& story) {
+v1::StoryTransition transition(uint64_t seq, const std::string& story) {
   v1::StoryTransition t;
-  t.set_run_id(run);
   t.set_seq(seq);
   t.set_story_id(story);
   t.set_attempt(1);
   t.set_from(v1::STORY_STATE_SCHEDULED);
   t.set_to(v1::STORY_STATE_SUCCEEDED);
   return t;
+}
+
+v1::StoryStatus ended(const std::string& story, uint32_t attempts = 1) {
+  v1::StoryStatus s;
+  s.set_id(story);
+  s.set_state(v1::STORY_STATE_SUCCEEDED);
+  s.set_attempts(attempts);
+  return s;
+}
+
+// A step of run `run`, as a Run hands it over: a transition per seq, of
+// story `story`, and the stories that ended in it.
+v1::CheckpointRecords step(const std::string& run, const std::vector<uint64_t>& seqs,
+                           const std::string& story = "s",
+                           const std::vector<v1::StoryStatus>& ended_stories = {}) {
+  v1::CheckpointRecords records;
+  records.set_run_id(run);
+  for (auto seq : seqs) *records.add_transitions() = transition(seq, story);
+  for (const auto& s : ended_stories) *records.add_stories() = s;
+  return records;
+}
+
+std::map<std::string, v1::StoryStatus> stories_of(const Store& store, const std::string& run) {
+  std::map<std::string, v1::StoryStatus> out;
+  EXPECT_FALSE(store.for_each_story(run, [&](const v1::StoryStatus& s) {
+    EXPECT_TRUE(out.emplace(s.id(), s).second) << s.id() << " stored twice";
+    return true;
+  }));
+  return out;
+}
+
+std::vector<uint64_t> seqs_of(const Store& store, const std::string& run) {
+  std::vector<uint64_t> seqs;
+  EXPECT_FALSE(store.for_each_event(run, [&](const v1::StoryTransition& t) {
+    EXPECT_EQ(t.run_id(), run);
+    seqs.push_back(t.seq());
+    return true;
+  }));
+  return seqs;
 }
 
 // Run `id`'s summary, submitted under `key`, and that key's record.
@@ -49,20 +88,40 @@ class StoreTest : public ::testing::Test {
     return store ? std::move(*store) : nullptr;
   }
 
-  // Writes a record straight into the store's RocksDB, as a future version
-  // or a damaged disk would leave it.
+  // Writes a record straight into the store's RocksDB (creating it if need
+  // be), as an older or a future version or a damaged disk would leave it.
   void put_behind_the_store(const std::string& family, const std::string& key,
                             const std::string& value) {
-    const std::vector<std::string> names{"default", "runs", "stories", "events",
-                                         "audit",   "meta", "plans",   "keys"};
+    with_raw_store(
+        [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* handle) {
+          EXPECT_TRUE(db.Put(rocksdb::WriteOptions{}, handle, key, value).ok());
+        },
+        family);
+  }
+
+  std::string get_behind_the_store(const std::string& family, const std::string& key) {
+    std::string value;
+    with_raw_store(
+        [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* handle) {
+          EXPECT_TRUE(db.Get(rocksdb::ReadOptions{}, handle, key, &value).ok());
+        },
+        family);
+    return value;
+  }
+
+  template <class Use>
+  void with_raw_store(Use use, const std::string& family) {
+    const std::vector<std::string> names{"default", "runs",  "stories", "events", "audit",
+                                         "meta",    "plans", "keys",    "steps"};
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
     for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions{}, path_, families, &handles, &db).ok());
+    rocksdb::DBOptions options;
+    options.create_if_missing = options.create_missing_column_families = true;
+    ASSERT_TRUE(rocksdb::DB::Open(options, path_, families, &handles, &db).ok());
     auto index = std::find(names.begin(), names.end(), family) - names.begin();
-    EXPECT_TRUE(
-        db->Put(rocksdb::WriteOptions{}, handles[static_cast<size_t>(index)], key, value).ok());
+    use(*db, handles[static_cast<size_t>(index)]);
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     delete db;
   }
@@ -83,13 +142,8 @@ TEST_F(StoreTest, WhatIsWrittenIsReadBackAfterReopening) {
       run.set_run_id("r1");
       run.set_plan_name("p");
       batch.put_run(run);
-      v1::StoryStatus story;
-      story.set_id("a");
-      story.set_state(v1::STORY_STATE_SUCCEEDED);
-      story.set_attempts(2);
-      batch.put_story("r1", story);
-      batch.append_event(transition("r1", 1, "a"));
-      EXPECT_EQ(batch.records(), 3u);
+      batch.append_step(step("r1", {1}, "a", {ended("a", 2)}));
+      EXPECT_EQ(batch.records(), 2u) << "the summary and one record of the step";
       EXPECT_GT(batch.bytes(), 0u);
       ASSERT_FALSE((*store)->write(batch));
       EXPECT_EQ(batch.records(), 0u) << "a written batch is empty again";
@@ -99,9 +153,10 @@ TEST_F(StoreTest, WhatIsWrittenIsReadBackAfterReopening) {
     auto run = (*store)->run("r1");
     ASSERT_TRUE(run) << to_string(mode);
     EXPECT_EQ(run->plan_name(), "p");
-    auto story = (*store)->story("r1", "a");
-    ASSERT_TRUE(story);
-    EXPECT_EQ(story->attempts(), 2u);
+    auto stories = stories_of(**store, "r1");
+    ASSERT_EQ(stories.count("a"), 1u);
+    EXPECT_EQ(stories["a"].attempts(), 2u);
+    EXPECT_EQ(seqs_of(**store, "r1"), std::vector<uint64_t>{1});
     EXPECT_GT((*store)->size_bytes(), 0u);
   }
 }
@@ -109,23 +164,69 @@ TEST_F(StoreTest, WhatIsWrittenIsReadBackAfterReopening) {
 TEST_F(StoreTest, EventsOfARunComeInSeqOrderAndOnlyItsOwn) {
   auto store = open();
   Store::Batch batch;
-  // Seqs out of order, and a run whose id extends another's.
-  for (uint64_t seq : {3, 1, 300, 2}) batch.append_event(transition("r", seq, "s"));
-  batch.append_event(transition("r2", 1, "x"));
-  batch.append_event(transition("q", 1, "y"));
+  // Steps out of order, and a run whose id extends another's.
+  for (auto seqs : {std::vector<uint64_t>{3, 4}, {1, 2}, {300}}) batch.append_step(step("r", seqs));
+  batch.append_step(step("r2", {1}, "x"));
+  batch.append_step(step("q", {1}, "y"));
   ASSERT_FALSE(store->write(batch));
+  EXPECT_EQ(seqs_of(*store, "r"), (std::vector<uint64_t>{1, 2, 3, 4, 300}));
   std::vector<uint64_t> seqs;
-  ASSERT_FALSE(store->for_each_event("r", [&](const v1::StoryTransition& t) {
-    seqs.push_back(t.seq());
-    return true;
-  }));
-  EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 2, 3, 300}));
-  seqs.clear();
   ASSERT_FALSE(store->for_each_event("r", [&](const v1::StoryTransition& t) {
     seqs.push_back(t.seq());
     return seqs.size() < 2;
   }));
   EXPECT_EQ(seqs.size(), 2u) << "visiting stops when asked";
+}
+
+TEST_F(StoreTest, ALargeStepIsSplitIntoRecordsAndReadBackWhole) {
+  auto store = open();
+  v1::CheckpointRecords big;
+  big.set_run_id("r");
+  for (uint64_t seq = 1; seq <= 2500; ++seq) {
+    auto id = "s" + std::to_string(seq);
+    *big.add_transitions() = transition(seq, id);
+    *big.add_stories() = ended(id);
+  }
+  Store::Batch batch;
+  batch.append_step(big);
+  EXPECT_EQ(batch.records(), 3u) << "1,024 transitions a record at most";
+  ASSERT_FALSE(store->write(batch));
+  auto seqs = seqs_of(*store, "r");
+  ASSERT_EQ(seqs.size(), 2500u);
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+  EXPECT_EQ(seqs.back(), 2500u);
+  EXPECT_EQ(stories_of(*store, "r").size(), 2500u) << "every ended story, each once";
+  int visited = 0;
+  ASSERT_FALSE(
+      store->for_each_story("r", [&](const v1::StoryStatus&) { return ++visited < 1500; }));
+  EXPECT_EQ(visited, 1500) << "visiting stops when asked, within a record too";
+}
+
+// What a rad of schema 1 left: a record per event and per ended story.
+TEST_F(StoreTest, ASchema1StoreIsReadAndUpgradedAndItsRunsGoOnInSteps) {
+  for (uint64_t seq : {1, 2}) {
+    auto t = transition(seq, "old");
+    t.set_run_id("r");
+    put_behind_the_store("events", event_key("r", seq), t.SerializeAsString());
+  }
+  put_behind_the_store("stories", story_key("r", "old"), ended("old").SerializeAsString());
+  put_behind_the_store("meta", "schema_version", "1");
+  {
+    auto store = open();
+    ASSERT_TRUE(store);
+    EXPECT_EQ(seqs_of(*store, "r"), (std::vector<uint64_t>{1, 2}));
+    Store::Batch batch;
+    batch.append_step(step("r", {3, 4}, "new", {ended("new")}));
+    ASSERT_FALSE(store->write(batch));
+    EXPECT_EQ(seqs_of(*store, "r"), (std::vector<uint64_t>{1, 2, 3, 4}))
+        << "a resumed run: schema 1's events, then its steps'";
+    auto stories = stories_of(*store, "r");
+    EXPECT_EQ(stories.size(), 2u);
+    EXPECT_EQ(stories.count("old"), 1u);
+    EXPECT_EQ(stories.count("new"), 1u);
+  }
+  EXPECT_EQ(get_behind_the_store("meta", "schema_version"), "2")
+      << "a rad of schema 1 must now refuse the store rather than miss its steps";
 }
 
 TEST_F(StoreTest, MissingRecordsAreNotFound) {
@@ -143,7 +244,7 @@ TEST_F(StoreTest, ANewerSchemaIsRefusedWithWhatToDo) {
   EXPECT_EQ(exit_code_for(store.error()), 2);
   EXPECT_EQ(error_message(store.error()),
             "checkpoint store " + path_ +
-                " has schema version 99, newer than this rad's 1; run a "
+                " has schema version 99, newer than this rad's 2; run a "
                 "newer rad on it, or point --data-dir elsewhere");
 }
 
@@ -151,7 +252,7 @@ TEST_F(StoreTest, ADamagedStoreIsDetectedAtOpen) {
   {
     auto store = open();
     Store::Batch batch;
-    batch.append_event(transition("r", 1, "s"));
+    batch.append_step(step("r", {1}));
     ASSERT_FALSE(store->write(batch));
   }
   // The file that names the current manifest, overwritten with garbage.
@@ -166,7 +267,7 @@ TEST_F(StoreTest, ATruncatedTableFileIsDetectedAtOpen) {
   {
     auto store = open();
     Store::Batch batch;
-    for (uint64_t seq = 1; seq <= 1000; ++seq) batch.append_event(transition("r", seq, "s"));
+    for (uint64_t seq = 1; seq <= 1000; ++seq) batch.append_step(step("r", {seq}));
     ASSERT_FALSE(store->write(batch));
     ASSERT_TRUE(store->compact({}, false)) << "flushes the records into a table file";
   }
@@ -188,7 +289,7 @@ TEST_F(StoreTest, VerifyFindsARecordThatDoesNotParse) {
   {
     auto store = open();
     Store::Batch batch;
-    batch.append_event(transition("r", 1, "s"));
+    batch.append_step(step("r", {1}));
     ASSERT_FALSE(store->write(batch));
   }
   {
@@ -197,7 +298,8 @@ TEST_F(StoreTest, VerifyFindsARecordThatDoesNotParse) {
     auto report = (*ro)->verify();
     ASSERT_TRUE(report);
     EXPECT_TRUE(report->damaged.empty());
-    EXPECT_EQ(report->records["events"], 1u);
+    EXPECT_EQ(report->records["steps"], 1u);
+    EXPECT_EQ(report->records["events"], 0u) << "schema 1's family, no longer written";
   }
   put_behind_the_store("stories", "r", "\xff\xff not protobuf");
   auto ro = Store::open_read_only(path_);
@@ -221,10 +323,8 @@ TEST_F(StoreTest, CompactionKeepsSummariesAndDropsOldFinishedRunsDetails) {
     plan.set_name(id);
     batch.put_plan(id, plan);
     for (int i = 0; i < 100; ++i) {
-      v1::StoryStatus story;
-      story.set_id("s" + std::to_string(i));
-      batch.put_story(id, story);
-      batch.append_event(transition(id, static_cast<uint64_t>(i) + 1, story.id()));
+      auto story = "s" + std::to_string(i);
+      batch.append_step(step(id, {static_cast<uint64_t>(i) + 1}, story, {ended(story)}));
     }
     ASSERT_FALSE(store->write(batch));
   };
@@ -240,8 +340,8 @@ TEST_F(StoreTest, CompactionKeepsSummariesAndDropsOldFinishedRunsDetails) {
   ASSERT_TRUE(dry) << error_message(dry.error());
   EXPECT_TRUE(dry->dry_run());
   EXPECT_EQ(dry->runs_pruned(), 2u);
-  EXPECT_EQ(dry->records_deleted(), 2u * 201);
-  EXPECT_TRUE(store->story("old1", "s0")) << "a dry run deletes nothing";
+  EXPECT_EQ(dry->records_deleted(), 2u * 101) << "per run: 100 steps and the plan";
+  EXPECT_EQ(stories_of(*store, "old1").size(), 100u) << "a dry run deletes nothing";
 
   auto done = store->compact(retention, false);
   ASSERT_TRUE(done) << error_message(done.error());
@@ -249,14 +349,14 @@ TEST_F(StoreTest, CompactionKeepsSummariesAndDropsOldFinishedRunsDetails) {
   EXPECT_LT(done->bytes_after(), done->bytes_before());
   for (const char* gone : {"old1", "old2"}) {
     EXPECT_TRUE(store->run(gone)) << "the summary stays";
-    EXPECT_FALSE(store->story(gone, "s0"));
+    EXPECT_TRUE(stories_of(*store, gone).empty());
     EXPECT_FALSE(store->plan(gone));
     int events = 0;
     ASSERT_FALSE(store->for_each_event(gone, [&](const v1::StoryTransition&) { return ++events; }));
     EXPECT_EQ(events, 0);
   }
   for (const char* kept : {"newest", "running"}) {
-    EXPECT_TRUE(store->story(kept, "s99")) << kept;
+    EXPECT_EQ(stories_of(*store, kept).count("s99"), 1u) << kept;
     EXPECT_TRUE(store->plan(kept)) << kept;
   }
   auto again = store->compact(retention, false);
@@ -323,7 +423,7 @@ TEST_F(StoreTest, CompactionKeepsTheKeysOfRunsItPrunes) {
   run.mutable_finished_at()->set_seconds(1000);
   batch.put_run(run, key);
   batch.put_plan("old", v1::Plan{});
-  batch.append_event(transition("old", 1, "s"));
+  batch.append_step(step("old", {1}));
   ASSERT_FALSE(store->write(batch));
   Store::Retention retention;
   retention.keep_runs = 0;
@@ -365,7 +465,7 @@ class StoreOnAFullDisk : public ::testing::Test {
   // Writes the next transition; what it commits is remembered.
   caf::error write_next() {
     Store::Batch batch;
-    batch.append_event(transition("r", ++seq_, std::string(200, 's')));
+    batch.append_step(step("r", {++seq_}, std::string(200, 's')));
     auto err = store_->write(batch);
     if (!err)
       committed_.push_back(seq_);
@@ -374,14 +474,7 @@ class StoreOnAFullDisk : public ::testing::Test {
     return err;
   }
 
-  std::vector<uint64_t> stored_seqs(const Store& store) {
-    std::vector<uint64_t> seqs;
-    EXPECT_FALSE(store.for_each_event("r", [&](const v1::StoryTransition& t) {
-      seqs.push_back(t.seq());
-      return true;
-    }));
-    return seqs;
-  }
+  std::vector<uint64_t> stored_seqs(const Store& store) { return seqs_of(store, "r"); }
 
   // Fills the disk, then writes until the store notices: the last page of
   // its log may still take a record or two.
