@@ -556,6 +556,35 @@ bool parse(Message& m, const rocksdb::Slice& value) {
   return m.ParseFromArray(value.data(), static_cast<int>(value.size()));
 }
 
+// Visits the messages of one field of a StoryStep record, the other field
+// skipped unparsed: a reader of stories needs none of the transitions
+// around them, and a reader of events none of the stories.
+template <class Record>
+Scan scan_step_field(const rocksdb::Slice& value, int field,
+                     const std::function<bool(Record&)>& visit) {
+  using google::protobuf::internal::WireFormatLite;
+  const auto* data = reinterpret_cast<const uint8_t*>(value.data());
+  google::protobuf::io::CodedInputStream in{data, static_cast<int>(value.size())};
+  while (!in.ExpectAtEnd()) {
+    auto tag = in.ReadTag();
+    if (tag == 0) return Scan::unreadable;
+    if (WireFormatLite::GetTagFieldNumber(tag) != field ||
+        WireFormatLite::GetTagWireType(tag) != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      if (!WireFormatLite::SkipField(&in, tag)) return Scan::unreadable;
+      continue;
+    }
+    uint32_t length = 0;
+    if (!in.ReadVarint32(&length)) return Scan::unreadable;
+    auto at = static_cast<size_t>(in.CurrentPosition());
+    if (length > value.size() - at) return Scan::unreadable;
+    Record record;
+    if (!record.ParseFromArray(data + at, static_cast<int>(length))) return Scan::unreadable;
+    if (!in.Skip(static_cast<int>(length))) return Scan::unreadable;
+    if (!visit(record)) return Scan::stop;
+  }
+  return Scan::go_on;
+}
+
 // Schema 1's records of a run (one per event, one per ended story), then its
 // steps' (schema 2). A run stored by a rad before steps and resumed by this
 // one has both, the older ones first: their seqs are the lower ones.
@@ -563,8 +592,7 @@ template <class Record>
 caf::error scan_both(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* schema1,
                      rocksdb::ColumnFamilyHandle* steps, const std::string& path,
                      const std::string& run_id, const char* what,
-                     const std::function<bool(Record&)>& visit,
-                     google::protobuf::RepeatedPtrField<Record>* (v1::StoryStep::*of_step)()) {
+                     const std::function<bool(Record&)>& visit, int step_field) {
   auto old = scan_run(db, schema1, path, run_id, what, [&](const rocksdb::Slice& value) {
     Record record;
     if (!parse(record, value)) return Scan::unreadable;
@@ -573,11 +601,7 @@ caf::error scan_both(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* schema1,
   if (!old) return old.error();
   if (*old == Scan::stop) return {};
   auto steps_read = scan_run(db, steps, path, run_id, "steps", [&](const rocksdb::Slice& value) {
-    v1::StoryStep step;
-    if (!parse(step, value)) return Scan::unreadable;
-    for (auto& record : *(step.*of_step)())
-      if (!visit(record)) return Scan::stop;
-    return Scan::go_on;
+    return scan_step_field(value, step_field, visit);
   });
   return steps_read ? caf::error{} : steps_read.error();
 }
@@ -592,14 +616,14 @@ caf::error Store::for_each_event(
         t.set_run_id(run_id);  // left out of step records
         return visit(t);
       },
-      &v1::StoryStep::mutable_transitions);
+      v1::StoryStep::kTransitionsFieldNumber);
 }
 
 caf::error Store::for_each_story(const std::string& run_id,
                                  const std::function<bool(const v1::StoryStatus&)>& visit) const {
   return scan_both<v1::StoryStatus>(
       *rep_->db, rep_->families[kStories], rep_->families[kSteps], options_.path, run_id, "stories",
-      [&](v1::StoryStatus& story) { return visit(story); }, &v1::StoryStep::mutable_stories);
+      [&](v1::StoryStatus& story) { return visit(story); }, v1::StoryStep::kStoriesFieldNumber);
 }
 
 namespace {

@@ -229,6 +229,26 @@ TEST_F(StoreTest, ASchema1StoreIsReadAndUpgradedAndItsRunsGoOnInSteps) {
       << "a rad of schema 1 must now refuse the store rather than miss its steps";
 }
 
+TEST_F(StoreTest, AnUnreadableStepIsAnErrorOfItsReadersNotASilentGap) {
+  {
+    auto store = open();
+    Store::Batch batch;
+    batch.append_step(step("r", {1}, "a", {ended("a")}));
+    ASSERT_FALSE(store->write(batch));
+  }
+  // A transition field whose length runs past the record's end.
+  put_behind_the_store("steps", event_key("r", 2), std::string{"\x12\x7f\x08\x01", 4});
+  auto store = open();
+  int seen = 0;
+  auto err = store->for_each_event("r", [&](const v1::StoryTransition&) { return ++seen; });
+  EXPECT_EQ(error_message(err), "checkpoint store " + path_ +
+                                    " holds unreadable steps of run 'r'; radctl checkpoint "
+                                    "verify tells what");
+  EXPECT_EQ(seen, 1) << "the readable step before it was visited";
+  EXPECT_TRUE(store->for_each_story("r", [](const v1::StoryStatus&) { return true; }))
+      << "stories are read past the transitions, which must still parse as fields";
+}
+
 TEST_F(StoreTest, MissingRecordsAreNotFound) {
   auto store = open();
   auto run = store->run("nope");
