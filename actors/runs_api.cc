@@ -190,8 +190,12 @@ void add_run_routes(HttpServer& server, caf::actor_system& system, supervisor_ac
                  bool with_stories = it == request.query.end() || it->second != "false";
                  if (auto status = published(views.get(), request.params.at(0), with_stories))
                    return with_queued(*status, node_views.get());
-                 return ask<v1::RunStatus>(system, Asked{supervisor, "the supervisor"}, 200,
-                                           status_atom::value, request.params.at(0), with_stories);
+                 // A run that is over, with its stories, is read from the store: a
+                 // million-story run's plan and stories take seconds, more on a busy node.
+                 auto timeout = with_stories ? kStoredStatusTimeout : kRouteAskTimeout;
+                 return ask<v1::RunStatus>(system, Asked{supervisor, "the supervisor", timeout},
+                                           200, status_atom::value, request.params.at(0),
+                                           with_stories);
                });
   server.route("GET", "/v1/runs/([^/]+)/trace",
                [&system, supervisor, views](const HttpRequest& request) {
