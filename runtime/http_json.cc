@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <caf/sec.hpp>
 #include <nlohmann/json.hpp>
 
 #include "runtime/error.h"
@@ -32,6 +33,8 @@ HttpResponse error_response(const caf::error& err) {
     status = 409;
   else if (is(err, Errc::unreachable) || is(err, Errc::unavailable))
     status = 503;
+  else if (err == caf::sec::request_timeout)
+    return error_response(504, "the node did not answer in time (it is busy); try again");
   return error_response(status, error_message(err));
 }
 
