@@ -9,6 +9,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <type_traits>
 #include <unordered_set>
 #include <vector>
 
@@ -62,47 +63,43 @@ bool parse_whole(const std::string& s, Int& out) {
   return ec == std::errc{} && end == s.data() + s.size() && !s.empty();
 }
 
-std::optional<int64_t> as_int64(const Scalar& v) {
-  switch (v.kind) {
-    case Scalar::integer:
-      return v.i;
-    case Scalar::unsigned_integer:
-      if (v.u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-        return static_cast<int64_t>(v.u);
-      return std::nullopt;
-    case Scalar::floating:
-      if (std::isfinite(v.d) && std::floor(v.d) == v.d && v.d >= -0x1p63 && v.d < 0x1p63)
-        return static_cast<int64_t>(v.d);
-      return std::nullopt;
-    case Scalar::string: {
-      int64_t out = 0;
-      if (parse_whole(*v.s, out)) return out;
-      return std::nullopt;
-    }
-    default:
-      return std::nullopt;
-  }
+// Whether `x`, an int64_t or a uint64_t, is a value of Int.
+template <class Int, class From>
+bool fits(From x) {
+  using limits = std::numeric_limits<Int>;
+  if constexpr (std::is_signed_v<From>)
+    if (x < 0) return std::is_signed_v<Int> && x >= static_cast<int64_t>(limits::min());
+  return static_cast<uint64_t>(x) <= static_cast<uint64_t>(limits::max());
 }
 
-std::optional<uint64_t> as_uint64(const Scalar& v) {
+// The value as an Int, if it is one: a JSON integer in range, an integral
+// float in range, or a numeric string.
+template <class Int>
+std::optional<Int> as_integer(const Scalar& v) {
   switch (v.kind) {
     case Scalar::integer:
-      if (v.i >= 0) return static_cast<uint64_t>(v.i);
-      return std::nullopt;
+      if (fits<Int>(v.i)) return static_cast<Int>(v.i);
+      break;
     case Scalar::unsigned_integer:
-      return v.u;
-    case Scalar::floating:
-      if (std::isfinite(v.d) && std::floor(v.d) == v.d && v.d >= 0 && v.d < 0x1p64)
-        return static_cast<uint64_t>(v.d);
-      return std::nullopt;
+      if (fits<Int>(v.u)) return static_cast<Int>(v.u);
+      break;
+    case Scalar::floating: {
+      // [min, 2^digits): both ends exact in a double.
+      double lo = static_cast<double>(std::numeric_limits<Int>::min());
+      double end = std::ldexp(1.0, std::numeric_limits<Int>::digits);
+      if (std::isfinite(v.d) && std::floor(v.d) == v.d && v.d >= lo && v.d < end)
+        return static_cast<Int>(v.d);
+      break;
+    }
     case Scalar::string: {
-      uint64_t out = 0;
+      Int out{};
       if (parse_whole(*v.s, out)) return out;
-      return std::nullopt;
+      break;
     }
     default:
-      return std::nullopt;
+      break;
   }
+  return std::nullopt;
 }
 
 std::optional<double> as_double(const Scalar& v) {
@@ -141,11 +138,8 @@ const EnumValueDescriptor* as_enum(const FieldDescriptor& field, const Scalar& v
     }
     return nullptr;
   }
-  auto number = as_int64(v);
-  if (!number || v.kind == Scalar::floating || *number < std::numeric_limits<int32_t>::min() ||
-      *number > std::numeric_limits<int32_t>::max())
-    return nullptr;
-  return type->FindValueByNumber(static_cast<int>(*number));
+  auto number = v.kind == Scalar::floating ? std::nullopt : as_integer<int32_t>(v);
+  return number ? type->FindValueByNumber(*number) : nullptr;
 }
 
 // What a field takes, as its errors say; or one element of it.
@@ -426,36 +420,32 @@ class Reader : public nlohmann::json_sax<json> {
     auto bad = [&] { return wrong(field, v.quoted(), add); };
     switch (field.cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT32: {
-        auto n = v.kind == Scalar::boolean ? std::nullopt : as_int64(v);
-        if (!n || *n < std::numeric_limits<int32_t>::min() ||
-            *n > std::numeric_limits<int32_t>::max())
-          return bad();
-        add ? r->AddInt32(&msg, &field, static_cast<int32_t>(*n))
-            : r->SetInt32(&msg, &field, static_cast<int32_t>(*n));
+        auto n = as_integer<int32_t>(v);
+        if (!n) return bad();
+        add ? r->AddInt32(&msg, &field, *n) : r->SetInt32(&msg, &field, *n);
         return true;
       }
       case FieldDescriptor::CPPTYPE_INT64: {
-        auto n = v.kind == Scalar::boolean ? std::nullopt : as_int64(v);
+        auto n = as_integer<int64_t>(v);
         if (!n) return bad();
         add ? r->AddInt64(&msg, &field, *n) : r->SetInt64(&msg, &field, *n);
         return true;
       }
       case FieldDescriptor::CPPTYPE_UINT32: {
-        auto n = v.kind == Scalar::boolean ? std::nullopt : as_uint64(v);
-        if (!n || *n > std::numeric_limits<uint32_t>::max()) return bad();
-        add ? r->AddUInt32(&msg, &field, static_cast<uint32_t>(*n))
-            : r->SetUInt32(&msg, &field, static_cast<uint32_t>(*n));
+        auto n = as_integer<uint32_t>(v);
+        if (!n) return bad();
+        add ? r->AddUInt32(&msg, &field, *n) : r->SetUInt32(&msg, &field, *n);
         return true;
       }
       case FieldDescriptor::CPPTYPE_UINT64: {
-        auto n = v.kind == Scalar::boolean ? std::nullopt : as_uint64(v);
+        auto n = as_integer<uint64_t>(v);
         if (!n) return bad();
         add ? r->AddUInt64(&msg, &field, *n) : r->SetUInt64(&msg, &field, *n);
         return true;
       }
       case FieldDescriptor::CPPTYPE_DOUBLE:
       case FieldDescriptor::CPPTYPE_FLOAT: {
-        auto d = v.kind == Scalar::boolean ? std::nullopt : as_double(v);
+        auto d = as_double(v);
         if (!d) return bad();
         if (field.cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
           add ? r->AddDouble(&msg, &field, *d) : r->SetDouble(&msg, &field, *d);

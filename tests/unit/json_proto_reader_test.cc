@@ -78,6 +78,13 @@ TEST(JsonProtoReader, WrongTypesNameTheKeyAndWhatItTakes) {
             "key 'waves[0].max_concurrent' expects an unsigned 32-bit integer, got -1");
   EXPECT_EQ(problem_of(R"({"waves":[{"maxConcurrent":4294967296}]})"),
             "key 'waves[0].max_concurrent' expects an unsigned 32-bit integer, got 4294967296");
+  EXPECT_EQ(problem_of(R"({"waves":[{"maxConcurrent":"4294967296"}]})"),
+            "key 'waves[0].max_concurrent' expects an unsigned 32-bit integer, got "
+            "\"4294967296\"");
+  EXPECT_EQ(problem_of(R"({"waves":[{"stories":[{"timeoutMs":1e20}]}]})"),
+            "key 'waves[0].stories[0].timeout_ms' expects an unsigned 64-bit integer, got 1e+20");
+  EXPECT_EQ(problem_of(R"({"waves":[{"stories":[{"timeoutMs":true}]}]})"),
+            "key 'waves[0].stories[0].timeout_ms' expects an unsigned 64-bit integer, got true");
   EXPECT_EQ(problem_of(R"({"waves":[{"maxConcurrent":1.5}]})"),
             "key 'waves[0].max_concurrent' expects an unsigned 32-bit integer, got 1.5");
   EXPECT_EQ(problem_of(R"({"waves":[{"continueOnError":"yes"}]})"),
