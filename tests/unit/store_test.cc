@@ -229,6 +229,18 @@ TEST_F(StoreTest, ASchema1StoreIsReadAndUpgradedAndItsRunsGoOnInSteps) {
       << "a rad of schema 1 must now refuse the store rather than miss its steps";
 }
 
+TEST_F(StoreTest, StoriesThatEndedWithoutATransitionAreKeptAllTheSame) {
+  auto store = open();
+  Store::Batch batch;
+  batch.append_step(step("r", {}, "s", {ended("a"), ended("b")}));
+  EXPECT_EQ(batch.records(), 2u) << "no step to key them by: a record each";
+  ASSERT_FALSE(store->write(batch));
+  auto stories = stories_of(*store, "r");
+  EXPECT_EQ(stories.size(), 2u);
+  EXPECT_EQ(stories.count("a") + stories.count("b"), 2u);
+  EXPECT_TRUE(seqs_of(*store, "r").empty());
+}
+
 TEST_F(StoreTest, AnUnreadableStepIsAnErrorOfItsReadersNotASilentGap) {
   {
     auto store = open();
