@@ -91,10 +91,13 @@ struct AgentHostState {
   };
   using AgentKey = std::pair<std::string, uint32_t>;  // story id, attempt
   using AgentEntry = std::pair<const AgentKey, Running>;
-  // The agents of one run here, and where its results go: the actor that
-  // asked for its spawns, while it lives (none: they wait in `undelivered`).
+  // The agents of one run here, and where its results go
+  // (protocol/agent_host.h): to `sink`, the run's Run actor, with `placer`
+  // told which attempts settled; to `placer` itself when there is no sink;
+  // with neither, they wait in `undelivered`.
   struct RunAgents {
     result_sink_actor sink;
+    placer_actor placer;
     std::map<AgentKey, Running> agents;
   };
   // Milliseconds since the host started, modulo 2^32: differences of two
@@ -114,18 +117,26 @@ struct AgentHostState {
   // The mock attempts, by the id their agents name them with.
   SlotTable<AgentEntry> ids;
   std::optional<Clock::time_point> wake_at;  // of the next wake_atom
-  std::set<caf::actor_addr> watched_sinks;
-  // Results of runs whose sink went down, for the next coordinator.
+  // Monitored: placers (a coordinator's Dispatcher) and sinks (its Runs).
+  std::set<caf::actor_addr> watched_placers, watched_sinks;
+  // Results of runs whose placer went down, for the next coordinator.
   std::vector<v1::StoryResult> undelivered;
-  // Batches sent within kResultKeepWindow, oldest first, and their results' count.
+  // Batches sent within kResultKeepWindow, oldest first, by the placer whose
+  // coordinator was to store them, and their results' count.
   struct Sent {
     Clock::time_point at;
-    caf::actor_addr sink;
+    caf::actor_addr placer;
     v1::ResultBatch batch;
   };
   std::deque<Sent> recently_sent;
   size_t recently_sent_results = 0;
-  std::map<result_sink_actor, v1::ResultBatch> pending;
+  // Results collected, by where they go: to a run's sink, with `notify` (its
+  // placer) told after them; or to a placer itself (`notify` none).
+  struct Outgoing {
+    placer_actor notify;
+    v1::ResultBatch batch;
+  };
+  std::map<result_sink_actor, Outgoing> pending;
   bool flush_scheduled = false;
   bool draining = false;
   std::string fence_reason;  // of the last fence
@@ -150,9 +161,9 @@ AgentAttempt attempt_of(const std::string& run_id, const std::pair<std::string, 
   return {run_id, key.first, key.second, running.agent, cancel};
 }
 
-// Results just sent to `sink`, kept to be offered again if it dies with them
-// unstored (kResultKeepWindow).
-void keep_sent(AgentHostState& st, const result_sink_actor& sink, v1::ResultBatch batch) {
+// Results just sent for `placer`'s coordinator, kept to be offered again if it
+// dies with them unstored (kResultKeepWindow).
+void keep_sent(AgentHostState& st, const caf::actor_addr& placer, v1::ResultBatch batch) {
   auto now = AgentHostState::Clock::now();
   while (!st.recently_sent.empty() &&
          (now - st.recently_sent.front().at > kResultKeepWindow ||
@@ -161,21 +172,50 @@ void keep_sent(AgentHostState& st, const result_sink_actor& sink, v1::ResultBatc
     st.recently_sent.pop_front();
   }
   st.recently_sent_results += batch.results_size();
-  st.recently_sent.push_back({now, sink.address(), std::move(batch)});
+  st.recently_sent.push_back({now, placer, std::move(batch)});
 }
 
-// Sends a batch of results, signed by this node and in the trace of its first.
-void send_results(Self self, const result_sink_actor& sink, v1::ResultBatch batch) {
+// Which attempts of `batch` settled, for their placer: by run, in the
+// batch's order.
+v1::SettledAttempts settled_of(const v1::ResultBatch& batch) {
+  v1::SettledAttempts settled;
+  v1::SettledRun* run = nullptr;
+  for (const auto& r : batch.results()) {
+    if (!run || run->run_id() != r.run_id()) {
+      run = settled.add_runs();
+      run->set_run_id(r.run_id());
+    }
+    run->add_story_ids(r.story_id());
+    run->add_attempts(r.attempt());
+  }
+  settled.set_node_id(batch.node_id());
+  settled.set_incarnation(batch.incarnation());
+  return settled;
+}
+
+// Sends a batch of results, signed by this node and in the trace of its
+// first; then, when it went to a run's sink, tells the placer which attempts
+// settled (on the same link, so never before the results).
+void send_results(Self self, const result_sink_actor& sink, AgentHostState::Outgoing out) {
+  auto& batch = out.batch;
   batch.set_node_id(self->state.identity.node_id);
   batch.set_incarnation(self->state.identity.incarnation);
-  traced(batch, batch.results_size() > 0 ? batch.results(0).trace().traceparent() : "");
-  keep_sent(self->state, sink, batch);
+  const auto& traceparent =
+      batch.results_size() > 0 ? batch.results(0).trace().traceparent() : std::string{};
+  traced(batch, traceparent);
+  std::optional<v1::SettledAttempts> settled;
+  if (out.notify) {
+    settled = settled_of(batch);
+    traced(*settled, traceparent);
+  }
+  keep_sent(self->state, out.notify ? out.notify.address() : sink.address(), batch);
   link_send(self, sink, proto(std::move(batch)));
+  if (settled) link_send(self, out.notify, proto(std::move(*settled)));
 }
 
 void flush(Self self) {
   auto& st = self->state;
-  for (auto& [sink, batch] : st.pending) send_results(self, sink, std::move(batch));
+  for (auto& [sink, out] : st.pending) send_results(self, sink, std::move(out));
   st.pending.clear();
 }
 
@@ -229,6 +269,27 @@ std::chrono::duration<double> ran(const v1::StoryResult& r) {
   return std::chrono::microseconds{std::max<int64_t>(0, micros)};
 }
 
+// A result joins the next batch to `sink` (its placer told after), or to
+// `placer` when it has no sink, or waits for the next coordinator.
+void to_sink(Self self, result_sink_actor sink, placer_actor placer, v1::StoryResult result) {
+  auto& st = self->state;
+  if (!sink && !placer) {
+    st.undelivered.push_back(std::move(result));
+    return;
+  }
+  if (!sink) sink = caf::actor_cast<result_sink_actor>(std::exchange(placer, nullptr));
+  auto& out = st.pending[sink];
+  out.notify = std::move(placer);
+  *out.batch.add_results() = std::move(result);
+  if (out.batch.results_size() >= kMaxResultsPerBatch) {
+    send_results(self, sink, std::move(out));
+    st.pending.erase(sink);
+  } else if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->delayed_send(self, kResultFlushInterval, flush_atom::value);
+  }
+}
+
 void collect(Self self, v1::StoryResult result) {
   auto& st = self->state;
   auto run = st.runs.find(result.run_id());
@@ -253,22 +314,11 @@ void collect(Self self, v1::StoryResult result) {
   agents.erase(it);
   --st.running;
   auto sink = run->second.sink;
+  auto placer = run->second.placer;
   // The run's last agent here: its entry (and sink) is no longer needed; a
   // new spawn makes it again.
   if (agents.empty()) st.runs.erase(run);
-  if (!sink) {
-    st.undelivered.push_back(std::move(result));
-  } else {
-    auto& batch = st.pending[sink];
-    *batch.add_results() = std::move(result);
-    if (batch.results_size() >= kMaxResultsPerBatch) {
-      send_results(self, sink, std::move(batch));
-      st.pending.erase(sink);
-    } else if (!st.flush_scheduled) {
-      st.flush_scheduled = true;
-      self->delayed_send(self, kResultFlushInterval, flush_atom::value);
-    }
-  }
+  to_sink(self, std::move(sink), std::move(placer), std::move(result));
   answer_drained(self);
 }
 
@@ -376,28 +426,45 @@ void cancel_matching(Self self, const v1::CancelRequest& c) {
                          c.run_id(), ended.size(), told);
 }
 
-void watch_sink(Self self, const result_sink_actor& sink) {
-  if (self->state.watched_sinks.insert(sink.address()).second) self->monitor(sink);
+void watch(Self self, std::set<caf::actor_addr>& watched, const caf::actor_addr& who) {
+  if (who && watched.insert(who).second) self->monitor(who);
 }
 
-// The coordinator that sank our results is gone: what it would have taken
-// waits for the next one.
-void sink_down(Self self, const caf::actor_addr& gone) {
+// A run's Run actor went down (it crashed and another took over, or the run
+// ended): the run's results go to its placer from now on, which passes them
+// to the Run that took over. Those sent to it already were told to the
+// placer, which settles what they leave open.
+void run_sink_down(Self self, const caf::actor_addr& gone) {
   auto& st = self->state;
-  if (!st.watched_sinks.erase(gone)) return;
   for (auto& [run_id, run] : st.runs)
     if (run.sink && run.sink.address() == gone) run.sink = nullptr;
+  auto it = std::find_if(st.pending.begin(), st.pending.end(),
+                         [&](const auto& entry) { return entry.first.address() == gone; });
+  if (it == st.pending.end()) return;
+  auto out = std::move(it->second);
+  st.pending.erase(it);
+  for (auto& r : *out.batch.mutable_results())
+    to_sink(self, result_sink_actor{}, out.notify, std::move(r));
+}
+
+// The coordinator that placed work here is gone (its Dispatcher, and with it
+// its Runs): what it would have taken waits for the next one, and so do the
+// results sent to it too recently to be sure it stored them.
+void placer_down(Self self, const caf::actor_addr& gone) {
+  auto& st = self->state;
+  for (auto& [run_id, run] : st.runs)
+    if (run.placer && run.placer.address() == gone) run.sink = nullptr, run.placer = nullptr;
   for (auto it = st.pending.begin(); it != st.pending.end();) {
-    if (it->first.address() != gone) {
+    if (it->first.address() != gone && it->second.notify.address() != gone) {
       ++it;
       continue;
     }
-    for (auto& r : *it->second.mutable_results()) st.undelivered.push_back(std::move(r));
+    for (auto& r : *it->second.batch.mutable_results()) st.undelivered.push_back(std::move(r));
     it = st.pending.erase(it);
   }
   size_t again = 0;
   for (auto it = st.recently_sent.begin(); it != st.recently_sent.end();) {
-    if (it->sink != gone) {
+    if (it->placer != gone) {
       ++it;
       continue;
     }
@@ -415,16 +482,23 @@ void sink_down(Self self, const caf::actor_addr& gone) {
                          st.running, st.undelivered.size());
 }
 
-// A coordinator asks what runs here: it takes every run's results from now on.
-v1::AgentReport report_to(Self self, const result_sink_actor& sink) {
+void down(Self self, const caf::actor_addr& gone) {
   auto& st = self->state;
-  watch_sink(self, sink);
+  if (st.watched_sinks.erase(gone)) run_sink_down(self, gone);
+  if (st.watched_placers.erase(gone)) placer_down(self, gone);
+}
+
+// A coordinator asks what runs here: it takes every run's results from now on.
+v1::AgentReport report_to(Self self, const placer_actor& placer) {
+  auto& st = self->state;
+  watch(self, st.watched_placers, placer.address());
   v1::AgentReport report;
   traced(report);
   report.set_node_id(st.identity.node_id);
   report.set_incarnation(st.identity.incarnation);
   for (auto& [run_id, run] : st.runs) {
-    run.sink = sink;
+    run.sink = nullptr;
+    run.placer = placer;
     for (const auto& [key, running] : run.agents) {
       auto* ref = report.add_running();
       ref->set_run_id(run_id);
@@ -439,7 +513,7 @@ v1::AgentReport report_to(Self self, const result_sink_actor& sink) {
   if (report.undelivered_size() > 0) {
     v1::ResultBatch reported;
     *reported.mutable_results() = report.undelivered();
-    keep_sent(st, sink, std::move(reported));
+    keep_sent(st, placer.address(), std::move(reported));
   }
   if (report.running_size() + report.undelivered_size() > 0)
     logger("agents")->info("reported {} running agents and {} results to the coordinator",
@@ -455,9 +529,11 @@ AttemptContextPtr context_for(Self self, AttemptContextPtr& last, const std::str
   return last;
 }
 
-v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const result_sink_actor& sink) {
+v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const ResultRoutes& routes,
+                         const placer_actor& placer) {
   auto& st = self->state;
-  watch_sink(self, sink);
+  watch(self, st.watched_placers, placer.address());
+  for (const auto& sink : routes.sinks) watch(self, st.watched_sinks, sink.address());
   v1::SpawnReply reply;
   reply.set_node_id(st.identity.node_id);
   reply.set_incarnation(st.identity.incarnation);
@@ -465,6 +541,8 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const result_si
   traced(reply, batch.trace().traceparent());
   uint64_t received = 0;  // read once per batch, and only if an attempt is sampled
   AttemptContextPtr context;
+  const std::string* routed = nullptr;
+  result_sink_actor routed_sink;
   auto now = AgentHostState::Clock::now();
   for (const auto& request : batch.requests()) {
     auto* d = reply.add_decisions();
@@ -492,7 +570,14 @@ v1::SpawnReply spawn_all(Self self, const v1::SpawnBatch& batch, const result_si
     }
     d->set_accepted(true);
     if (run == st.runs.end()) run = st.runs.try_emplace(request.run_id()).first;
-    run->second.sink = sink;
+    // The batch says where the run's results go now (its Run may have been
+    // replaced since the last one).
+    if (!routed || *routed != request.run_id()) {
+      routed = &request.run_id();
+      routed_sink = routes.find(request.run_id());
+    }
+    run->second.sink = routed_sink;
+    run->second.placer = placer;
     // A sampled attempt (the coordinator's mark): `spawn` covers its acceptance
     // here; the agent's `run` span is its child.
     const std::string* traceparent = &request.trace().traceparent();
@@ -577,15 +662,16 @@ agent_host_impl::behavior_type agent_host(Self self, AgentHostOptions options) {
   guard_against_peers(self, logger("agents"));
 
   self->state.max_agents = options.max_agents;
-  self->set_down_handler([=](caf::down_msg& dm) { sink_down(self, dm.source); });
+  self->set_down_handler([=](caf::down_msg& dm) { down(self, dm.source); });
   return {
       [=](coordinator_atom, const caf::node_id& coordinator) {
         self->state.coordinator = coordinator;
       },
-      [=](const Proto<v1::SpawnBatch>& batch) -> caf::result<Proto<v1::SpawnReply>> {
+      [=](const Proto<v1::SpawnBatch>& batch,
+          const ResultRoutes& routes) -> caf::result<Proto<v1::SpawnReply>> {
         if (!from_coordinator(self, "spawn requests")) return not_from_coordinator(self);
-        auto sink = caf::actor_cast<result_sink_actor>(self->current_sender());
-        return proto(spawn_all(self, batch.value, sink));
+        auto placer = caf::actor_cast<placer_actor>(self->current_sender());
+        return proto(spawn_all(self, batch.value, routes, placer));
       },
       [=](const Proto<v1::StoryResult>& result) { collect(self, result.value); },
       [=](const Proto<v1::CancelRequest>& cancel) {
@@ -609,7 +695,7 @@ agent_host_impl::behavior_type agent_host(Self self, AgentHostOptions options) {
       [=](running_atom) { return static_cast<uint32_t>(self->state.running); },
       [=](adopt_atom) -> caf::result<Proto<v1::AgentReport>> {
         if (!from_coordinator(self, "an adoption")) return not_from_coordinator(self);
-        return proto(report_to(self, caf::actor_cast<result_sink_actor>(self->current_sender())));
+        return proto(report_to(self, caf::actor_cast<placer_actor>(self->current_sender())));
       },
       [=](drain_atom) { return drain(self); },
       [=](drain_now_atom) {

@@ -9,8 +9,13 @@
 // Messages (agent_host_actor, protocol/agent_host.h):
 //   (coordinator_atom, node_id) from this node's membership: the coordinator it
 //                           joined (or is joining); none: no coordinator
-//   Proto<SpawnBatch>    -> Proto<SpawnReply>, one decision per request
-//                           (results go to the sender, a result_sink_actor)
+//   (Proto<SpawnBatch>, ResultRoutes)
+//                        -> Proto<SpawnReply>, one decision per request. Results
+//                           go straight to their run's sink (its Run actor, as
+//                           the routes name it), and the sender (a placer_actor,
+//                           the Dispatcher) is told which attempts settled; a run
+//                           with no sink, or whose sink went down, has its
+//                           results sent to the sender itself
 //   Proto<CancelRequest>    cancels the run's agents (or the listed stories). A plain
 //                           mock agent is ended by the host at once (its result
 //                           CANCELLED, the agent told to stop silently): 100,000

@@ -65,6 +65,9 @@ struct DispatcherState {
     std::string node;
     bool accepted = false;    // `node` took it: lost with `node`
     bool holds_slot = false;  // it holds one of `node`'s command slots
+    // Its run's Run actor stopped and another took over since it was sent
+    // (resink_atom): a result sent straight to the old one was lost.
+    bool resunk = false;
   };
   std::map<Key, Pending> pending;
   // Nodes that refused work because they drain: never placed on again. A node
@@ -241,13 +244,37 @@ void settle(Self self, const DispatcherState::Key& key, v1::Outcome outcome,
   deliver(self, pending.sink, key, outcome, result, why);
 }
 
+// The next sync asks `sink`: it got results.
+void sync_later(Self self, const run_actor& sink) {
+  if (sink && self->state.synced_since.insert(sink).second) self->monitor(sink);
+}
+
 // Results for sinks go out once per handled message, many to a batch.
 void flush_outbox(Self self) {
   for (auto& [sink, batch] : self->state.outbox) {
     self->send(sink, proto(std::move(batch)));
-    if (self->state.synced_since.insert(sink).second) self->monitor(sink);
+    sync_later(self, sink);
   }
   self->state.outbox.clear();
+}
+
+// A node sent the attempt's result straight to its Run, and then this notice:
+// the attempt is settled here too. Unless another Run took over from the one
+// it was sent to (resink_atom): that one may have stopped with the result
+// unread, so the new one is told the attempt was lost (a Run applies one
+// result per attempt: if the real one reached it, this is ignored).
+void settled_at_run(Self self, const DispatcherState::Key& key) {
+  auto& st = self->state;
+  auto it = st.pending.find(key);
+  if (it == st.pending.end()) return;  // settled already (lost with its node, ...)
+  if (it->second.resunk) {
+    settle(self, key, v1::OUTCOME_NODE_LOST, nullptr,
+           "its result went to a run actor that had stopped");
+    return;
+  }
+  release_slot(st, it->second);
+  sync_later(self, it->second.sink);
+  st.pending.erase(it);
 }
 
 // A run that ended is durable: a sync need not ask it.
@@ -478,13 +505,19 @@ void send_batch(Self self, size_t target_index) {
   batch.set_batch_id(st.next_batch++);
   auto node_id = target.node_id;
   std::vector<Queued> sent;
-  // Attempts of one hand-over come one after the other: one route lookup each.
+  // Attempts of one hand-over come one after the other: one route lookup
+  // each. The node sends their results straight to their Run.
   const PlacementGroup* routed = nullptr;
   run_actor sink;
+  ResultRoutes routes;
   auto take = [&](std::deque<Queued>& from) -> DispatcherState::Pending& {
     auto& q = sent.emplace_back(std::move(from.front()));
     from.pop_front();
-    if (q.group.get() != routed) routed = q.group.get(), sink = sink_of(st, q);
+    if (q.group.get() != routed) {
+      routed = q.group.get();
+      sink = sink_of(st, q);
+      if (sink && !routes.find(q.group->run_id)) routes.add(q.group->run_id, sink);
+    }
     auto& p = st.pending[key_of(q)];
     p.sink = sink;
     p.node = node_id;
@@ -512,7 +545,7 @@ void send_batch(Self self, size_t target_index) {
     self->state.unanswered.erase(it);
     return attempts;
   };
-  link_request(self, target.host, kSpawnReplyTimeout, proto(std::move(batch)))
+  link_request(self, target.host, kSpawnReplyTimeout, proto(std::move(batch)), std::move(routes))
       .then(
           [=](const Proto<v1::SpawnReply>& reply) {
             auto attempts = answered();
@@ -802,6 +835,7 @@ dispatcher_impl::behavior_type dispatcher(Self self, DispatcherOptions options) 
              it != pending.end() && std::get<0>(it->first) == run_id; ++it) {
           if (!it->second.sink) continue;
           it->second.sink = sink;
+          it->second.resunk = true;
           open.push_back(std::get<1>(it->first));
         }
         if (auto route = self->state.routes.find(run_id); route != self->state.routes.end()) {
@@ -832,6 +866,13 @@ dispatcher_impl::behavior_type dispatcher(Self self, DispatcherOptions options) 
         if (it == held.end() || it->second != generation) return;
         held.erase(it);
         node_lost(self, node_id);
+        flush_outbox(self);
+      },
+      [=](const Proto<v1::SettledAttempts>& settled) {
+        for (const auto& run : settled.value.runs())
+          for (int i = 0; i < run.story_ids_size() && i < run.attempts_size(); ++i)
+            settled_at_run(self, key_of(run.run_id(), run.story_ids(i), run.attempts(i)));
+        pump(self);  // their command slots are free again
         flush_outbox(self);
       },
       [=](Proto<v1::ResultBatch>& batch) {

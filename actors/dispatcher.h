@@ -1,8 +1,13 @@
 // Dispatcher (coordinator): places the spawn requests of runs on the live
 // nodes that host agents, many requests to a message and a bounded number of
-// messages in flight per node (flow control: CAF does not throttle senders),
-// and passes each result to the run that placed it (protocol/dispatcher.h:
-// place_atom; the sender is the sink its results go to, as Proto<ResultBatch>).
+// messages in flight per node (flow control: CAF does not throttle senders).
+// Each result goes from its node straight to the Run that placed it (the
+// sender of place_atom, protocol/dispatcher.h, whose handle travels with the
+// spawns: ResultRoutes), and the node tells the Dispatcher which attempts
+// settled (Proto<SettledAttempts>), after the results. The Dispatcher sends a
+// Run the results it makes up (refused, node lost, cancelled) and those that
+// had no Run to go to (its Run stopped, or a node reported them after a
+// restart), as Proto<ResultBatch>.
 //
 // A Proto<CancelRequest> drops the queued requests it covers and reaches every
 // node that was given work; cancelled agents answer with their results. A node

@@ -14,6 +14,7 @@
 #include "runtime/enum_word.h"
 #include "runtime/error.h"
 #include "runtime/logging.h"
+#include "runtime/peer_guard.h"
 #include "runtime/proto_bridge.h"
 #include "runtime/span.h"
 #include "runtime/trace.h"
@@ -446,6 +447,8 @@ run_impl::behavior_type run_behavior(Self self, std::shared_ptr<RunState> run, R
   st.dispatcher = std::move(peers.dispatcher);
   st.supervisor = std::move(peers.supervisor);
   st.checkpoint = std::move(peers.checkpoint);
+  // Nodes send it their results straight: it is reachable by peers.
+  guard_against_peers(self, logger("supervisor"));
   if (start == RunStart::resumed) {
     hand_over(self, st.run->take_adoptable());
   }

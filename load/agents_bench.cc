@@ -104,7 +104,7 @@ double host_idle_agent_allocated_bytes(int agents, const std::string& scheduler_
       r->mutable_trace()->set_traceparent(
           "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
     }
-    self->request(host, caf::infinite, rad::proto(std::move(batch)))
+    self->request(host, caf::infinite, rad::proto(std::move(batch)), rad::ResultRoutes{})
         .receive([](rad::Proto<rad::v1::SpawnReply>&) {}, [](caf::error&) {});
   }
   // The agents start on the scheduler's threads after the host's reply: read

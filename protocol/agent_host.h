@@ -16,6 +16,7 @@
 #include "rad/v1/cluster.pb.h"
 #include "rad/v1/run.pb.h"
 #include "runtime/proto_bridge.h"
+#include "runtime/result_routes.h"
 
 namespace rad {
 
@@ -30,16 +31,20 @@ using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 // As drain_atom, stopping the running agents first: the node goes.
 using drain_now_atom = caf::atom_constant<caf::atom("drainnow")>;
 
-// Whom an AgentHost sends the results of a run's attempts, many to a batch:
-// the actor that asked for their spawns (the coordinator's Dispatcher).
-using result_sink_actor = caf::typed_actor<caf::reacts_to<Proto<v1::ResultBatch>>>;
+// Results go straight to the sink the spawns named for their run (its Run
+// actor, ResultRoutes), and the placer (who sent the spawns: the
+// coordinator's Dispatcher) is told which attempts settled, after them. A run
+// without a sink, or whose sink went down, has its results sent to the placer
+// itself; with no placer either (the coordinator is gone) they wait for the
+// next one to ask (adopt_atom), who takes every result from then on.
+using placer_actor = result_sink_actor::extend<caf::reacts_to<Proto<v1::SettledAttempts>>>;
 
 using agent_host_actor = caf::typed_actor<
     // From this node's membership (a worker's: the coordinator it joins).
     caf::reacts_to<coordinator_atom, caf::node_id>,
-    // From the coordinator's Dispatcher (a result_sink_actor), or this node:
-    // one decision per request; an error from anyone else.
-    caf::replies_to<Proto<v1::SpawnBatch>>::with<Proto<v1::SpawnReply>>,
+    // From the coordinator's Dispatcher (a placer_actor), or this node: one
+    // decision per request; an error from anyone else.
+    caf::replies_to<Proto<v1::SpawnBatch>, ResultRoutes>::with<Proto<v1::SpawnReply>>,
     // The run's agents (or the listed stories) cancelled; spawns of a run
     // cancelled as a whole are refused from then on.
     caf::reacts_to<Proto<v1::CancelRequest>>,

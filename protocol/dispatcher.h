@@ -1,10 +1,12 @@
 // The Dispatcher's protocol (actors/dispatcher.h). As its Runs and the
 // Supervisor see it (placement_actor): where a run's requests are placed and
-// its agents cancelled. Every request's result (or a synthetic one: refused,
-// node lost, cancelled) goes back to the Run that placed it, as
-// Proto<ResultBatch> (protocol/run.h). As the rest of the coordinator sees it
-// (dispatcher_actor): the nodes that take agents, from the coordinator's membership; the
-// results, from the AgentHosts; a drain's sync, from the Node.
+// its agents cancelled. Every request's result goes back to the Run that
+// placed it, as Proto<ResultBatch> (protocol/run.h): straight from the node
+// that ran it, or from the Dispatcher when it made one up (refused, node
+// lost, cancelled). As the rest of the coordinator sees it
+// (dispatcher_actor): the nodes that take agents, from the coordinator's
+// membership; which attempts settled, from the AgentHosts; a drain's sync,
+// from the Node.
 #pragma once
 
 #include <caf/atom.hpp>
@@ -50,9 +52,9 @@ using members_atom = caf::atom_constant<caf::atom("members")>;
 // `hold`, unless it comes back first and reports them running (then they are
 // adopted) or done.
 using node_lost_atom = caf::atom_constant<caf::atom("nodelost")>;
-// -> bool, once every result the Dispatcher has passed on so far is in the
-// checkpoint (each run that got one answered a status after it): what a
-// draining all-in-one node waits for before it exits.
+// -> bool, once every result settled so far is in the checkpoint (each run
+// that got one answered a status after it): what a draining all-in-one node
+// waits for before it exits.
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 
 using dispatcher_actor = placement_actor::extend<
@@ -60,8 +62,11 @@ using dispatcher_actor = placement_actor::extend<
     caf::reacts_to<members_atom, std::vector<std::string>, std::vector<agent_host_actor>,
                    std::vector<uint32_t>>,
     caf::reacts_to<node_lost_atom, std::string, uint32_t>,
-    // From the AgentHosts it placed work on (it is their result_sink_actor).
-    caf::reacts_to<Proto<v1::ResultBatch>>,
+    // From the AgentHosts it placed work on (it is their placer_actor): the
+    // attempts whose results went straight to their Runs, and the results
+    // that had no Run to go to (its Run stopped, or a node reported them to a
+    // restarted coordinator).
+    caf::reacts_to<Proto<v1::SettledAttempts>>, caf::reacts_to<Proto<v1::ResultBatch>>,
     // From the Node, draining.
     caf::replies_to<sync_atom>::with<bool>,
     // Whether a recovery is under way, as NodeViews::recovery has it.

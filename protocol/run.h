@@ -1,5 +1,6 @@
 // The Run actor's protocol (actors/run.h): one run of a plan, driven by its
-// Supervisor, fed results by the Dispatcher and asked by the HTTP routes.
+// Supervisor, fed results by the nodes that ran its attempts and asked by the
+// HTTP routes.
 #pragma once
 
 #include <caf/atom.hpp>
@@ -29,7 +30,8 @@ using run_actor = caf::typed_actor<
     // (reason): stops placing, cancels what runs; answered once the cancel is
     // in the checkpoint.
     caf::replies_to<cancel_run_atom, std::string>::with<Proto<v1::RunStatus>>,
-    // Results of its attempts, from the Dispatcher.
+    // Results of its attempts: from the AgentHosts that ran them, or from
+    // the Dispatcher (results it made up, and those that had no Run to go to).
     caf::reacts_to<Proto<v1::ResultBatch>>,
     // From the Supervisor, once it has the final status: stop.
     caf::reacts_to<run_done_atom>>;

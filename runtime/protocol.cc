@@ -8,6 +8,7 @@
 #include "rad/v1/trace.pb.h"
 #include "runtime/error.h"
 #include "runtime/proto_bridge.h"
+#include "runtime/result_routes.h"
 
 namespace rad {
 namespace {
@@ -29,8 +30,9 @@ using WireMessages = TypeList<
     // cluster.proto
     v1::Capacity, v1::NodeInfo, v1::NodeStats, v1::Heartbeat, v1::HeartbeatAck, v1::Member,
     v1::MembershipView, v1::JoinRequest, v1::JoinReply, v1::LeaveNotice, v1::SpawnRequest,
-    v1::SpawnBatch, v1::SpawnDecision, v1::SpawnReply, v1::CancelRequest, v1::ResultBatch, v1::Ping,
-    v1::Pong, v1::AttemptRef, v1::AgentReport, v1::AgentNodes,
+    v1::SpawnBatch, v1::SpawnDecision, v1::SpawnReply, v1::CancelRequest, v1::ResultBatch,
+    v1::SettledRun, v1::SettledAttempts, v1::Ping, v1::Pong, v1::AttemptRef, v1::AgentReport,
+    v1::AgentNodes,
     // chaos.proto
     v1::ChaosTarget, v1::KillAgent, v1::KillNode, v1::LinkFault, v1::Partition,
     v1::ResourcePressure, v1::CheckpointFailure, v1::ChaosCommand, v1::ChaosWorkload,
@@ -59,6 +61,7 @@ std::string render_error(uint8_t code, caf::atom_value, const caf::message& cont
 
 void register_protocol(caf::actor_system_config& cfg) {
   add_all(cfg, WireMessages{});
+  cfg.add_message_type<ResultRoutes>("rad.ResultRoutes");
   cfg.add_error_category(error_category(), render_error);
 }
 

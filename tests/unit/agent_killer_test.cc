@@ -36,7 +36,7 @@ class AgentKillerTest : public ::testing::Test {
       r->mutable_story()->set_id("s" + std::to_string(i));
       r->mutable_story()->mutable_mock()->set_duration_ms(60000);
     }
-    self_->request(host_, 5s, proto(std::move(batch)))
+    self_->request(host_, 5s, proto(std::move(batch)), ResultRoutes{})
         .receive([](const Proto<v1::SpawnReply>&) {},
                  [&](const caf::error& err) { ADD_FAILURE() << system_.render(err); });
   }

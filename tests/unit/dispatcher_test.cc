@@ -11,6 +11,7 @@
 #include <caf/scoped_actor.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "actors/agent_host.h"
 #include "actors/replacements.h"
@@ -164,6 +165,19 @@ class DispatcherTest : public ::testing::Test {
     return dispatcher_tables(dispatcher_);
   }
 
+  // idle_tables() once nothing is pending, or after 10 s: a node tells the
+  // Dispatcher which attempts settled after it sent their results, so a test
+  // that got the results may ask before the Dispatcher knows.
+  DispatcherTables settled_tables() {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    auto tables = idle_tables();
+    while (tables.pending > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+      tables = idle_tables();
+    }
+    return tables;
+  }
+
   // A node that refuses every spawn because it drains, as a worker stopped
   // with SIGTERM does.
   agent_host_actor draining_host(const std::string& node_id) {
@@ -260,6 +274,87 @@ TEST_F(DispatcherTest, CancelReachesRunningAgents) {
   ASSERT_EQ(results.size(), 5u);
   for (const auto& [id, r] : results) EXPECT_EQ(r.outcome(), v1::OUTCOME_CANCELLED) << id;
   EXPECT_EQ(running(hosts_[0]), 0u);
+}
+
+// Results take no detour: the node that ran an attempt sends its result to
+// the Run that placed it, and tells the Dispatcher only which attempts
+// settled, so that it keeps none of them.
+TEST_F(DispatcherTest, ResultsGoFromTheirNodeStraightToTheRunThatPlacedThem) {
+  start({1000, 1000});
+  constexpr size_t kStories = 500;
+  self_->send(dispatcher_, place_atom::value, placement_of(order_of("run", kStories)));
+  std::set<caf::actor_addr> hosts;
+  for (const auto& h : hosts_) hosts.insert(h.address());
+  size_t came = 0, from_hosts = 0;
+  bool timed_out = false;
+  self_->receive_while([&] { return came < kStories && !timed_out; })(
+      [&](const Proto<v1::ResultBatch>& batch) {
+        auto n = static_cast<size_t>(batch.value.results_size());
+        came += n;
+        const auto& sender = self_->current_sender();
+        if (sender && hosts.count(sender->address())) from_hosts += n;
+      },
+      caf::after(10s) >> [&] { timed_out = true; });
+  EXPECT_EQ(came, kStories);
+  EXPECT_EQ(from_hosts, kStories) << "results came through another actor than their node's";
+  EXPECT_EQ(settled_tables().pending, 0u) << "attempts whose results came are still open";
+}
+
+// A Run actor that stops with attempts still running (it crashed, and another
+// took over with resink_atom): the nodes send their results to the
+// Dispatcher then, which passes them to the Run that took over.
+TEST_F(DispatcherTest, ResultsOfARunActorThatStoppedReachTheOneThatTookOver) {
+  start({100});
+  auto old_run = system_.spawn(short_lived_sink, dispatcher_, order_of("run", 5, 60'000));
+  while (running(hosts_[0]) < 5) std::this_thread::yield();
+  self_->monitor(old_run);
+  self_->send_exit(old_run, caf::exit_reason::kill);
+  self_->receive([](const caf::down_msg&) {});
+  std::vector<std::string> open;
+  self_->request(dispatcher_, 5s, resink_atom::value, std::string{"run"})
+      .receive([&](const std::vector<std::string>& stories) { open = stories; },
+               [&](const caf::error& err) { FAIL() << system_.render(err); });
+  EXPECT_EQ(open.size(), 5u);
+  v1::CancelRequest cancel;  // the agents end now, after the node saw the old Run go
+  cancel.set_run_id("run");
+  caf::anon_send(dispatcher_, proto(cancel));
+  std::map<std::string, v1::StoryResult> results;
+  size_t from_dispatcher = 0;
+  bool timed_out = false;
+  self_->receive_while([&] { return results.size() < 5 && !timed_out; })(
+      [&](const Proto<v1::ResultBatch>& batch) {
+        for (const auto& r : batch.value.results()) results[r.story_id()] = r;
+        if (self_->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(dispatcher_))
+          from_dispatcher += static_cast<size_t>(batch.value.results_size());
+      },
+      caf::after(10s) >> [&] { timed_out = true; });
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_EQ(from_dispatcher, 5u);
+  for (const auto& [id, r] : results) EXPECT_EQ(r.outcome(), v1::OUTCOME_CANCELLED) << id;
+}
+
+// A result a node sent straight to a Run actor that had stopped is lost with
+// it. Once another took over, the node's notice of it tells the new one the
+// attempt was lost (a Run applies one result per attempt: had the result
+// reached it after all, it would ignore this).
+TEST_F(DispatcherTest, AResultSentToARunActorThatHadStoppedIsLostForTheOneThatTookOver) {
+  start({100});
+  place_and_await_agents(order_of("run", 2, 60'000));
+  caf::scoped_actor next{system_};
+  next->request(dispatcher_, 5s, resink_atom::value, std::string{"run"})
+      .receive([&](const std::vector<std::string>& open) { EXPECT_EQ(open.size(), 2u); },
+               [&](const caf::error& err) { FAIL() << system_.render(err); });
+  v1::SettledAttempts settled;  // as n0 sends it after the result of s0
+  auto* run = settled.add_runs();
+  run->set_run_id("run");
+  run->add_story_ids("s0");
+  run->add_attempts(1);
+  self_->send(dispatcher_, proto(settled));
+  auto results = test::results_by_story(next, 1);
+  ASSERT_EQ(results.count("s0"), 1u);
+  EXPECT_EQ(results["s0"].outcome(), v1::OUTCOME_NODE_LOST);
+  EXPECT_NE(results["s0"].error().find("stopped"), std::string::npos) << results["s0"].error();
+  EXPECT_EQ(idle_tables().pending, 1u) << "s1 still runs";
 }
 
 // Attempts no node claims are placed again, and the restarted Dispatcher
@@ -385,7 +480,7 @@ TEST_F(DispatcherTest, DrainedNodesAreForgottenOnceGone) {
     self_->send(dispatcher_, node_lost_atom::value, id, uint32_t{0});
     self_->send_exit(host, caf::exit_reason::user_shutdown);
   }
-  auto tables = idle_tables();
+  auto tables = settled_tables();
   EXPECT_EQ(tables.closed_nodes, 0u);
   EXPECT_EQ(tables.asked, std::set<std::string>{"n0"});
   EXPECT_EQ(tables.pending, 0u);
@@ -408,6 +503,8 @@ TEST_F(DispatcherTest, RunsThatEndedAreNotKeptAlive) {
   auto deadline = std::chrono::steady_clock::now() + 30s;
   while (alive() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   EXPECT_EQ(alive(), 0) << "sinks that ended are still held";
+  // Once their nodes' notices are in, the sinks' ends that they made it watch are too.
+  settled_tables();
   EXPECT_EQ(idle_tables().synced_since, 0u);
 }
 

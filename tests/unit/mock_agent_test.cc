@@ -31,7 +31,7 @@ class MockAgentTest : public ::testing::Test {
     r->mutable_story()->set_id(story);
     r->mutable_story()->mutable_mock()->set_duration_ms(duration_ms);
     r->mutable_story()->mutable_mock()->set_output_bytes(3);
-    self_->request(host_, 5s, proto(std::move(batch)))
+    self_->request(host_, 5s, proto(std::move(batch)), ResultRoutes{})
         .receive(
             [](const Proto<v1::SpawnReply>& reply) {
               ASSERT_TRUE(reply.value.decisions(0).accepted());
