@@ -209,8 +209,10 @@ void send_results(Self self, const result_sink_actor& sink, AgentHostState::Outg
     traced(*settled, traceparent);
   }
   keep_sent(self->state, out.notify ? out.notify.address() : sink.address(), batch);
-  link_send(self, sink, proto(std::move(batch)));
-  if (settled) link_send(self, out.notify, proto(std::move(*settled)));
+  if (settled)
+    link_send_in_order(self, sink, proto(std::move(batch)), out.notify, proto(std::move(*settled)));
+  else
+    link_send(self, sink, proto(std::move(batch)));
 }
 
 void flush(Self self) {

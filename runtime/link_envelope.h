@@ -77,6 +77,34 @@ void link_send(Self* self, const Handle& receiver, Ts&&... xs) {
   }
 }
 
+// Two one-way messages to actors of one node, `first` before `second`, as one
+// connection carries them: the hook's one verdict holds for both (dropped,
+// delayed or duplicated together), so the second never arrives without the
+// first, nor before it.
+template <class Self, class First, class FirstMessage, class Second, class SecondMessage>
+void link_send_in_order(Self* self, const First& first, FirstMessage&& first_message,
+                        const Second& second, SecondMessage&& second_message) {
+  auto* hook = link_hook();
+  if (!hook || !crosses_link(first, self->node())) {
+    self->send(first, std::forward<FirstMessage>(first_message));
+    self->send(second, std::forward<SecondMessage>(second_message));
+    return;
+  }
+  auto verdict = hook->decide(first.node());
+  if (verdict.drop) return;
+  for (int i = 0; i < verdict.copies; ++i) {
+    if (verdict.delay.count() > 0) {
+      // The second is due no earlier than the first, and the actor clock
+      // keeps the order of messages due at the same time.
+      self->delayed_send(first, verdict.delay, first_message);
+      self->delayed_send(second, verdict.delay, second_message);
+    } else {
+      self->send(first, first_message);
+      self->send(second, second_message);
+    }
+  }
+}
+
 // self->request(receiver, timeout, xs...), as the link hook decides.
 // `receiver`: a handle of any interface; the answer is checked against it.
 template <class Self, class Handle, class Timeout, class... Ts>
